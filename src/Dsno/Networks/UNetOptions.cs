@@ -1,0 +1,35 @@
+namespace Dsno.Networks;
+
+/// <summary>Architecture of the epsilon-prediction U-Net (and of the DSNO network built on it).</summary>
+public sealed record UNetOptions
+{
+    /// <summary>Image channels (1 for grey, 3 for colour).</summary>
+    public int Channels { get; init; } = 1;
+
+    /// <summary>Image height and width in pixels; each must be divisible by 2^(levels - 1).</summary>
+    public int Height { get; init; } = 8;
+
+    /// <inheritdoc cref="Height"/>
+    public int Width { get; init; } = 8;
+
+    /// <summary>Channels of the first level.</summary>
+    public int BaseChannels { get; init; } = 32;
+
+    /// <summary>Channel multiplier of each level; the count is the number of levels (resolution halves between levels).</summary>
+    public IReadOnlyList<int> ChannelMultipliers { get; init; } = new[] { 1, 2 };
+
+    /// <summary>Residual blocks per level on the down path (the up path has one more, as in DDPM).</summary>
+    public int ResBlocksPerLevel { get; init; } = 2;
+
+    /// <summary>Resolutions (height in pixels) at which a self-attention block follows each residual block.</summary>
+    public IReadOnlyList<int> AttentionResolutions { get; init; } = Array.Empty<int>();
+
+    /// <summary>Dropout inside residual blocks.</summary>
+    public double Dropout { get; init; } = 0.0;
+
+    /// <summary>Number of classes for class conditioning; 0 = unconditional.</summary>
+    public int NumClasses { get; init; } = 0;
+
+    /// <summary>Groups of every GroupNorm (channel counts must be divisible by it).</summary>
+    public int GroupNormGroups { get; init; } = 8;
+}
