@@ -1,0 +1,20 @@
+namespace Dsno.Data;
+
+/// <summary>
+/// Where a trainer reads trajectory records from, one batch per step. The batch for step s must be a function of (s, batch size, seed)
+/// so that training repeats and resumes exactly; memory must not grow with the number of records.
+/// </summary>
+public interface ITrajectorySource
+{
+    /// <summary>The shape of every record.</summary>
+    TrajectoryLayout Layout { get; }
+
+    /// <summary>Number of records.</summary>
+    long Count { get; }
+
+    /// <summary>
+    /// The batch for training step <paramref name="step"/>. Sources that can only read forward accept steps in increasing order
+    /// (skipping ahead is allowed, going back throws <see cref="InvalidOperationException"/>).
+    /// </summary>
+    TrajectoryBatch ReadBatch(long step, int batchSize, int seed);
+}

@@ -1,0 +1,143 @@
+using Dsno.Data;
+using Dsno.Diffusion;
+using Dsno.Networks;
+using Dsno.Training;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Dsno.Models;
+
+/// <summary>
+/// A diffusion model that DSNO distils: an epsilon-prediction <see cref="UNet"/> on a <see cref="NoiseSchedule"/>, trained here
+/// and sampled with any of the probability-flow ODE solvers. The network holds the averaged (EMA) weights after training.
+/// </summary>
+public sealed class DiffusionTeacher : IDisposable
+{
+    private const string Magic = "DSNOTCH1";
+    private long _evaluations;
+
+    /// <summary>Creates an untrained teacher.</summary>
+    public DiffusionTeacher(UNetOptions architecture, NoiseSchedule? schedule = null, string device = "cpu")
+    {
+        Architecture = architecture;
+        Schedule = schedule ?? new CosineSchedule();
+        Device = torch.device(device);
+        Network = new UNet(architecture);
+        Network.to(Device);
+        Network.eval();
+    }
+
+    /// <summary>The network.</summary>
+    public UNet Network { get; }
+    /// <summary>Its architecture.</summary>
+    public UNetOptions Architecture { get; }
+    /// <summary>The noise schedule it was trained on.</summary>
+    public NoiseSchedule Schedule { get; }
+    /// <summary>Where it runs.</summary>
+    public Device Device { get; }
+    /// <summary>Network evaluations made through <see cref="Solve"/> so far.</summary>
+    public long Evaluations => Interlocked.Read(ref _evaluations);
+
+    /// <summary>Trains on <paramref name="data"/> with the denoising loss; see <see cref="TrainingLoop"/> for progress, cancellation and checkpoints.</summary>
+    public TrainingResult Train(ImageSet data, TrainingOptions options, IProgress<TrainingProgress>? progress = null, CancellationToken cancellationToken = default)
+    {
+        if (data.Count == 0) throw new ArgumentException("the training set is empty", nameof(data));
+        if (data.Channels != Architecture.Channels || data.Height != Architecture.Height || data.Width != Architecture.Width)
+            throw new ArgumentException($"images are {data.Channels}x{data.Height}x{data.Width} but the network expects {Architecture.Channels}x{Architecture.Height}x{Architecture.Width}", nameof(data));
+        if (Architecture.NumClasses > 0 && data.Labels is null)
+            throw new ArgumentException("the network is class-conditional but the data has no labels", nameof(data));
+        if (Architecture.NumClasses > 0 && data.ClassCount > Architecture.NumClasses)
+            throw new ArgumentException($"the data has {data.ClassCount} classes but the network {Architecture.NumClasses}", nameof(data));
+
+        using var images = data.ToTensor(Device);
+        using var labels = Architecture.NumClasses > 0 ? data.LabelsTensor(Device) : null;
+        long n = data.Count;
+        Tensor Network3(Tensor x, Tensor t, Tensor? y) => Network.forward(x, t.to(ScalarType.Float32), y);
+        return TrainingLoop.Run("teacher", Network, options, (step, generator) =>
+        {
+            var idx = torch.randint(0, n, new long[] { options.BatchSize }, generator: generator, device: Device);
+            return DenoisingLoss.Compute(Network3, Schedule, images.index_select(0, idx), labels?.index_select(0, idx), generator);
+        }, progress, cancellationToken);
+    }
+
+    /// <summary>A solver's view of the network for one batch (with its labels).</summary>
+    public IDenoiser CreateDenoiser(Tensor? labels, bool clipDenoised = true) =>
+        new EpsilonDenoiser((x, t) =>
+        {
+            Interlocked.Increment(ref _evaluations);
+            return Network.forward(x, t, labels);
+        }, Schedule, clipDenoised);
+
+    /// <summary>
+    /// Solves the probability-flow ODE from <paramref name="noise"/> (x at t = 1) to t = 0 with <paramref name="solver"/> in
+    /// <paramref name="steps"/> steps and records frames at <paramref name="frameTimes"/> (inserted into the step list so they fall on
+    /// steps exactly). Returns the final images [B, C, H, W] and, when frame times are given, the frames [B, F, C, H, W].
+    /// </summary>
+    public (Tensor Images, Tensor? Frames) Solve(Tensor noise, Tensor? labels, string solver, int steps,
+        IReadOnlyList<double>? frameTimes = null, FrameKind kind = FrameKind.Denoised, bool clipDenoised = true)
+    {
+        CheckLabels(labels, noise.shape[0]);
+        var sampler = Samplers.Get(solver);
+        var stepTimes = DefaultStepTimes(solver, steps);
+        if (frameTimes is not null) stepTimes = StepTimes.WithFrames(stepTimes, FrameTimes.Validate(frameTimes));
+        using var noGrad = torch.no_grad();
+        Network.eval();
+        var recorder = frameTimes is null ? null : new TrajectoryRecorder(frameTimes, kind);
+        var x = noise.to(Device, ScalarType.Float32);
+        var images = sampler(CreateDenoiser(labels?.to(Device), clipDenoised), x, stepTimes, recorder?.Callback);
+        return (images, recorder?.Frames);
+    }
+
+    /// <summary>The step list a solver uses by default: uniform in log-SNR for DPM-Solver++ (Lu et al.'s choice at low resolution), uniform in t otherwise.</summary>
+    public double[] DefaultStepTimes(string solver, int steps) =>
+        solver == "dpm-solver-2m" ? StepTimes.UniformLogSnr(Schedule, steps) : StepTimes.Uniform(steps);
+
+    private void CheckLabels(Tensor? labels, long batch)
+    {
+        if (Architecture.NumClasses == 0)
+        {
+            if (labels is not null) throw new ArgumentException("this teacher is unconditional: pass no labels");
+            return;
+        }
+        if (labels is null) throw new ArgumentException($"this teacher is class-conditional ({Architecture.NumClasses} classes): labels are required");
+        if (labels.shape.Length != 1 || labels.shape[0] != batch) throw new ArgumentException($"labels must be [{batch}]");
+        long min = labels.min().item<long>(), max = labels.max().item<long>();
+        if (min < 0 || max >= Architecture.NumClasses)
+            throw new ArgumentOutOfRangeException(nameof(labels), $"labels must be in 0..{Architecture.NumClasses - 1}, found {(min < 0 ? min : max)}");
+    }
+
+    /// <summary>Writes the teacher (architecture, schedule, weights) to a stream, which stays open.</summary>
+    public void Save(Stream stream)
+    {
+        using var writer = new BinaryWriter(stream, System.Text.Encoding.UTF8, leaveOpen: true);
+        ModelFileHeader.Write(writer, Magic, new TeacherHeader(Architecture, Schedule.Name));
+        WeightFile.Write(writer, Network);
+    }
+
+    /// <summary>Reads a teacher written by <see cref="Save"/>. Throws <see cref="InvalidDataException"/> on anything malformed.</summary>
+    public static DiffusionTeacher Load(Stream stream, string device = "cpu", string what = "teacher model")
+    {
+        using var reader = new BinaryReader(stream, System.Text.Encoding.UTF8, leaveOpen: true);
+        var header = ModelFileHeader.Read<TeacherHeader>(reader, Magic, what);
+        ArchitectureLimits.Check(header.Architecture, what);
+        NoiseSchedule schedule;
+        try { schedule = NoiseSchedule.FromName(header.Schedule); }
+        catch (ArgumentOutOfRangeException e) { throw new InvalidDataException($"{what}: {e.Message}", e); }
+        var teacher = new DiffusionTeacher(header.Architecture, schedule, device);
+        try
+        {
+            WeightFile.ReadInto(reader, teacher.Network, what);
+            return teacher;
+        }
+        catch
+        {
+            teacher.Dispose();
+            throw;
+        }
+    }
+
+    /// <inheritdoc/>
+    public void Dispose() => Network.Dispose();
+
+    private sealed record TeacherHeader(UNetOptions Architecture, string Schedule);
+}

@@ -1,0 +1,160 @@
+using Dsno.Data;
+using Dsno.Diffusion;
+using Dsno.Networks;
+using Dsno.Training;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Dsno.Models;
+
+/// <summary>
+/// The trained DSNO operator: maps noise x_T to the teacher's whole trajectory (M frames) in one forward pass, and decodes at any
+/// other times through <see cref="ContinuousTimeQuery"/>. Wraps a <see cref="DsnoNetwork"/> with its schedule and frame kind.
+/// </summary>
+public sealed class DsnoModel : IDisposable
+{
+    private const string Magic = "DSNOOPR1";
+
+    /// <summary>Wraps a network.</summary>
+    public DsnoModel(DsnoNetwork network, NoiseSchedule schedule, FrameKind kind = FrameKind.Denoised, string device = "cpu")
+    {
+        Network = network;
+        Schedule = schedule;
+        Kind = kind;
+        Device = torch.device(device);
+        Network.to(Device);
+        Network.eval();
+    }
+
+    /// <summary>A DSNO initialised from a trained teacher: every backbone weight copied, temporal layers near the identity.</summary>
+    public static DsnoModel FromTeacher(DiffusionTeacher teacher, IReadOnlyList<double> frameTimes, int? modes = null, FrameKind kind = FrameKind.Denoised) =>
+        new(DsnoNetwork.FromTeacher(teacher.Network, frameTimes, modes), teacher.Schedule, kind, teacher.Device.ToString());
+
+    /// <summary>A randomly initialised DSNO with the given architecture.</summary>
+    public static DsnoModel Create(UNetOptions architecture, IReadOnlyList<double> frameTimes, int? modes = null, NoiseSchedule? schedule = null,
+        FrameKind kind = FrameKind.Denoised, string device = "cpu") =>
+        new(new DsnoNetwork(architecture, frameTimes, modes), schedule ?? new CosineSchedule(), kind, device);
+
+    /// <summary>The network.</summary>
+    public DsnoNetwork Network { get; }
+    /// <summary>The schedule of the teacher whose trajectories it learns (used for loss weights).</summary>
+    public NoiseSchedule Schedule { get; }
+    /// <summary>What its frames hold.</summary>
+    public FrameKind Kind { get; }
+    /// <summary>Where it runs.</summary>
+    public Device Device { get; }
+    /// <summary>The training time grid.</summary>
+    public double[] FrameTimes => Network.FrameTimes;
+    /// <summary>Network forward passes so far (one per <see cref="Generate"/> or <see cref="Decode"/> call).</summary>
+    public long ForwardPasses => Network.ForwardPasses;
+    /// <summary>Architecture of the backbone.</summary>
+    public UNetOptions Architecture => Network.Backbone.Options;
+
+    /// <summary>Trains on trajectory records; the layout must match the model's grid, image size and classes.</summary>
+    public TrainingResult Train(ITrajectorySource source, TrainingOptions options, FrameWeighting weighting = FrameWeighting.SqrtSnr,
+        IProgress<TrainingProgress>? progress = null, CancellationToken cancellationToken = default)
+    {
+        CheckLayout(source.Layout);
+        var weights = TrajectoryLoss.Weights(Schedule, FrameTimes, weighting);
+        return TrainingLoop.Run("dsno", Network, options, (step, _) =>
+        {
+            using var batch = source.ReadBatch(step, options.BatchSize, options.Seed);
+            var predicted = Network.forward(batch.Noise.to(Device), batch.Labels?.to(Device));
+            return TrajectoryLoss.Compute(predicted, batch.Frames.to(Device), weights);
+        }, progress, cancellationToken);
+    }
+
+    /// <summary>All M frames for a batch of noise [B, C, H, W] in ONE forward pass: [B, M, C, H, W]; the last frame is the sample.</summary>
+    public Tensor Generate(Tensor noise, Tensor? labels = null)
+    {
+        CheckInputs(noise, labels);
+        using var noGrad = torch.no_grad();
+        Network.eval();
+        return Network.forward(noise.to(Device, ScalarType.Float32), labels?.to(Device));
+    }
+
+    /// <summary>
+    /// Frames at arbitrary times in [0, 1] (also times never trained on), [B, T, C, H, W], in one forward pass over the planned slices.
+    /// Querying exactly <see cref="FrameTimes"/> returns what <see cref="Generate"/> returns.
+    /// </summary>
+    public Tensor Decode(Tensor noise, Tensor? labels, IReadOnlyList<double> times)
+    {
+        CheckInputs(noise, labels);
+        var plan = ContinuousTimeQuery.Plan(FrameTimes, times);
+        using var noGrad = torch.no_grad();
+        Network.eval();
+        using var scope = torch.NewDisposeScope();
+        var slices = Network.Evaluate(noise.to(Device, ScalarType.Float32), labels?.to(Device), plan.SliceTimes);
+        var frames = plan.Reads.Select(read => read.Weight == 0
+            ? slices[.., read.Lower]
+            : slices[.., read.Lower] * (1 - read.Weight) + slices[.., read.Upper] * read.Weight).ToList();
+        return torch.stack(frames, 1).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>Writes the model (architecture, grid, modes, schedule, frame kind, weights) to a stream, which stays open.</summary>
+    public void Save(Stream stream)
+    {
+        using var writer = new BinaryWriter(stream, System.Text.Encoding.UTF8, leaveOpen: true);
+        ModelFileHeader.Write(writer, Magic, new OperatorHeader(Architecture, FrameTimes, Network.Modes, Schedule.Name, Kind));
+        WeightFile.Write(writer, Network);
+    }
+
+    /// <summary>Reads a model written by <see cref="Save"/>. Throws <see cref="InvalidDataException"/> on anything malformed.</summary>
+    public static DsnoModel Load(Stream stream, string device = "cpu", string what = "DSNO model")
+    {
+        using var reader = new BinaryReader(stream, System.Text.Encoding.UTF8, leaveOpen: true);
+        var header = ModelFileHeader.Read<OperatorHeader>(reader, Magic, what);
+        ArchitectureLimits.Check(header.Architecture, what);
+        DsnoModel model;
+        try
+        {
+            if (header.FrameTimes is null || header.FrameTimes.Length > 1024) throw new ArgumentOutOfRangeException(nameof(header), "bad frame time count");
+            model = new DsnoModel(new DsnoNetwork(header.Architecture, header.FrameTimes, header.Modes), NoiseSchedule.FromName(header.Schedule), header.Kind, device);
+        }
+        catch (ArgumentException e)
+        {
+            throw new InvalidDataException($"{what}: {e.Message}", e);
+        }
+        try
+        {
+            WeightFile.ReadInto(reader, model.Network, what);
+            return model;
+        }
+        catch
+        {
+            model.Dispose();
+            throw;
+        }
+    }
+
+    private void CheckLayout(TrajectoryLayout layout)
+    {
+        var a = Architecture;
+        if (layout.Channels != a.Channels || layout.Height != a.Height || layout.Width != a.Width)
+            throw new InvalidDataException($"trajectories are {layout.Channels}x{layout.Height}x{layout.Width} but the network expects {a.Channels}x{a.Height}x{a.Width}");
+        if (!layout.FrameTimes.SequenceEqual(FrameTimes))
+            throw new InvalidDataException($"trajectory frame times [{string.Join(", ", layout.FrameTimes)}] differ from the model's grid [{string.Join(", ", FrameTimes)}]");
+        if (layout.Kind != Kind) throw new InvalidDataException($"trajectory frames hold {layout.Kind} but the model predicts {Kind}");
+        if ((layout.ClassCount > 0) != (a.NumClasses > 0) || layout.ClassCount > a.NumClasses)
+            throw new InvalidDataException($"trajectories have {layout.ClassCount} classes but the network {a.NumClasses}");
+    }
+
+    private void CheckInputs(Tensor noise, Tensor? labels)
+    {
+        var a = Architecture;
+        if (noise.dim() != 4 || noise.shape[1] != a.Channels || noise.shape[2] != a.Height || noise.shape[3] != a.Width)
+            throw new ArgumentException($"noise must be [B, {a.Channels}, {a.Height}, {a.Width}], got [{string.Join(", ", noise.shape)}]");
+        if (a.NumClasses == 0 && labels is not null) throw new ArgumentException("this model is unconditional: pass no labels");
+        if (a.NumClasses > 0)
+        {
+            if (labels is null) throw new ArgumentException($"this model is class-conditional ({a.NumClasses} classes): labels are required");
+            long min = labels.min().item<long>(), max = labels.max().item<long>();
+            if (min < 0 || max >= a.NumClasses) throw new ArgumentOutOfRangeException(nameof(labels), $"labels must be in 0..{a.NumClasses - 1}, found {(min < 0 ? min : max)}");
+        }
+    }
+
+    /// <inheritdoc/>
+    public void Dispose() => Network.Dispose();
+
+    private sealed record OperatorHeader(UNetOptions Architecture, double[] FrameTimes, int Modes, string Schedule, FrameKind Kind);
+}

@@ -1,0 +1,108 @@
+using Dsno.Data;
+using Dsno.Diffusion;
+using Dsno.Networks;
+using Dsno.Training;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Dsno.Models;
+
+/// <summary>
+/// The one-step knowledge-distillation baseline (Luhman and Luhman 2021): the teacher's backbone, without temporal layers, trained
+/// to map x_T straight to the final frame. It shares DSNO's data, loss and training loop; only the temporal layers and the
+/// intermediate frames are missing. The single slice is conditioned on t = 0, like DSNO's last frame.
+/// </summary>
+public sealed class OneStepDistillation : IDisposable
+{
+    private const string Magic = "DSNOKD01";
+    private long _forwardPasses;
+
+    /// <summary>Wraps a backbone.</summary>
+    public OneStepDistillation(UNet network, string device = "cpu")
+    {
+        Network = network;
+        Device = torch.device(device);
+        Network.to(Device);
+        Network.eval();
+    }
+
+    /// <summary>A student initialised with every weight of the teacher.</summary>
+    public static OneStepDistillation FromTeacher(DiffusionTeacher teacher)
+    {
+        var student = new UNet(teacher.Architecture);
+        using (torch.no_grad())
+        {
+            var source = teacher.Network.state_dict();
+            foreach (var (name, value) in student.state_dict()) value.copy_(source[name]);
+        }
+        return new OneStepDistillation(student, teacher.Device.ToString());
+    }
+
+    /// <summary>The backbone.</summary>
+    public UNet Network { get; }
+    /// <summary>Where it runs.</summary>
+    public Device Device { get; }
+    /// <summary>Forward passes made by <see cref="Generate"/>.</summary>
+    public long ForwardPasses => Interlocked.Read(ref _forwardPasses);
+
+    /// <summary>Trains on the final frame of each record with DSNO's loss (one frame, so the weighting is a constant).</summary>
+    public TrainingResult Train(ITrajectorySource source, TrainingOptions options, IProgress<TrainingProgress>? progress = null, CancellationToken cancellationToken = default)
+    {
+        var a = Network.Options;
+        var layout = source.Layout;
+        if (layout.Channels != a.Channels || layout.Height != a.Height || layout.Width != a.Width)
+            throw new InvalidDataException($"trajectories are {layout.Channels}x{layout.Height}x{layout.Width} but the network expects {a.Channels}x{a.Height}x{a.Width}");
+        return TrainingLoop.Run("distillation", Network, options, (step, _) =>
+        {
+            using var batch = source.ReadBatch(step, options.BatchSize, options.Seed);
+            var predicted = Forward(batch.Noise.to(Device), batch.Labels?.to(Device)).unsqueeze(1);
+            var target = batch.Frames[.., ^1..].to(Device);
+            return TrajectoryLoss.Compute(predicted, target, new[] { 1.0 });
+        }, progress, cancellationToken);
+    }
+
+    /// <summary>Images [B, C, H, W] from noise in one forward pass.</summary>
+    public Tensor Generate(Tensor noise, Tensor? labels = null)
+    {
+        using var noGrad = torch.no_grad();
+        Network.eval();
+        Interlocked.Increment(ref _forwardPasses);
+        return Forward(noise.to(Device, ScalarType.Float32), labels?.to(Device));
+    }
+
+    private Tensor Forward(Tensor noise, Tensor? labels) =>
+        Network.forward(noise, torch.zeros(noise.shape[0], device: noise.device), labels);
+
+    /// <summary>Writes the student to a stream, which stays open.</summary>
+    public void Save(Stream stream)
+    {
+        using var writer = new BinaryWriter(stream, System.Text.Encoding.UTF8, leaveOpen: true);
+        ModelFileHeader.Write(writer, Magic, Network.Options);
+        WeightFile.Write(writer, Network);
+    }
+
+    /// <summary>Reads a student written by <see cref="Save"/>.</summary>
+    public static OneStepDistillation Load(Stream stream, string device = "cpu", string what = "distillation model")
+    {
+        using var reader = new BinaryReader(stream, System.Text.Encoding.UTF8, leaveOpen: true);
+        var options = ModelFileHeader.Read<UNetOptions>(reader, Magic, what);
+        ArchitectureLimits.Check(options, what);
+        UNet network;
+        try { network = new UNet(options); }
+        catch (ArgumentException e) { throw new InvalidDataException($"{what}: {e.Message}", e); }
+        var model = new OneStepDistillation(network, device);
+        try
+        {
+            WeightFile.ReadInto(reader, model.Network, what);
+            return model;
+        }
+        catch
+        {
+            model.Dispose();
+            throw;
+        }
+    }
+
+    /// <inheritdoc/>
+    public void Dispose() => Network.Dispose();
+}

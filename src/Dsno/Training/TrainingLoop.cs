@@ -1,0 +1,90 @@
+using System.Diagnostics;
+using Dsno.Runtime;
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace Dsno.Training;
+
+/// <summary>
+/// The optimisation loop every trainer shares: Adam with linear warm-up, gradient clipping, weight averaging, a dispose scope and a
+/// cancellation check per step, NaN detection, progress reports and atomic checkpoints that a new process resumes from.
+/// A trainer only supplies the loss of step s, computed from a generator seeded by (seed, s).
+/// </summary>
+public static class TrainingLoop
+{
+    /// <summary>
+    /// Trains <paramref name="model"/> (already on the device) for <see cref="TrainingOptions.Steps"/> steps. When averaging is on, the
+    /// averaged weights are copied into the model at the end. Cancellation writes a checkpoint (when a path is set) and then throws
+    /// <see cref="OperationCanceledException"/>; a non-finite loss throws <see cref="TrainingDivergedException"/> and writes nothing.
+    /// </summary>
+    /// <param name="stage">Name used in progress reports and messages.</param>
+    /// <param name="model">The module whose parameters are trained.</param>
+    /// <param name="options">Optimisation settings.</param>
+    /// <param name="loss">The scalar loss of step s, drawing its randomness from the given generator.</param>
+    /// <param name="progress">Receives a report after every step.</param>
+    /// <param name="cancellationToken">Checked before every step.</param>
+    public static TrainingResult Run(string stage, nn.Module model, TrainingOptions options, Func<int, Generator, Tensor> loss,
+        IProgress<TrainingProgress>? progress = null, CancellationToken cancellationToken = default)
+    {
+        options.Validate();
+        if (options.Threads > 0) torch.set_num_threads(options.Threads);
+        var device = torch.device(options.Device);
+        var clock = Stopwatch.StartNew();
+
+        model.train();
+        var parameters = model.parameters().ToList();
+        using var optimizer = torch.optim.Adam(parameters, lr: options.LearningRate, beta1: 0.9, beta2: 0.999);
+        using var ema = options.EmaDecay > 0 ? new ExponentialMovingAverage(model, options.EmaDecay) : null;
+
+        int start = 0;
+        var losses = new List<float>();
+        if (options.CheckpointPath is not null && File.Exists(options.CheckpointPath))
+            (start, losses) = TrainingCheckpoint.Load(options.CheckpointPath, options.Seed, model, ema, optimizer);
+        int resumedFrom = start;
+
+        for (int step = start; step < options.Steps; step++)
+        {
+            if (cancellationToken.IsCancellationRequested)
+            {
+                SaveCheckpoint(options, step, model, ema, optimizer, losses);
+                cancellationToken.ThrowIfCancellationRequested();
+            }
+
+            double lr = options.WarmupSteps > 0 ? options.LearningRate * Math.Min(1.0, (step + 1.0) / options.WarmupSteps) : options.LearningRate;
+            foreach (var group in optimizer.ParamGroups) group.LearningRate = lr;
+
+            float value;
+            using (var scope = torch.NewDisposeScope())
+            {
+                // One generator for the data draws, the global one (used by dropout) reseeded: both depend on (seed, step) only.
+                using var generator = new Generator(SeedMix.Mix(options.Seed, step, stream: 1), device);
+                torch.manual_seed((long)(SeedMix.Mix(options.Seed, step, stream: 2) >> 1));
+                optimizer.zero_grad();
+                var l = loss(step, generator);
+                value = l.item<float>();
+                if (!float.IsFinite(value)) throw new TrainingDivergedException(stage, step, lr, options.CheckpointPath is not null && File.Exists(options.CheckpointPath) ? options.CheckpointPath : null);
+                l.backward();
+                if (options.GradientClipNorm > 0) nn.utils.clip_grad_norm_(parameters, options.GradientClipNorm);
+                optimizer.step();
+            }
+            ema?.Update(step);
+            losses.Add(value);
+
+            if (options.CheckpointInterval > 0 && (step + 1) % options.CheckpointInterval == 0 && step + 1 < options.Steps)
+                SaveCheckpoint(options, step + 1, model, ema, optimizer, losses);
+            progress?.Report(new TrainingProgress(stage, step + 1, options.Steps, value, lr, clock.Elapsed));
+        }
+
+        SaveCheckpoint(options, options.Steps, model, ema, optimizer, losses);
+        ema?.CopyTo(model);
+        model.eval();
+        return new TrainingResult(losses, resumedFrom, clock.Elapsed);
+    }
+
+    private static void SaveCheckpoint(TrainingOptions options, int step, nn.Module model, ExponentialMovingAverage? ema, OptimizerHelper optimizer, List<float> losses)
+    {
+        if (options.CheckpointPath is null) return;
+        TrainingCheckpoint.Save(options.CheckpointPath, step, options.Seed, model, ema, optimizer, losses);
+    }
+}
