@@ -82,8 +82,8 @@ public sealed class DiffusionTeacher : IDisposable
         if (frameTimes is not null) stepTimes = StepTimes.WithFrames(stepTimes, FrameTimes.Validate(frameTimes));
         using var noGrad = torch.no_grad();
         Network.eval();
-        var recorder = frameTimes is null ? null : new TrajectoryRecorder(frameTimes, kind);
-        var x = noise.to(Device, ScalarType.Float32);
+        using var recorder = frameTimes is null ? null : new TrajectoryRecorder(frameTimes, recordStates: kind == FrameKind.State);
+        var x = noise.to(ScalarType.Float32, Device);
         var images = sampler(CreateDenoiser(labels?.to(Device), clipDenoised), x, stepTimes, recorder?.Callback);
         return (images, recorder?.Frames);
     }

@@ -70,7 +70,7 @@ public sealed class DsnoModel : IDisposable
         CheckInputs(noise, labels);
         using var noGrad = torch.no_grad();
         Network.eval();
-        return Network.forward(noise.to(Device, ScalarType.Float32), labels?.to(Device));
+        return Network.forward(noise.to(ScalarType.Float32, Device), labels?.to(Device));
     }
 
     /// <summary>
@@ -84,7 +84,7 @@ public sealed class DsnoModel : IDisposable
         using var noGrad = torch.no_grad();
         Network.eval();
         using var scope = torch.NewDisposeScope();
-        var slices = Network.Evaluate(noise.to(Device, ScalarType.Float32), labels?.to(Device), plan.SliceTimes);
+        var slices = Network.Evaluate(noise.to(ScalarType.Float32, Device), labels?.to(Device), plan.SliceTimes);
         var frames = plan.Reads.Select(read => read.Weight == 0
             ? slices[.., read.Lower]
             : slices[.., read.Lower] * (1 - read.Weight) + slices[.., read.Upper] * read.Weight).ToList();

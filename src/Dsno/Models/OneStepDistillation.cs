@@ -67,7 +67,7 @@ public sealed class OneStepDistillation : IDisposable
         using var noGrad = torch.no_grad();
         Network.eval();
         Interlocked.Increment(ref _forwardPasses);
-        return Forward(noise.to(Device, ScalarType.Float32), labels?.to(Device));
+        return Forward(noise.to(ScalarType.Float32, Device), labels?.to(Device));
     }
 
     private Tensor Forward(Tensor noise, Tensor? labels) =>

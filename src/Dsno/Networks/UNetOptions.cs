@@ -32,4 +32,7 @@ public sealed record UNetOptions
 
     /// <summary>Groups of every GroupNorm (channel counts must be divisible by it).</summary>
     public int GroupNormGroups { get; init; } = 8;
+
+    /// <summary>Heads of every self-attention block (must divide the channel count where attention is used).</summary>
+    public int AttentionHeads { get; init; } = 1;
 }

@@ -1,3 +1,4 @@
+using Dsno.Tests.Training;
 using Dsno.Data;
 using Dsno.Diffusion;
 using TorchSharp;
@@ -32,8 +33,8 @@ public class TrajectoryShardTests
         using var all = set.ReadRange(0, 40);
         AssertSameRecords(inOneGo, all);
         Assert.Equal(4, set.Layout.FrameCount);
-        // The last frame is the sample, in image range.
-        Assert.True(all.Frames[.., ^1].abs().max().item<float>() <= 1.0001f);
+        // The last frame is the sample, in image range (the final state may overshoot the clipped estimate by sigma(0) eps).
+        Assert.True(all.Frames[.., ^1].abs().max().item<float>() <= 1.01f);
     }
 
     [Fact]
@@ -107,11 +108,11 @@ public class TrajectoryShardTests
     public void NonFiniteRecordsAreRefusedWithTheirIndex()
     {
         var layout = new TrajectoryLayout(1, 2, 2, FrameTimes.Quadratic(2));
-        var noise = torch.zeros(3, 1, 2, 2);
-        var frames = torch.zeros(3, 2, 1, 2, 2);
+        var noise = torch.zeros(new long[] { 3, 1, 2, 2 });
+        var frames = torch.zeros(new long[] { 3, 2, 1, 2, 2 });
         frames[2, 1, 0, 1, 1] = torch.tensor(float.NaN);
         var e = Assert.Throws<InvalidDataException>(() => new InMemoryTrajectories(new TrajectoryBatch(noise, frames, null, firstRecord: 100), layout));
         Assert.Contains("record 102", e.Message);
-        Assert.Throws<InvalidDataException>(() => new InMemoryTrajectories(new TrajectoryBatch(torch.zeros(3, 1, 2, 2), torch.zeros(3, 3, 1, 2, 2), null), layout));
+        Assert.Throws<InvalidDataException>(() => new InMemoryTrajectories(new TrajectoryBatch(torch.zeros(new long[] { 3, 1, 2, 2 }), torch.zeros(new long[] { 3, 3, 1, 2, 2 }), null), layout));
     }
 }

@@ -1,0 +1,10 @@
+namespace Dsno.MLNet;
+
+/// <summary>Per-frame weights of DSNO's trajectory loss.</summary>
+public enum LossWeighting
+{
+    /// <summary>sqrt(SNR(t)) clamped to [1, 1e4], as the paper: the final frame dominates.</summary>
+    SqrtSnr,
+    /// <summary>Every frame counts the same.</summary>
+    Uniform,
+}

@@ -1,0 +1,30 @@
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Dsno.Diffusion.Solvers;
+
+/// <summary>
+/// Deterministic DDIM (Song, Meng and Ermon 2021, "Denoising Diffusion Implicit Models", eq. 12 with eta = 0): the first-order
+/// exponential integrator of the probability-flow ODE in data prediction, x_s = alpha_s x0_hat(x_t, t) + sigma_s eps_hat(x_t, t).
+/// One model evaluation per step.
+/// </summary>
+public static class Ddim
+{
+    /// <summary>Integrates from <c>times[0]</c> to <c>times[^1]</c>; see <see cref="Sampler"/>.</summary>
+    public static Tensor Sample(IDenoiser model, Tensor x, IReadOnlyList<double> times, Action<SamplerStep>? callback = null)
+    {
+        double[] t = SolverSupport.CheckArguments(model, x, times);
+        var schedule = model.Schedule;
+        Tensor state = x;
+        for (int i = 0; i + 1 < t.Length; i++)
+        {
+            using var scope = torch.NewDisposeScope();
+            var prediction = model.Predict(state, t[i]);
+            callback?.Invoke(new SamplerStep(i, t[i], state, prediction.Denoised));
+            double alphaNext = schedule.Alpha(t[i + 1]), sigmaNext = schedule.Sigma(t[i + 1]);
+            var next = prediction.Denoised * alphaNext + prediction.Epsilon * sigmaNext;
+            state = SolverSupport.Advance(state, next, x);
+        }
+        return SolverSupport.Finish(state, t, callback);
+    }
+}

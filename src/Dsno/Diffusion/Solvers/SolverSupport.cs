@@ -1,0 +1,54 @@
+using static TorchSharp.torch;
+
+namespace Dsno.Diffusion.Solvers;
+
+/// <summary>What the four solvers share: input checks, the hand-over of the state between step scopes, the last report.</summary>
+internal static class SolverSupport
+{
+    /// <summary>Checks the arguments of a <see cref="Sampler"/> and returns the times as an array.</summary>
+    public static double[] CheckArguments(IDenoiser model, Tensor x, IReadOnlyList<double> times)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(x);
+        ArgumentNullException.ThrowIfNull(times);
+        if (times.Count < 2)
+            throw new ArgumentOutOfRangeException(nameof(times), times.Count, "a step list needs at least 2 times (1 step)");
+        for (int i = 0; i < times.Count; i++)
+        {
+            double t = times[i];
+            if (!double.IsFinite(t) || t < 0 || t > 1)
+                throw new ArgumentOutOfRangeException(nameof(times), t, $"time {i} must be in [0, 1]");
+            if (i > 0 && !(t < times[i - 1]))
+                throw new ArgumentOutOfRangeException(nameof(times), t, $"times must be strictly decreasing, but time {i} = {t} follows {times[i - 1]}");
+        }
+        return times.ToArray();
+    }
+
+    /// <summary>
+    /// Moves the next state out of the step's scope and frees the previous one, unless it is the caller's input.
+    /// </summary>
+    public static Tensor Advance(Tensor previous, Tensor next, Tensor input)
+    {
+        next = next.MoveToOuterDisposeScope();
+        if (!ReferenceEquals(previous, input)) previous.Dispose();
+        return next;
+    }
+
+    /// <summary>Reports the final state (its own denoised estimate) and returns it.</summary>
+    public static Tensor Finish(Tensor state, double[] times, Action<SamplerStep>? callback)
+    {
+        callback?.Invoke(new SamplerStep(times.Length - 1, times[^1], state, state));
+        return state;
+    }
+
+    /// <summary>
+    /// The probability-flow ODE in t with an epsilon model: dx/dt = (d log alpha / dt) x + alpha (ds/dt) eps_hat, where s = sigma / alpha
+    /// = exp(-lambda / 2), d log alpha / dt = sigma^2 lambda'(t) / 2 and ds/dt = -s lambda'(t) / 2; together
+    /// dx/dt = lambda'(t) / 2 (sigma^2 x - sigma eps_hat).
+    /// </summary>
+    public static Tensor Slope(NoiseSchedule schedule, Tensor x, Tensor epsilon, double t)
+    {
+        double halfDerivative = schedule.LogSnrDerivative(t) / 2, sigma = schedule.Sigma(t);
+        return x * (halfDerivative * sigma * sigma) - epsilon * (halfDerivative * sigma);
+    }
+}

@@ -1,0 +1,115 @@
+using Dsno.Diffusion;
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace Dsno.Networks;
+
+/// <summary>
+/// The DSNO operator (paper section 4): a U-Net backbone whose stem output is repeated over M time slices, each slice conditioned on
+/// its own frame time, with one <see cref="TemporalConvolution"/> at every temporal insertion point of the backbone. One forward
+/// pass maps the noise x_T [B, C, H, W] to all M predicted frames [B, M, C, H, W]; the backbone's raw output of slice m is frame m.
+/// </summary>
+public sealed class DsnoNetwork : nn.Module<Tensor, Tensor?, Tensor>
+{
+    private readonly UNet backbone;
+    private readonly ModuleList<TemporalConvolution> temporal;
+    private readonly TemporalConvolution[] temporalLayers;
+    private readonly double[] frameTimes;
+    private long forwardPasses;
+
+    /// <summary>Creates a randomly initialised network.</summary>
+    /// <param name="options">Backbone architecture.</param>
+    /// <param name="frameTimes">Times of the M predicted frames (see <see cref="Dsno.Diffusion.FrameTimes.Validate"/>).</param>
+    /// <param name="modes">Temporal Fourier modes J; null = <see cref="TemporalConvolution.DefaultModes"/>(M).</param>
+    /// <param name="name">Module name.</param>
+    /// <param name="device">Device for the parameters; null = CPU.</param>
+    public DsnoNetwork(UNetOptions options, IReadOnlyList<double> frameTimes, int? modes = null, string name = "dsno", Device? device = null)
+        : base(name)
+    {
+        this.frameTimes = Diffusion.FrameTimes.Validate(frameTimes);
+        int m = this.frameTimes.Length;
+        int j = modes ?? TemporalConvolution.DefaultModes(m);
+        if (j < 1 || j > TemporalConvolution.MaxModes(m))
+            throw new ArgumentOutOfRangeException(nameof(modes), j,
+                $"J = {j} Fourier modes must be in [1, M/2 + 1] = [1, {TemporalConvolution.MaxModes(m)}] for M = {m} frames");
+        Modes = j;
+        backbone = new UNet(options);
+        temporalLayers = backbone.HookChannels.Select((c, k) => new TemporalConvolution(c, j, $"temporal{k}")).ToArray();
+        temporal = nn.ModuleList(temporalLayers);
+        RegisterComponents();
+        if (device is not null) this.to(device);
+    }
+
+    /// <summary>
+    /// Builds DSNO from a trained teacher: every backbone weight and buffer is copied from <paramref name="teacher"/>, the temporal
+    /// layers get the near-identity initialisation, and the network lives on the teacher's device. With zero temporal weights the
+    /// result reproduces the teacher at every frame time.
+    /// </summary>
+    public static DsnoNetwork FromTeacher(UNet teacher, IReadOnlyList<double> frameTimes, int? modes = null)
+    {
+        ArgumentNullException.ThrowIfNull(teacher);
+        var device = teacher.parameters().First().device;
+        var network = new DsnoNetwork(teacher.Options, frameTimes, modes, device: device);
+        network.backbone.CopyStateFrom(teacher);
+        return network;
+    }
+
+    /// <summary>The U-Net backbone (shared spatial layers).</summary>
+    public UNet Backbone => backbone;
+
+    /// <summary>One temporal convolution per insertion point of the backbone, in call order.</summary>
+    public IReadOnlyList<TemporalConvolution> TemporalLayers => temporalLayers;
+
+    /// <summary>Times of the M frames the network predicts (a copy).</summary>
+    public double[] FrameTimes => (double[])frameTimes.Clone();
+
+    /// <summary>Temporal Fourier modes J of every temporal layer.</summary>
+    public int Modes { get; }
+
+    /// <summary>Scalar parameters of the whole network.</summary>
+    public long ParameterCount => parameters().Sum(p => p.numel());
+
+    /// <summary>Scalar parameters of the temporal layers alone (DSNO's overhead over the backbone).</summary>
+    public long TemporalParameterCount => temporalLayers.Sum(layer => layer.ParameterCount);
+
+    /// <summary>Calls of <see cref="forward"/> and <see cref="Evaluate"/> so far (each is one network evaluation).</summary>
+    public long ForwardPasses => Interlocked.Read(ref forwardPasses);
+
+    /// <summary>
+    /// Predicts all frames in one pass: <paramref name="noise"/> [B, C, H, W] and <paramref name="labels"/> [B] (int64) or null
+    /// give [B, M, C, H, W], frame m at time <see cref="FrameTimes"/>[m].
+    /// </summary>
+    public override Tensor forward(Tensor noise, Tensor? labels) => Evaluate(noise, labels, frameTimes);
+
+    /// <summary>
+    /// Predicts frames at arbitrary times (continuous-time decoding): M' = <paramref name="sliceTimes"/>.Count slices, each
+    /// conditioned on its time, the temporal layers running with n = M' (J &lt;= M'/2 + 1 must hold). Returns [B, M', C, H, W].
+    /// </summary>
+    public Tensor Evaluate(Tensor noise, Tensor? labels, IReadOnlyList<double> sliceTimes)
+    {
+        ArgumentNullException.ThrowIfNull(noise);
+        ArgumentNullException.ThrowIfNull(sliceTimes);
+        int m = sliceTimes.Count;
+        if (m < 2) throw new ArgumentOutOfRangeException(nameof(sliceTimes), m, "DSNO needs at least 2 slice times");
+        if (Modes > TemporalConvolution.MaxModes(m))
+            throw new ArgumentOutOfRangeException(nameof(sliceTimes), m,
+                $"the temporal layers keep J = {Modes} modes, which needs M' >= {2 * (Modes - 1)} slice times, got M' = {m}");
+        for (int i = 0; i < m; i++)
+            if (!(sliceTimes[i] >= 0 && sliceTimes[i] <= 1))
+                throw new ArgumentOutOfRangeException(nameof(sliceTimes), sliceTimes[i], $"slice time {i} must be in [0, 1]");
+        if (noise.ndim != 4)
+            throw new ArgumentException($"noise must have shape [B, C, H, W], got [{string.Join(", ", noise.shape)}]", nameof(noise));
+        long batch = noise.shape[0];
+        if (labels is not null && (labels.ndim != 1 || labels.shape[0] != batch))
+            throw new ArgumentException($"labels must have shape [{batch}], got [{string.Join(", ", labels.shape)}]", nameof(labels));
+
+        Interlocked.Increment(ref forwardPasses);
+        using var scope = torch.NewDisposeScope();
+        // Row b * M + m is slice m of sample b: times tile over the batch, labels repeat per slice.
+        var times = torch.tensor(sliceTimes.Select(s => (float)s).ToArray(), device: noise.device).repeat(batch);
+        var sliceLabels = labels?.to(ScalarType.Int64).repeat_interleave(m, dim: 0);
+        var output = backbone.Forward(noise, times, sliceLabels, m, (k, h) => temporalLayers[k].forward(h, m));
+        return output.reshape(batch, m, noise.shape[1], noise.shape[2], noise.shape[3]).MoveToOuterDisposeScope();
+    }
+}

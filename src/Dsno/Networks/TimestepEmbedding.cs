@@ -1,0 +1,93 @@
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace Dsno.Networks;
+
+/// <summary>
+/// Conditioning vector of every residual block: a sinusoidal embedding of 1000 t (as in DDPM, whose steps run 0..999) mapped by
+/// Linear-SiLU-Linear to 4x the base width, plus a learned class embedding when the model is class-conditional.
+/// </summary>
+public sealed class TimestepEmbedding : nn.Module<Tensor, Tensor?, Tensor>
+{
+    /// <summary>Scale from continuous t in [0, 1] to the DDPM step range the sinusoid frequencies were designed for.</summary>
+    public const double TimeScale = 1000.0;
+
+    private readonly int sinusoidDims;
+    private readonly Linear linear1;
+    private readonly Linear linear2;
+    private readonly Embedding? classEmbedding;
+
+    /// <summary>Creates the embedding.</summary>
+    /// <param name="baseChannels">Width of the sinusoidal embedding; the output has 4x as many features.</param>
+    /// <param name="numClasses">Classes for the label embedding; 0 = unconditional.</param>
+    /// <param name="name">Module name.</param>
+    public TimestepEmbedding(int baseChannels, int numClasses = 0, string name = "time_embed") : base(name)
+    {
+        if (baseChannels < 1) throw new ArgumentOutOfRangeException(nameof(baseChannels), baseChannels, "the embedding needs at least 1 channel");
+        if (numClasses < 0) throw new ArgumentOutOfRangeException(nameof(numClasses), numClasses, "the class count cannot be negative");
+        sinusoidDims = baseChannels;
+        OutputDims = 4 * baseChannels;
+        NumClasses = numClasses;
+        linear1 = nn.Linear(baseChannels, OutputDims);
+        linear2 = nn.Linear(OutputDims, OutputDims);
+        if (numClasses > 0) classEmbedding = nn.Embedding(numClasses, OutputDims);
+        RegisterComponents();
+    }
+
+    /// <summary>Features of the output vector (4x the base width).</summary>
+    public int OutputDims { get; }
+
+    /// <summary>Classes of the label embedding; 0 = none.</summary>
+    public int NumClasses { get; }
+
+    /// <summary>Embeds times <paramref name="t"/> [B] (float, in [0, 1]) and optional labels [B] (int64) into [B, 4 * base].</summary>
+    public override Tensor forward(Tensor t, Tensor? labels)
+    {
+        if (t.ndim != 1) throw new ArgumentException($"times must have shape [B], got [{string.Join(", ", t.shape)}]", nameof(t));
+        using var scope = torch.NewDisposeScope();
+        var emb = linear2.forward(nn.functional.silu(linear1.forward(Sinusoid(t, sinusoidDims))));
+        if (classEmbedding is not null)
+        {
+            if (labels is null) throw new ArgumentNullException(nameof(labels), $"this model is class-conditional ({NumClasses} classes): labels are required");
+            if (labels.ndim != 1 || labels.shape[0] != t.shape[0])
+                throw new ArgumentException($"labels must have shape [{t.shape[0]}], got [{string.Join(", ", labels.shape)}]", nameof(labels));
+            var classes = labels.to(ScalarType.Int64);
+            if (classes.numel() > 0 && (classes.min().item<long>() < 0 || classes.max().item<long>() >= NumClasses))
+                throw new ArgumentOutOfRangeException(nameof(labels),
+                    $"labels must be in [0, {NumClasses - 1}], got values in [{classes.min().item<long>()}, {classes.max().item<long>()}]");
+            emb = emb + classEmbedding.forward(classes);
+        }
+        else if (labels is not null)
+        {
+            throw new ArgumentException("this model is unconditional (NumClasses = 0) but labels were given", nameof(labels));
+        }
+        return emb.MoveToOuterDisposeScope();
+    }
+
+    /// <summary>
+    /// The transformer-style sinusoidal features of 1000 t: [cos(s w_k), sin(s w_k)] with w_k = 10000^(-k / half), zero-padded to
+    /// <paramref name="dims"/> when it is odd. Computed in float32 (float64 for float64 input).
+    /// </summary>
+    public static Tensor Sinusoid(Tensor t, int dims)
+    {
+        if (dims < 1) throw new ArgumentOutOfRangeException(nameof(dims), dims, "the embedding needs at least 1 dimension");
+        using var scope = torch.NewDisposeScope();
+        var dtype = t.dtype == ScalarType.Float64 ? ScalarType.Float64 : ScalarType.Float32;
+        int half = dims / 2;
+        Tensor result;
+        if (half == 0)
+        {
+            result = torch.zeros(t.shape[0], dims, dtype: dtype, device: t.device);
+        }
+        else
+        {
+            var k = torch.arange(half, dtype: dtype, device: t.device);
+            var frequencies = torch.exp(k * (-Math.Log(10000.0) / half));
+            var angles = (t.to(dtype) * TimeScale).unsqueeze(1) * frequencies.unsqueeze(0);
+            result = torch.cat(new[] { torch.cos(angles), torch.sin(angles) }, dim: 1);
+            if (dims % 2 == 1) result = nn.functional.pad(result, new long[] { 0, 1 });
+        }
+        return result.MoveToOuterDisposeScope();
+    }
+}

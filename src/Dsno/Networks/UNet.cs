@@ -1,0 +1,276 @@
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace Dsno.Networks;
+
+/// <summary>
+/// Epsilon-prediction U-Net in the DDPM/ADM layout: stem conv, per level residual blocks (plus self-attention at the chosen
+/// resolutions) with stride-2 downsampling between levels, a ResBlock-Attention-ResBlock middle, an up path with skip
+/// concatenation and one more block per level, and a GroupNorm-SiLU-Conv output head.
+/// <para>
+/// <see cref="Forward"/> also serves as the DSNO backbone: the stem output is repeated along a time axis folded into the batch,
+/// and a hook may replace the activation at each temporal insertion point (after every residual block, after the middle
+/// attention), which is where DSNO puts its temporal convolutions.
+/// </para>
+/// </summary>
+public sealed class UNet : nn.Module<Tensor, Tensor, Tensor?, Tensor>
+{
+    private readonly TimestepEmbedding timeEmbedding;
+    private readonly Conv2d stem;
+    private readonly ModuleList<UNetStage> downStages;
+    private readonly ModuleList<Downsample> downsamplers;
+    private readonly ResBlock midRes1;
+    private readonly AttentionBlock midAttn;
+    private readonly ResBlock midRes2;
+    private readonly ModuleList<UNetStage> upStages;
+    private readonly ModuleList<Upsample> upsamplers;
+    private readonly GroupNorm outNorm;
+    private readonly Conv2d outConv;
+    private readonly int[] hookChannels;
+
+    /// <summary>Builds the network from <paramref name="options"/> (validated first) on the CPU, or on <paramref name="device"/>.</summary>
+    /// <param name="options">Architecture.</param>
+    /// <param name="name">Module name.</param>
+    /// <param name="device">Device for the parameters; null = CPU.</param>
+    public UNet(UNetOptions options, string name = "unet", Device? device = null) : base(name)
+    {
+        ValidateOptions(options);
+        Options = options;
+        int levels = options.ChannelMultipliers.Count;
+        int blocks = options.ResBlocksPerLevel;
+        int groups = options.GroupNormGroups;
+        int baseChannels = options.BaseChannels;
+        var attentionAt = new HashSet<int>(options.AttentionResolutions);
+
+        timeEmbedding = new TimestepEmbedding(baseChannels, options.NumClasses);
+        int embeddingDims = timeEmbedding.OutputDims;
+        stem = nn.Conv2d(options.Channels, baseChannels, 3, padding: 1);
+
+        var hooks = new List<int>();
+        var skipChannels = new Stack<int>();
+        skipChannels.Push(baseChannels);
+        int channels = baseChannels;
+        var down = new List<UNetStage>();
+        var downs = new List<Downsample>();
+        for (int level = 0; level < levels; level++)
+        {
+            int outChannels = baseChannels * options.ChannelMultipliers[level];
+            bool attention = attentionAt.Contains(options.Height >> level);
+            for (int b = 0; b < blocks; b++)
+            {
+                down.Add(NewStage(channels, outChannels, attention));
+                channels = outChannels;
+                hooks.Add(channels);
+                skipChannels.Push(channels);
+            }
+            if (level < levels - 1)
+            {
+                downs.Add(new Downsample(channels));
+                skipChannels.Push(channels);
+            }
+        }
+
+        midRes1 = new ResBlock(channels, channels, embeddingDims, options.Dropout, groups);
+        midAttn = new AttentionBlock(channels, groups, options.AttentionHeads);
+        hooks.Add(channels);
+        midRes2 = new ResBlock(channels, channels, embeddingDims, options.Dropout, groups);
+
+        var up = new List<UNetStage>();
+        var ups = new List<Upsample>();
+        for (int level = levels - 1; level >= 0; level--)
+        {
+            int outChannels = baseChannels * options.ChannelMultipliers[level];
+            bool attention = attentionAt.Contains(options.Height >> level);
+            for (int b = 0; b <= blocks; b++)
+            {
+                up.Add(NewStage(channels + skipChannels.Pop(), outChannels, attention));
+                channels = outChannels;
+                hooks.Add(channels);
+            }
+            if (level > 0) ups.Add(new Upsample(channels));
+        }
+
+        downStages = nn.ModuleList(down.ToArray());
+        downsamplers = nn.ModuleList(downs.ToArray());
+        upStages = nn.ModuleList(up.ToArray());
+        upsamplers = nn.ModuleList(ups.ToArray());
+        outNorm = ResBlock.NewGroupNorm(groups, channels);
+        outConv = nn.Conv2d(channels, options.Channels, 3, padding: 1);
+        hookChannels = hooks.ToArray();
+        RegisterComponents();
+        if (device is not null) this.to(device);
+
+        UNetStage NewStage(int cin, int cout, bool attention) => new(
+            new ResBlock(cin, cout, embeddingDims, options.Dropout, groups),
+            attention ? new AttentionBlock(cout, groups, options.AttentionHeads) : null);
+    }
+
+    /// <summary>The architecture this network was built from.</summary>
+    public UNetOptions Options { get; }
+
+    /// <summary>Channel count of the activation at each temporal insertion point, in call order (see <see cref="Forward"/>).</summary>
+    public IReadOnlyList<int> HookChannels => hookChannels;
+
+    /// <summary>Number of scalar parameters.</summary>
+    public long ParameterCount => parameters().Sum(p => p.numel());
+
+    /// <summary>
+    /// Predicts the noise: <paramref name="x"/> [B, C, H, W] float32, <paramref name="t"/> [B] float32 in [0, 1],
+    /// <paramref name="labels"/> [B] int64 (class-conditional models) or null; returns eps [B, C, H, W].
+    /// </summary>
+    public override Tensor forward(Tensor x, Tensor t, Tensor? labels) => Forward(x, t, labels, 1, null);
+
+    /// <summary>
+    /// The backbone pass with a folded time axis. The stem output of <paramref name="x"/> [B, C, H, W] is repeated
+    /// <paramref name="repeats"/> times (row b * repeats + m); <paramref name="t"/> and <paramref name="labels"/> are [B * repeats].
+    /// After each temporal insertion point k (0-based, in call order: every down-path stage, the middle attention, every up-path
+    /// stage) the activation h [B * repeats, C_k, H_k, W_k] is replaced by <paramref name="hook"/>(k, h), which must keep its shape.
+    /// Returns [B * repeats, C, H, W].
+    /// </summary>
+    public Tensor Forward(Tensor x, Tensor t, Tensor? labels, int repeats, Func<int, Tensor, Tensor>? hook)
+    {
+        ArgumentNullException.ThrowIfNull(x);
+        ArgumentNullException.ThrowIfNull(t);
+        if (repeats < 1) throw new ArgumentOutOfRangeException(nameof(repeats), repeats, "repeats must be at least 1");
+        CheckInput(x);
+        long rows = x.shape[0] * repeats;
+        if (t.ndim != 1 || t.shape[0] != rows)
+            throw new ArgumentException($"times must have shape [{rows}] (batch {x.shape[0]} x repeats {repeats}), got [{string.Join(", ", t.shape)}]", nameof(t));
+
+        using var scope = torch.NewDisposeScope();
+        var embedding = timeEmbedding.forward(t, labels);
+        var h = stem.forward(x);
+        if (repeats > 1) h = h.repeat_interleave(repeats, dim: 0);
+        var skips = new Stack<Tensor>();
+        skips.Push(h);
+        int point = 0;
+        int levels = Options.ChannelMultipliers.Count;
+        int blocks = Options.ResBlocksPerLevel;
+
+        int stage = 0;
+        for (int level = 0; level < levels; level++)
+        {
+            for (int b = 0; b < blocks; b++)
+            {
+                h = Apply(point++, downStages[stage++].forward(h, embedding));
+                skips.Push(h);
+            }
+            if (level < levels - 1)
+            {
+                h = downsamplers[level].forward(h);
+                skips.Push(h);
+            }
+        }
+
+        h = Apply(point++, midAttn.forward(midRes1.forward(h, embedding)));
+        h = midRes2.forward(h, embedding);
+
+        stage = 0;
+        int upsampler = 0;
+        for (int level = levels - 1; level >= 0; level--)
+        {
+            for (int b = 0; b <= blocks; b++)
+                h = Apply(point++, upStages[stage++].forward(torch.cat(new[] { h, skips.Pop() }, dim: 1), embedding));
+            if (level > 0) h = upsamplers[upsampler++].forward(h);
+        }
+
+        var output = outConv.forward(nn.functional.silu(outNorm.forward(h)));
+        return output.MoveToOuterDisposeScope();
+
+        Tensor Apply(int k, Tensor activation)
+        {
+            if (hook is null) return activation;
+            var replaced = hook(k, activation)
+                ?? throw new InvalidOperationException($"the hook returned null at insertion point {k}");
+            if (!replaced.shape.SequenceEqual(activation.shape))
+                throw new InvalidOperationException(
+                    $"the hook changed the shape at insertion point {k}: [{string.Join(", ", activation.shape)}] -> [{string.Join(", ", replaced.shape)}]");
+            return replaced;
+        }
+    }
+
+    /// <summary>
+    /// Copies every parameter and buffer of <paramref name="source"/> (same architecture) into this network, under no_grad.
+    /// </summary>
+    public void CopyStateFrom(UNet source)
+    {
+        ArgumentNullException.ThrowIfNull(source);
+        var from = source.state_dict();
+        var to = state_dict();
+        if (from.Count != to.Count || !from.Keys.All(to.ContainsKey))
+            throw new ArgumentException("the source U-Net has a different set of parameters and buffers (another architecture)", nameof(source));
+        using var _ = torch.no_grad();
+        foreach (var (key, value) in from)
+        {
+            var target = to[key];
+            if (!target.shape.SequenceEqual(value.shape))
+                throw new ArgumentException(
+                    $"{key}: shape [{string.Join(", ", value.shape)}] in the source, [{string.Join(", ", target.shape)}] here", nameof(source));
+            target.copy_(value);
+        }
+    }
+
+    private void CheckInput(Tensor x)
+    {
+        if (x.ndim != 4 || x.shape[1] != Options.Channels)
+            throw new ArgumentException($"input must have shape [B, {Options.Channels}, H, W], got [{string.Join(", ", x.shape)}]", nameof(x));
+        long factor = 1L << (Options.ChannelMultipliers.Count - 1);
+        if (x.shape[2] % factor != 0 || x.shape[3] % factor != 0)
+            throw new ArgumentException($"input height and width must be divisible by {factor}, got {x.shape[2]}x{x.shape[3]}", nameof(x));
+    }
+
+    /// <summary>Checks an architecture and throws <see cref="ArgumentOutOfRangeException"/> naming the first problem found.</summary>
+    public static void ValidateOptions(UNetOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        const string p = nameof(options);
+        if (options.Channels < 1) throw new ArgumentOutOfRangeException(p, options.Channels, "Channels must be at least 1");
+        if (options.BaseChannels < 1) throw new ArgumentOutOfRangeException(p, options.BaseChannels, "BaseChannels must be at least 1");
+        if (options.ChannelMultipliers is null || options.ChannelMultipliers.Count == 0)
+            throw new ArgumentOutOfRangeException(p, "ChannelMultipliers must name at least one level");
+        if (options.ChannelMultipliers.Count > 16)
+            throw new ArgumentOutOfRangeException(p, options.ChannelMultipliers.Count, "ChannelMultipliers: at most 16 levels are supported");
+        for (int i = 0; i < options.ChannelMultipliers.Count; i++)
+            if (options.ChannelMultipliers[i] < 1)
+                throw new ArgumentOutOfRangeException(p, options.ChannelMultipliers[i], $"ChannelMultipliers[{i}] must be at least 1");
+        if (options.ResBlocksPerLevel < 1) throw new ArgumentOutOfRangeException(p, options.ResBlocksPerLevel, "ResBlocksPerLevel must be at least 1");
+        if (!(options.Dropout >= 0 && options.Dropout < 1)) throw new ArgumentOutOfRangeException(p, options.Dropout, "Dropout must be in [0, 1)");
+        if (options.NumClasses < 0) throw new ArgumentOutOfRangeException(p, options.NumClasses, "NumClasses cannot be negative (0 = unconditional)");
+        if (options.GroupNormGroups < 1) throw new ArgumentOutOfRangeException(p, options.GroupNormGroups, "GroupNormGroups must be at least 1");
+        if (options.AttentionHeads < 1) throw new ArgumentOutOfRangeException(p, options.AttentionHeads, "AttentionHeads must be at least 1");
+
+        int levels = options.ChannelMultipliers.Count;
+        int factor = 1 << (levels - 1);
+        if (options.Height < 1 || options.Height % factor != 0)
+            throw new ArgumentOutOfRangeException(p, options.Height, $"Height must be a positive multiple of 2^(levels - 1) = {factor} for {levels} levels");
+        if (options.Width < 1 || options.Width % factor != 0)
+            throw new ArgumentOutOfRangeException(p, options.Width, $"Width must be a positive multiple of 2^(levels - 1) = {factor} for {levels} levels");
+
+        if (options.BaseChannels % options.GroupNormGroups != 0)
+            throw new ArgumentOutOfRangeException(p, options.BaseChannels, $"BaseChannels ({options.BaseChannels}) must be divisible by GroupNormGroups ({options.GroupNormGroups})");
+        var levelResolutions = Enumerable.Range(0, levels).Select(l => options.Height >> l).ToArray();
+        for (int i = 0; i < levels; i++)
+        {
+            long channels = (long)options.BaseChannels * options.ChannelMultipliers[i];
+            if (channels % options.GroupNormGroups != 0)
+                throw new ArgumentOutOfRangeException(p, channels,
+                    $"level {i} has {channels} channels (BaseChannels x ChannelMultipliers[{i}]), not divisible by GroupNormGroups ({options.GroupNormGroups})");
+        }
+
+        var attention = options.AttentionResolutions ?? Array.Empty<int>();
+        foreach (int resolution in attention)
+            if (Array.IndexOf(levelResolutions, resolution) < 0)
+                throw new ArgumentOutOfRangeException(p, resolution,
+                    $"AttentionResolutions names {resolution}, which is no level's height (levels: {string.Join(", ", levelResolutions)})");
+        // Attention runs in the middle block (deepest level) and at every named resolution.
+        var attentionLevels = Enumerable.Range(0, levels).Where(l => attention.Contains(levelResolutions[l])).Append(levels - 1);
+        foreach (int l in attentionLevels)
+        {
+            int channels = options.BaseChannels * options.ChannelMultipliers[l];
+            if (channels % options.AttentionHeads != 0)
+                throw new ArgumentOutOfRangeException(p, options.AttentionHeads,
+                    $"AttentionHeads ({options.AttentionHeads}) must divide the {channels} channels of level {l}, where attention runs");
+        }
+    }
+}
