@@ -1,0 +1,80 @@
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace Dsno.Metrics;
+
+/// <summary>
+/// The small CNN behind <see cref="FeatureClassifier"/>: three 3x3 convolutions (the last two with stride 2), each followed by
+/// GroupNorm and SiLU, global average pooling, a SiLU-activated projection to the feature width, and a linear classification head.
+/// </summary>
+internal sealed class FeatureClassifierNetwork : nn.Module<Tensor, Tensor>
+{
+    private readonly Conv2d stem;
+    private readonly GroupNorm stemNorm;
+    private readonly Conv2d down1;
+    private readonly GroupNorm down1Norm;
+    private readonly Conv2d down2;
+    private readonly GroupNorm down2Norm;
+    private readonly Linear project;
+    private readonly Linear head;
+
+    public FeatureClassifierNetwork(int channels, int classes, int baseChannels, int featureDim, int groups) : base(nameof(FeatureClassifierNetwork))
+    {
+        stem = nn.Conv2d(channels, baseChannels, 3, padding: 1);
+        stemNorm = nn.GroupNorm(groups, baseChannels);
+        down1 = nn.Conv2d(baseChannels, 2 * baseChannels, 3, stride: 2, padding: 1);
+        down1Norm = nn.GroupNorm(groups, 2 * baseChannels);
+        down2 = nn.Conv2d(2 * baseChannels, 4 * baseChannels, 3, stride: 2, padding: 1);
+        down2Norm = nn.GroupNorm(groups, 4 * baseChannels);
+        project = nn.Linear(4 * baseChannels, featureDim);
+        head = nn.Linear(featureDim, classes);
+        RegisterComponents();
+    }
+
+    /// <summary>
+    /// Sets every weight from <paramref name="generator"/> alone (LeCun uniform: variance 1 / fan-in), biases to 0 and GroupNorm to the
+    /// identity (TorchSharp leaves GroupNorm's affine parameters uninitialised), so that the start does not depend on the global torch seed.
+    /// </summary>
+    public void Initialise(Generator generator)
+    {
+        using var noGrad = torch.no_grad();
+        foreach (var layer in new nn.Module[] { stem, down1, down2, project, head })
+        {
+            foreach (var (name, parameter) in layer.named_parameters())
+            {
+                if (name == "bias")
+                {
+                    parameter.zero_();
+                    continue;
+                }
+                long fanIn = parameter.numel() / parameter.shape[0];
+                double bound = Math.Sqrt(3.0 / fanIn);
+                parameter.uniform_(-bound, bound, generator);
+            }
+        }
+        foreach (var norm in new[] { stemNorm, down1Norm, down2Norm })
+        {
+            norm.weight!.fill_(1.0);
+            norm.bias!.zero_();
+        }
+    }
+
+    /// <summary>The penultimate activations [N, featureDim] of images [N, C, H, W].</summary>
+    public Tensor Features(Tensor images)
+    {
+        using var scope = torch.NewDisposeScope();
+        var h = nn.functional.silu(stemNorm.forward(stem.forward(images)));
+        h = nn.functional.silu(down1Norm.forward(down1.forward(h)));
+        h = nn.functional.silu(down2Norm.forward(down2.forward(h)));
+        h = h.mean(new long[] { 2, 3 });
+        return nn.functional.silu(project.forward(h)).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>Class logits [N, classes].</summary>
+    public override Tensor forward(Tensor images)
+    {
+        using var scope = torch.NewDisposeScope();
+        return head.forward(Features(images)).MoveToOuterDisposeScope();
+    }
+}
