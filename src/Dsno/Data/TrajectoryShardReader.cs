@@ -1,3 +1,4 @@
+using Dsno.Runtime;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -102,8 +103,8 @@ public sealed class TrajectoryShardReader : IDisposable
             }
         }
         var batch = new TrajectoryBatch(
-            torch.tensor(noise, new long[] { count, Layout.Channels, Layout.Height, Layout.Width }),
-            torch.tensor(traj, new long[] { count, frames, Layout.Channels, Layout.Height, Layout.Width }),
+            TensorFactory.Owned(noise, count, Layout.Channels, Layout.Height, Layout.Width),
+            TensorFactory.Owned(traj, count, frames, Layout.Channels, Layout.Height, Layout.Width),
             labels is null ? null : torch.tensor(labels),
             Info.FirstIndex + offset);
         batch.CheckFinite($"trajectory shard '{Path}'");

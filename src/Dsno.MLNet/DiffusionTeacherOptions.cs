@@ -1,0 +1,107 @@
+namespace Dsno.MLNet;
+
+/// <summary>Options of <see cref="DiffusionTeacherEstimator"/>: the teacher's columns, architecture, training and sampling.</summary>
+public sealed class DiffusionTeacherOptions
+{
+    /// <summary>Training images: a float vector column [C, H, W] with values in [-1, 1]. Default "Image".</summary>
+    public string ImageColumnName = "Image";
+
+    /// <summary>Class label column (key, int or uint) for a class-conditional teacher; null (default) trains an unconditional one.</summary>
+    public string? LabelColumnName;
+
+    /// <summary>Number of classes when <see cref="LabelColumnName"/> is set; 0 (default) takes it from the key type's count or the largest label + 1.</summary>
+    public int ClassCount;
+
+    /// <summary>Noise column read by Transform: float vector [C, H, W], standard normal. Default "Noise".</summary>
+    public string NoiseColumnName = "Noise";
+
+    /// <summary>Trajectory column written by Transform: float vector [F, C, H, W] with a "Times" annotation. Default "Trajectory".</summary>
+    public string TrajectoryColumnName = "Trajectory";
+
+    /// <summary>Sample column written by Transform: float vector [C, H, W]. Default "Image".</summary>
+    public string OutputImageColumnName = "Image";
+
+    /// <summary>Also write an <c>MLImage</c> column (Microsoft.ML.ImageAnalytics) of each sample, clamped and opaque. Default false.</summary>
+    public bool OutputMLImage;
+
+    /// <summary>Name of the MLImage column. Default "MLImage".</summary>
+    public string MLImageColumnName = "MLImage";
+
+    /// <summary>Channels of the first U-Net level. Default 32.</summary>
+    public int BaseChannels = 32;
+
+    /// <summary>Channel multiplier of each U-Net level. Default [1, 2, 2].</summary>
+    public int[] ChannelMultipliers = { 1, 2, 2 };
+
+    /// <summary>Residual blocks per level. Default 2.</summary>
+    public int ResBlocksPerLevel = 2;
+
+    /// <summary>Resolutions (in pixels) with self-attention. Default none.</summary>
+    public int[] AttentionResolutions = Array.Empty<int>();
+
+    /// <summary>Dropout in residual blocks. Default 0.1.</summary>
+    public double Dropout = 0.1;
+
+    /// <summary>GroupNorm groups. Default 8.</summary>
+    public int GroupNormGroups = 8;
+
+    /// <summary>Noise schedule: "cosine" (default) or "linear".</summary>
+    public string Schedule = "cosine";
+
+    /// <summary>Optimiser steps. Default 2000.</summary>
+    public int TrainingSteps = 2000;
+
+    /// <summary>Images per step. Default 64.</summary>
+    public int BatchSize = 64;
+
+    /// <summary>Peak Adam learning rate. Default 5e-4.</summary>
+    public double LearningRate = 5e-4;
+
+    /// <summary>Linear warm-up steps. Default 100.</summary>
+    public int WarmupSteps = 100;
+
+    /// <summary>Decay of the weight average used for sampling. Default 0.999.</summary>
+    public double EmaDecay = 0.999;
+
+    /// <summary>Gradient norm clip (0 = off). Default 1.</summary>
+    public double GradientClipNorm = 1.0;
+
+    /// <summary>Seed: same seed and thread count give bit-identical weights. Default 0.</summary>
+    public int Seed;
+
+    /// <summary>Checkpoint file to write during training and resume from. Default none.</summary>
+    public string? CheckpointPath;
+
+    /// <summary>Steps between checkpoints (0 = only at the end or when cancelled). Default 0.</summary>
+    public int CheckpointInterval;
+
+    /// <summary>Solver used by Transform. Default DPM-Solver++(2M).</summary>
+    public OdeSolver Solver = OdeSolver.DpmSolver2M;
+
+    /// <summary>Solver steps used by Transform. Default 20.</summary>
+    public int SolverSteps = 20;
+
+    /// <summary>Times of the frames written to the trajectory column. Default quadratic, M = 4.</summary>
+    public TimeGrid Frames = TimeGrid.Quadratic(4);
+
+    /// <summary>Record the ODE states x(t) instead of the denoised estimates x0_hat(t). Default false.</summary>
+    public bool FramesAsStates;
+
+    /// <summary>Clamp the denoised estimate to [-1, 1] while solving. Default true.</summary>
+    public bool ClipDenoised = true;
+
+    /// <summary>Rows solved together by Transform. Default 64.</summary>
+    public int TransformBatchSize = 64;
+
+    /// <summary>Torch device: "cpu" (default) or "cuda".</summary>
+    public string Device = "cpu";
+
+    /// <summary>Torch intra-op threads during training (0 = leave as is). Default 0.</summary>
+    public int Threads;
+
+    /// <summary>Receives a report after every training step.</summary>
+    public IProgress<DsnoTrainingProgress>? Progress;
+
+    /// <summary>Stops training when cancelled (as does <c>MLContext.CancelExecution</c>).</summary>
+    public CancellationToken CancellationToken;
+}

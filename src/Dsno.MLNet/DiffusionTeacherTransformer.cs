@@ -1,0 +1,130 @@
+using Dsno.Diffusion;
+using Dsno.MLNet.Internal;
+using Dsno.Models;
+using Microsoft.ML;
+using Microsoft.ML.Data;
+using Microsoft.ML.Runtime;
+using TorchSharp;
+
+[assembly: ModelLoader(typeof(Dsno.MLNet.DiffusionTeacherTransformer), Dsno.MLNet.DiffusionTeacherTransformer.LoaderSignature)]
+
+namespace Dsno.MLNet;
+
+/// <summary>
+/// A trained diffusion teacher as an ML.NET transformer. <see cref="Transform"/> reads the <c>Noise</c> column (and <c>Label</c> for a
+/// class-conditional teacher) and adds <c>Trajectory</c> [F, C, H, W] (with its <c>Times</c> annotation) and <c>Image</c> [C, H, W], by
+/// solving the probability-flow ODE in batches. Lazy: nothing is computed until a cursor asks for an output column.
+/// </summary>
+public sealed class DiffusionTeacherTransformer : ITransformer
+{
+    /// <summary>The loader signature written into ML.NET model files.</summary>
+    public const string LoaderSignature = "DsnoDiffusionTeacher";
+
+    internal static readonly ModelKind Kind = new("DSNOTCHR", LoaderSignature, version: 1);
+    private const string ModelStream = "Model";
+
+    private readonly TeacherSettings _settings;
+    private readonly BatchedMapping _mapping;
+
+    internal DiffusionTeacherTransformer(DiffusionTeacher teacher, TeacherSettings settings)
+    {
+        Teacher = teacher;
+        _settings = settings;
+        var a = teacher.Architecture;
+        var inputs = new List<BatchInputColumn> { BatchInputColumn.FloatVector(settings.NoiseColumnName, a.Channels, a.Height, a.Width) };
+        if (a.NumClasses > 0) inputs.Add(BatchInputColumn.Integer(settings.LabelColumnName ?? "Label"));
+        var outputs = new[]
+        {
+            new BatchOutputColumn(settings.TrajectoryColumnName, new[] { settings.Frames.Length, a.Channels, a.Height, a.Width },
+                new Dictionary<string, float[]> { ["Times"] = settings.Frames.Select(t => (float)t).ToArray() }),
+            new BatchOutputColumn(settings.OutputImageColumnName, new[] { a.Channels, a.Height, a.Width }),
+        };
+        _mapping = new BatchedMapping(inputs, outputs, settings.TransformBatchSize, MapBatch, gate: teacher.Network);
+    }
+
+    /// <summary>The core teacher (network, schedule, training and sampling).</summary>
+    public DiffusionTeacher Teacher { get; }
+
+    /// <summary>The solver Transform uses.</summary>
+    public OdeSolver Solver => OdeSolverNames.FromCoreName(_settings.Solver);
+
+    /// <summary>Solver steps Transform uses.</summary>
+    public int SolverSteps => _settings.SolverSteps;
+
+    /// <summary>The times of the trajectory frames.</summary>
+    public TimeGrid Frames => TimeGrid.FromTimes(_settings.Frames);
+
+    /// <summary>Classes of a class-conditional teacher; 0 when unconditional.</summary>
+    public int ClassCount => Teacher.Architecture.NumClasses;
+
+    /// <summary>Model evaluations (network forward passes) made so far by this teacher, through any of its transformers.</summary>
+    public int ForwardPasses => (int)Math.Min(int.MaxValue, Teacher.Evaluations);
+
+    /// <summary>Batches run by this transformer's Transform (one ODE solve each).</summary>
+    public long Batches => _mapping.BatchCalls;
+
+    /// <summary>Shares the weights but samples with another solver, step count or frame grid.</summary>
+    public DiffusionTeacherTransformer WithSampler(OdeSolver solver, int steps, TimeGrid? frames = null)
+    {
+        var settings = _settings.Clone();
+        settings.Solver = solver.ToCoreName();
+        settings.SolverSteps = steps;
+        if (frames is not null) settings.Frames = frames.Values;
+        settings.Validate(msg => new ArgumentOutOfRangeException(nameof(steps), msg));
+        return new DiffusionTeacherTransformer(Teacher, settings);
+    }
+
+    private void MapBatch(InputBatch input, OutputBatch output)
+    {
+        using var scope = torch.NewDisposeScope();
+        var noise = input.FloatTensor(0, Teacher.Device);
+        var labels = ClassCount > 0 ? Labels.Check(input.IntegerTensor(1, Teacher.Device), ClassCount, _settings.LabelColumnName ?? "Label") : null;
+        bool wantFrames = output.IsActive(0);
+        var (images, frames) = Teacher.Solve(noise, labels, _settings.Solver, _settings.SolverSteps,
+            wantFrames ? _settings.Frames : null, _settings.FramesAsStates ? FrameKind.State : FrameKind.Denoised, _settings.ClipDenoised);
+        if (wantFrames) output.Write(0, frames!);
+        output.Write(1, images);
+    }
+
+    /// <inheritdoc/>
+    public bool IsRowToRowMapper => true;
+
+    /// <inheritdoc/>
+    public DataViewSchema GetOutputSchema(DataViewSchema inputSchema) => MLImageColumn.Schema(_mapping.GetOutputSchema(inputSchema), MLImage);
+
+    /// <inheritdoc/>
+    public IDataView Transform(IDataView input) => MLImageColumn.Append(_mapping.Transform(input), MLImage);
+
+    /// <inheritdoc/>
+    public IRowToRowMapper GetRowToRowMapper(DataViewSchema inputSchema) => MLImageColumn.Mapper(_mapping.GetRowToRowMapper(inputSchema), MLImage);
+
+    private MLImageColumn.Request? MLImage => _settings.OutputMLImage
+        ? new(_settings.OutputImageColumnName, _settings.MLImageColumnName, Teacher.Architecture.Channels, Teacher.Architecture.Height, Teacher.Architecture.Width)
+        : null;
+
+    void ICanSaveModel.Save(ModelSaveContext ctx)
+    {
+        using var stream = new MemoryStream();
+        Teacher.Save(stream);
+        ModelPersistence.Save(ctx, Kind, new PersistedModel
+        {
+            OptionsJson = ModelPersistence.ToJson(_settings),
+            InputColumns = ClassCount > 0 ? new[] { _settings.NoiseColumnName, _settings.LabelColumnName ?? "Label" } : new[] { _settings.NoiseColumnName },
+            OutputColumns = new[] { _settings.TrajectoryColumnName, _settings.OutputImageColumnName },
+            Streams = new Dictionary<string, byte[]> { [ModelStream] = stream.ToArray() },
+        });
+    }
+
+    // Called by ML.NET's component catalog when a model file names this loader; ctx is its internal ModelLoadContext.
+    private static DiffusionTeacherTransformer Create(IHostEnvironment env, object ctx)
+    {
+        var model = ModelPersistence.Load(ctx, Kind);
+        var settings = ModelPersistence.FromJson<TeacherSettings>(model.OptionsJson, LoaderSignature);
+        settings.Validate(msg => ModelPersistence.Corrupt(LoaderSignature, msg));
+        using var stream = new MemoryStream(model.GetStream(ModelStream), writable: false);
+        DiffusionTeacher teacher;
+        try { teacher = DiffusionTeacher.Load(stream, what: $"{LoaderSignature} model"); }
+        catch (InvalidDataException e) { throw ModelPersistence.Corrupt(LoaderSignature, e.Message); }
+        return new DiffusionTeacherTransformer(teacher, settings);
+    }
+}

@@ -1,0 +1,104 @@
+using Dsno.Data;
+using Microsoft.ML;
+using Microsoft.ML.Data;
+
+namespace Dsno.MLNet;
+
+/// <summary>Extension methods on <c>mlContext.Data</c> that load image data sets and make noise for DSNO.</summary>
+public static class DsnoDataCatalog
+{
+    /// <summary>
+    /// The embedded 8x8 handwritten digits (UCI, E. Alpaydin and C. Kaynak, CC BY 4.0): 1,797 rows with <c>Image</c> [1, 8, 8] in [-1, 1]
+    /// and <c>Label</c>, a key of 10 values (digit d has key d + 1, as ML.NET keys count from 1).
+    /// </summary>
+    public static IDataView LoadDigits(this DataOperationsCatalog catalog) => FromImageSet(catalog, Digits.Load());
+
+    /// <summary>MNIST / Fashion-MNIST IDX files, gzip or raw; <paramref name="pad"/> zero-pads each side (28 + 2 * 2 = 32).</summary>
+    public static IDataView LoadIdxImages(this DataOperationsCatalog catalog, string imagesPath, string? labelsPath = null, int? pad = null) =>
+        FromImageSet(catalog, IdxReader.Read(imagesPath, labelsPath, pad ?? 0));
+
+    /// <summary>PNG / JPEG / BMP files resized to <paramref name="height"/> x <paramref name="width"/>; each sub-folder is a class.</summary>
+    public static IDataView LoadImageFolder(this DataOperationsCatalog catalog, string folder, int height, int width, bool grayscale) =>
+        FromImageSet(catalog, ImageFolderReader.Read(folder, height, width, grayscale));
+
+    /// <summary>
+    /// <paramref name="rows"/> rows of standard normal noise [C, H, W] in a column named <paramref name="columnName"/>. Row r depends only on
+    /// (seed, r). With <paramref name="classes"/>, also a uniform random <c>Label</c> key column.
+    /// </summary>
+    public static IDataView GaussianNoise(this DataOperationsCatalog catalog, int rows, int channels, int height, int width, int seed,
+        string columnName = "Noise", int? classes = null)
+    {
+        ArgumentNullException.ThrowIfNull(catalog);
+        if (rows < 1) throw new ArgumentOutOfRangeException(nameof(rows), rows, "need at least one row");
+        if (channels < 1 || height < 1 || width < 1) throw new ArgumentOutOfRangeException(nameof(channels), "image dimensions must be positive");
+        if (classes is < 1) throw new ArgumentOutOfRangeException(nameof(classes), classes, "need at least one class");
+        var noiseType = new VectorDataViewType(NumberDataViewType.Single, channels, height, width);
+        var all = NoiseRows(rows, channels, height, width, seed, classes);
+        if (classes is not { } k)
+        {
+            var plain = SchemaDefinition.Create(typeof(NoiseRow));
+            plain[nameof(NoiseRow.Noise)].ColumnName = columnName;
+            plain[nameof(NoiseRow.Noise)].ColumnType = noiseType;
+            return catalog.LoadFromEnumerable(all.Select(r => new NoiseRow { Noise = r.Noise }), plain);
+        }
+        var definition = SchemaDefinition.Create(typeof(LabelledNoiseRow));
+        definition[nameof(LabelledNoiseRow.Noise)].ColumnName = columnName;
+        definition[nameof(LabelledNoiseRow.Noise)].ColumnType = noiseType;
+        definition[nameof(LabelledNoiseRow.Label)].ColumnType = new KeyDataViewType(typeof(uint), k);
+        return catalog.LoadFromEnumerable(all, definition);
+    }
+
+    private static IEnumerable<LabelledNoiseRow> NoiseRows(int rows, int channels, int height, int width, int seed, int? classes)
+    {
+        const int chunk = 256;
+        int size = channels * height * width;
+        for (int start = 0; start < rows; start += chunk)
+        {
+            int n = Math.Min(chunk, rows - start);
+            var values = Data.GaussianNoise.SampleArray(start, n, channels, height, width, seed);
+            var labels = classes is { } k ? Data.GaussianNoise.Labels(start, n, k, seed) : null;
+            for (int i = 0; i < n; i++)
+                yield return new LabelledNoiseRow { Noise = values.AsSpan(i * size, size).ToArray(), Label = labels is null ? 0u : (uint)labels[i] };
+        }
+    }
+
+    private static IDataView FromImageSet(DataOperationsCatalog catalog, ImageSet images)
+    {
+        ArgumentNullException.ThrowIfNull(catalog);
+        var definition = SchemaDefinition.Create(typeof(ImageRow));
+        definition[nameof(ImageRow.Image)].ColumnType = new VectorDataViewType(NumberDataViewType.Single, images.Channels, images.Height, images.Width);
+        if (images.Labels is null)
+        {
+            var unlabelled = Enumerable.Range(0, images.Count).Select(i => new UnlabelledImageRow { Image = images.GetImage(i) });
+            var plain = SchemaDefinition.Create(typeof(UnlabelledImageRow));
+            plain[nameof(UnlabelledImageRow.Image)].ColumnType = definition[nameof(ImageRow.Image)].ColumnType;
+            return catalog.LoadFromEnumerable(unlabelled.ToList(), plain);
+        }
+        definition[nameof(ImageRow.Label)].ColumnType = new KeyDataViewType(typeof(uint), images.ClassCount);
+        var rows = Enumerable.Range(0, images.Count).Select(i => new ImageRow { Image = images.GetImage(i), Label = (uint)images.Labels[i] }).ToList();
+        return catalog.LoadFromEnumerable(rows, definition);
+    }
+
+    // Key fields of in-memory rows hold the 0-based index: ML.NET exposes it as the 1-based key (0 = missing).
+    private sealed class ImageRow
+    {
+        public float[] Image = Array.Empty<float>();
+        public uint Label;
+    }
+
+    private sealed class UnlabelledImageRow
+    {
+        public float[] Image = Array.Empty<float>();
+    }
+
+    private sealed class NoiseRow
+    {
+        public float[] Noise = Array.Empty<float>();
+    }
+
+    private sealed class LabelledNoiseRow
+    {
+        public float[] Noise = Array.Empty<float>();
+        public uint Label;
+    }
+}

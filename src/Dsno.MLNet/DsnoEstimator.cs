@@ -1,0 +1,120 @@
+using Dsno.Data;
+using Dsno.Diffusion;
+using Dsno.MLNet.Internal;
+using Dsno.Models;
+using Dsno.Networks;
+using Dsno.Training;
+using Microsoft.ML;
+using Microsoft.ML.Data;
+using Microsoft.ML.Runtime;
+
+namespace Dsno.MLNet;
+
+/// <summary>
+/// Trains the DSNO operator on trajectories: rows with a <c>Noise</c> column (x_T) and a <c>Trajectory</c> column [F, C, H, W] whose
+/// <c>Times</c> annotation gives the frame times (and a <c>Label</c> for class-conditional models). Rows are streamed through a cursor in
+/// batches, so memory does not grow with the number of rows (a <c>.idv</c> file of any size can be fitted).
+/// </summary>
+public sealed class DsnoEstimator : IEstimator<DsnoTransformer>
+{
+    private readonly IHostEnvironment _environment;
+    private readonly DsnoOptions _options;
+
+    /// <summary>Creates the estimator; prefer <c>mlContext.Transforms.Dsno(options)</c>.</summary>
+    public DsnoEstimator(IHostEnvironment environment, DsnoOptions options)
+    {
+        _environment = environment ?? throw new ArgumentNullException(nameof(environment));
+        _options = options ?? throw new ArgumentNullException(nameof(options));
+    }
+
+    /// <summary>Checks the training columns and describes the transformer's output columns.</summary>
+    public SchemaShape GetOutputSchema(SchemaShape inputSchema)
+    {
+        SchemaChecks.RequireFloatVector(inputSchema, _options.NoiseColumnName);
+        var trajectory = SchemaChecks.RequireFloatVector(inputSchema, _options.TrajectoryColumnName);
+        SchemaChecks.RequireFloatVectorAnnotation(trajectory, "Times");
+        if (_options.LabelColumnName is { } label) SchemaChecks.RequireInteger(inputSchema, label);
+        return SchemaShapes.WithColumns(inputSchema, new[]
+        {
+            SchemaShapes.FloatVector(_options.OutputTrajectoryColumnName, "Times"),
+            SchemaShapes.FloatVector(_options.OutputImageColumnName),
+        });
+    }
+
+    /// <summary>Trains DSNO on the trajectories of <paramref name="input"/>.</summary>
+    public DsnoTransformer Fit(IDataView input)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        var settings = new DsnoSettings
+        {
+            NoiseColumnName = _options.NoiseColumnName, LabelColumnName = _options.LabelColumnName, OutputImageColumnName = _options.OutputImageColumnName,
+            OutputTrajectoryColumnName = _options.OutputTrajectoryColumnName, OutputMLImage = _options.OutputMLImage,
+            MLImageColumnName = _options.MLImageColumnName, TransformBatchSize = _options.TransformBatchSize,
+        };
+        settings.Validate(msg => new ArgumentOutOfRangeException("options", msg));
+        var training = new TrainingOptions
+        {
+            Steps = _options.TrainingSteps, BatchSize = _options.BatchSize, LearningRate = _options.LearningRate, WarmupSteps = _options.WarmupSteps,
+            EmaDecay = _options.EmaDecay, Seed = _options.Seed, GradientClipNorm = _options.GradientClipNorm, CheckpointPath = _options.CheckpointPath,
+            CheckpointInterval = _options.CheckpointInterval, Device = _options.Device, Threads = _options.Threads,
+        };
+        training.Validate();
+
+        var (layout, noise, trajectory, label) = ReadLayout(input.Schema);
+        var model = CreateModel(layout);
+        using var source = new DataViewTrajectorySource(input, noise, trajectory, label, layout);
+        using var host = new TrainingHost(_environment, nameof(DsnoEstimator), _options.Progress, _options.CancellationToken, training.Steps);
+        host.Info($"training DSNO (M = {layout.FrameCount}, J = {model.Network.Modes}, {model.Network.ParameterCount:N0} parameters of which " +
+                  $"{model.Network.TemporalParameterCount:N0} temporal) on {source.Count} trajectories");
+        var weighting = _options.LossWeighting == LossWeighting.Uniform ? FrameWeighting.Uniform : FrameWeighting.SqrtSnr;
+        model.Train(source, training, weighting, host.Progress, host.Token);
+        return new DsnoTransformer(model, settings);
+    }
+
+    private (TrajectoryLayout Layout, DataViewSchema.Column Noise, DataViewSchema.Column Trajectory, DataViewSchema.Column? Label) ReadLayout(DataViewSchema schema)
+    {
+        var trajectory = SchemaChecks.RequireColumn(schema, _options.TrajectoryColumnName, "input");
+        if (trajectory.Type is not VectorDataViewType { ItemType: var item, Dimensions: { Length: 4 } dims } || item != NumberDataViewType.Single)
+            throw new ArgumentOutOfRangeException("input", $"Input column '{trajectory.Name}' must be a Single vector with dimensions [F, C, H, W]; found {trajectory.Type}.");
+        var times = SchemaChecks.RequireFloatVectorAnnotation(trajectory, "Times", "input");
+        if (times.Length != dims[0])
+            throw new InvalidOperationException($"Input column '{trajectory.Name}' has {dims[0]} frames but its Times annotation lists {times.Length} times.");
+        double[] grid;
+        try { grid = FrameTimes.Validate(times.Select(t => (double)t).ToArray()); }
+        catch (ArgumentOutOfRangeException e) { throw new InvalidOperationException($"Input column '{trajectory.Name}': its Times annotation is not a valid grid: {e.Message}", e); }
+        var noise = SchemaChecks.RequireFloatVector(schema, _options.NoiseColumnName, new[] { dims[1], dims[2], dims[3] }, "input");
+        DataViewSchema.Column? label = _options.LabelColumnName is { } name ? SchemaChecks.RequireInteger(schema, name, "input") : null;
+
+        int classes = 0;
+        if (label is { } l)
+        {
+            classes = _options.Teacher?.ClassCount ?? 0;
+            if (classes == 0) classes = ColumnReaders.DeclaredClassCount(l);
+            if (classes == 0)
+                throw new InvalidOperationException($"Input column '{l.Name}' does not declare its class count (use a key type) and no teacher gives it.");
+        }
+        else if (_options.Teacher?.ClassCount > 0)
+            throw new InvalidOperationException($"The teacher is class-conditional ({_options.Teacher.ClassCount} classes): set LabelColumnName.");
+        var layout = new TrajectoryLayout(dims[1], dims[2], dims[3], grid, FrameKind.Denoised, classes);
+        return (layout, noise, trajectory, label);
+    }
+
+    private DsnoModel CreateModel(TrajectoryLayout layout)
+    {
+        if (_options.Teacher is { } teacher)
+        {
+            var a = teacher.Teacher.Architecture;
+            if (a.Channels != layout.Channels || a.Height != layout.Height || a.Width != layout.Width)
+                throw new InvalidOperationException($"The teacher makes {a.Channels}x{a.Height}x{a.Width} images but the trajectories are {layout.Channels}x{layout.Height}x{layout.Width}.");
+            return DsnoModel.FromTeacher(teacher.Teacher, layout.FrameTimes, _options.TemporalModes);
+        }
+        var architecture = new UNetOptions
+        {
+            Channels = layout.Channels, Height = layout.Height, Width = layout.Width, BaseChannels = _options.BaseChannels,
+            ChannelMultipliers = _options.ChannelMultipliers.ToArray(), ResBlocksPerLevel = _options.ResBlocksPerLevel,
+            AttentionResolutions = _options.AttentionResolutions.ToArray(), Dropout = _options.Dropout, NumClasses = layout.ClassCount,
+            GroupNormGroups = _options.GroupNormGroups,
+        };
+        return DsnoModel.Create(architecture, layout.FrameTimes, _options.TemporalModes, NoiseSchedule.FromName(_options.Schedule), FrameKind.Denoised, _options.Device);
+    }
+}

@@ -1,0 +1,164 @@
+using Dsno.Data;
+using Dsno.MLNet.Internal;
+using Dsno.Models;
+using Microsoft.ML;
+using Microsoft.ML.Data;
+using Microsoft.ML.Runtime;
+using TorchSharp;
+
+[assembly: ModelLoader(typeof(Dsno.MLNet.DsnoTransformer), Dsno.MLNet.DsnoTransformer.LoaderSignature)]
+
+namespace Dsno.MLNet;
+
+/// <summary>
+/// A trained DSNO operator as an ML.NET transformer. <see cref="Transform"/> reads <c>Noise</c> (and <c>Label</c> for a class-conditional
+/// model) and adds <c>Trajectory</c> [M, C, H, W] with its <c>Times</c> annotation and <c>Image</c> [C, H, W] (the last frame), with ONE
+/// network forward pass per batch of rows. Lazy: nothing is computed until a cursor asks for an output column.
+/// </summary>
+public sealed class DsnoTransformer : ITransformer
+{
+    /// <summary>The loader signature written into ML.NET model files.</summary>
+    public const string LoaderSignature = "DsnoOperator";
+
+    internal static readonly ModelKind Kind = new("DSNOOPER", LoaderSignature, version: 1);
+    private const string ModelStream = "Model";
+
+    private readonly DsnoSettings _settings;
+    private readonly BatchedMapping _mapping;
+
+    internal DsnoTransformer(DsnoModel model, DsnoSettings settings)
+    {
+        Model = model;
+        _settings = settings;
+        var a = model.Architecture;
+        var times = OutputTimes;
+        var inputs = new List<BatchInputColumn> { BatchInputColumn.FloatVector(settings.NoiseColumnName, a.Channels, a.Height, a.Width) };
+        if (a.NumClasses > 0) inputs.Add(BatchInputColumn.Integer(settings.LabelColumnName ?? "Label"));
+        var outputs = new[]
+        {
+            new BatchOutputColumn(settings.OutputTrajectoryColumnName, new[] { times.Length, a.Channels, a.Height, a.Width },
+                new Dictionary<string, float[]> { ["Times"] = times.Select(t => (float)t).ToArray() }),
+            new BatchOutputColumn(settings.OutputImageColumnName, new[] { a.Channels, a.Height, a.Width }),
+        };
+        _mapping = new BatchedMapping(inputs, outputs, settings.TransformBatchSize, MapBatch, gate: model.Network);
+    }
+
+    /// <summary>The core operator (network, grid, decoding).</summary>
+    public DsnoModel Model { get; }
+
+    /// <summary>The grid the operator was trained on.</summary>
+    public TimeGrid Frames => TimeGrid.FromTimes(Model.FrameTimes);
+
+    /// <summary>The times of the output trajectory: the training grid, or the query times of <see cref="WithQueryTimes"/>.</summary>
+    public double[] OutputTimes => _settings.QueryTimes ?? Model.FrameTimes;
+
+    /// <summary>Classes of a class-conditional model; 0 when unconditional.</summary>
+    public int ClassCount => Model.Architecture.NumClasses;
+
+    /// <summary>Network forward passes made so far by this model (one per batch of rows), through any of its transformers.</summary>
+    public int ForwardPasses => (int)Math.Min(int.MaxValue, Model.ForwardPasses);
+
+    /// <summary>Parameters of the whole network and of its temporal layers (the overhead over the backbone).</summary>
+    public (long Total, long Temporal) Parameters => (Model.Network.ParameterCount, Model.Network.TemporalParameterCount);
+
+    /// <summary>
+    /// Shares the weights but decodes the trajectory at <paramref name="times"/> in [0, 1], also times never trained on (see
+    /// <see cref="ContinuousTimeQuery"/> for how). The <c>Image</c> column is the frame at the last query time.
+    /// </summary>
+    public DsnoTransformer WithQueryTimes(params float[] times)
+    {
+        ArgumentNullException.ThrowIfNull(times);
+        var settings = _settings.Clone();
+        settings.QueryTimes = times.Select(t => (double)t).ToArray();
+        settings.Validate(msg => new ArgumentOutOfRangeException(nameof(times), msg));
+        ContinuousTimeQuery.Plan(Model.FrameTimes, settings.QueryTimes);
+        return new DsnoTransformer(Model, settings);
+    }
+
+    /// <summary>
+    /// Generates <paramref name="count"/> images from the noise drawn for rows 0..count-1 of <paramref name="seed"/> (the same noise
+    /// <c>ml.Data.GaussianNoise</c> gives), each flat [C*H*W] in [-1, 1] (clamped), one forward pass per batch.
+    /// </summary>
+    public float[][] Generate(int count, int seed, int? label = null)
+    {
+        if (count < 1) throw new ArgumentOutOfRangeException(nameof(count), count, "generate at least one image");
+        var a = Model.Architecture;
+        if (ClassCount > 0 && label is null) throw new ArgumentException($"this model is class-conditional ({ClassCount} classes): give a label");
+        if (ClassCount == 0 && label is not null) throw new ArgumentException("this model is unconditional: give no label");
+        if (label is { } l && (l < 0 || l >= ClassCount)) throw new ArgumentOutOfRangeException(nameof(label), l, $"label must be in 0..{ClassCount - 1}");
+        var result = new List<float[]>(count);
+        lock (Model.Network)
+        {
+            for (int start = 0; start < count; start += _settings.TransformBatchSize)
+            {
+                int n = Math.Min(_settings.TransformBatchSize, count - start);
+                using var scope = torch.NewDisposeScope();
+                var noise = GaussianNoise.Sample(start, n, a.Channels, a.Height, a.Width, seed, Model.Device);
+                var labels = label is { } y ? torch.full(n, (long)y, dtype: torch.int64, device: Model.Device) : null;
+                var images = Predict(noise, labels)[.., ^1].clamp(-1, 1).reshape(n, -1).cpu();
+                for (int i = 0; i < n; i++) result.Add(images[i].data<float>().ToArray());
+            }
+        }
+        return result.ToArray();
+    }
+
+    private torch.Tensor Predict(torch.Tensor noise, torch.Tensor? labels) =>
+        _settings.QueryTimes is null ? Model.Generate(noise, labels) : Model.Decode(noise, labels, _settings.QueryTimes);
+
+    private void MapBatch(InputBatch input, OutputBatch output)
+    {
+        using var scope = torch.NewDisposeScope();
+        var noise = input.FloatTensor(0, Model.Device);
+        var labels = ClassCount > 0 ? Labels.Check(input.IntegerTensor(1, Model.Device), ClassCount, _settings.LabelColumnName ?? "Label") : null;
+        var frames = Predict(noise, labels);
+        output.Write(0, frames);
+        output.Write(1, frames[.., ^1]);
+    }
+
+    /// <inheritdoc/>
+    public bool IsRowToRowMapper => true;
+
+    /// <inheritdoc/>
+    public DataViewSchema GetOutputSchema(DataViewSchema inputSchema) => MLImageColumn.Schema(_mapping.GetOutputSchema(inputSchema), MLImage);
+
+    /// <inheritdoc/>
+    public IDataView Transform(IDataView input) => MLImageColumn.Append(_mapping.Transform(input), MLImage);
+
+    /// <inheritdoc/>
+    public IRowToRowMapper GetRowToRowMapper(DataViewSchema inputSchema) => MLImageColumn.Mapper(_mapping.GetRowToRowMapper(inputSchema), MLImage);
+
+    private MLImageColumn.Request? MLImage => _settings.OutputMLImage
+        ? new(_settings.OutputImageColumnName, _settings.MLImageColumnName, Model.Architecture.Channels, Model.Architecture.Height, Model.Architecture.Width)
+        : null;
+
+    void ICanSaveModel.Save(ModelSaveContext ctx)
+    {
+        using var stream = new MemoryStream();
+        Model.Save(stream);
+        ModelPersistence.Save(ctx, Kind, new PersistedModel
+        {
+            OptionsJson = ModelPersistence.ToJson(_settings),
+            InputColumns = ClassCount > 0 ? new[] { _settings.NoiseColumnName, _settings.LabelColumnName ?? "Label" } : new[] { _settings.NoiseColumnName },
+            OutputColumns = new[] { _settings.OutputTrajectoryColumnName, _settings.OutputImageColumnName },
+            Streams = new Dictionary<string, byte[]> { [ModelStream] = stream.ToArray() },
+        });
+    }
+
+    // Called by ML.NET's component catalog when a model file names this loader; ctx is its internal ModelLoadContext.
+    private static DsnoTransformer Create(IHostEnvironment env, object ctx)
+    {
+        var persisted = ModelPersistence.Load(ctx, Kind);
+        var settings = ModelPersistence.FromJson<DsnoSettings>(persisted.OptionsJson, LoaderSignature);
+        settings.Validate(msg => ModelPersistence.Corrupt(LoaderSignature, msg));
+        using var stream = new MemoryStream(persisted.GetStream(ModelStream), writable: false);
+        DsnoModel model;
+        try { model = DsnoModel.Load(stream, what: $"{LoaderSignature} model"); }
+        catch (InvalidDataException e) { throw ModelPersistence.Corrupt(LoaderSignature, e.Message); }
+        if (settings.QueryTimes is not null)
+        {
+            try { ContinuousTimeQuery.Plan(model.FrameTimes, settings.QueryTimes); }
+            catch (ArgumentException e) { throw ModelPersistence.Corrupt(LoaderSignature, e.Message); }
+        }
+        return new DsnoTransformer(model, settings);
+    }
+}

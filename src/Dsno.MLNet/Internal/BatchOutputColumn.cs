@@ -1,0 +1,72 @@
+using Microsoft.ML;
+using Microsoft.ML.Data;
+
+namespace Dsno.MLNet.Internal;
+
+/// <summary>
+/// An output column of a <see cref="BatchedMapping"/>: a known-size <see cref="float"/> vector with dimensions, and optional
+/// float-vector annotations (for example the frame times <c>Times</c> of a trajectory).
+/// </summary>
+internal sealed class BatchOutputColumn
+{
+    private readonly (string Name, float[] Values)[] _annotations;
+
+    /// <summary>Describes an output column.</summary>
+    /// <param name="name">Column name; an input column of the same name is hidden, as ML.NET transforms do.</param>
+    /// <param name="dimensions">One or more positive dimensions, for example <c>[F, C, H, W]</c>.</param>
+    /// <param name="floatVectorAnnotations">Annotations of type vector of float, by name; copied.</param>
+    public BatchOutputColumn(string name, int[] dimensions, IEnumerable<KeyValuePair<string, float[]>>? floatVectorAnnotations = null)
+    {
+        if (string.IsNullOrEmpty(name)) throw new ArgumentException("A column name cannot be null or empty.", nameof(name));
+        if (dimensions is null || dimensions.Length == 0 || dimensions.Any(d => d <= 0))
+            throw new ArgumentOutOfRangeException(nameof(dimensions), $"Output column '{name}' needs one or more positive dimensions.");
+        Name = name;
+        Dimensions = (int[])dimensions.Clone();
+        Size = dimensions.Aggregate(1, (a, d) => checked(a * d));
+        _annotations = (floatVectorAnnotations ?? Array.Empty<KeyValuePair<string, float[]>>())
+            .Select(a => (a.Key, (float[])a.Value.Clone())).ToArray();
+        if (_annotations.Any(a => string.IsNullOrEmpty(a.Name) || a.Values.Length == 0))
+            throw new ArgumentException($"Annotations of output column '{name}' need a name and at least one value.", nameof(floatVectorAnnotations));
+        if (_annotations.Select(a => a.Name).Distinct().Count() != _annotations.Length)
+            throw new ArgumentException($"Output column '{name}' has two annotations with the same name.", nameof(floatVectorAnnotations));
+        Type = new VectorDataViewType(NumberDataViewType.Single, Dimensions);
+    }
+
+    /// <summary>The column name.</summary>
+    public string Name { get; }
+
+    /// <summary>The dimensions, outermost first.</summary>
+    public int[] Dimensions { get; }
+
+    /// <summary>Values per row: the product of the dimensions.</summary>
+    public int Size { get; }
+
+    /// <summary>The ML.NET column type: a vector of <see cref="float"/> with <see cref="Dimensions"/>.</summary>
+    public VectorDataViewType Type { get; }
+
+    /// <summary>The float-vector annotations, by name (copies).</summary>
+    public IReadOnlyDictionary<string, float[]> FloatVectorAnnotations =>
+        _annotations.ToDictionary(a => a.Name, a => (float[])a.Values.Clone());
+
+    /// <summary>The ML.NET annotations of the column.</summary>
+    internal DataViewSchema.Annotations BuildAnnotations()
+    {
+        var builder = new DataViewSchema.Annotations.Builder();
+        foreach (var (name, values) in _annotations)
+        {
+            var copy = (float[])values.Clone();
+            ValueGetter<VBuffer<float>> getter = (ref VBuffer<float> dst) =>
+            {
+                var editor = VBufferEditor.Create(ref dst, copy.Length);
+                copy.CopyTo(editor.Values);
+                dst = editor.Commit();
+            };
+            builder.Add(name, new VectorDataViewType(NumberDataViewType.Single, copy.Length), getter);
+        }
+        return builder.ToAnnotations();
+    }
+
+    /// <summary>The column as an estimator's promise (<see cref="SchemaShape.Column"/>), with its annotations.</summary>
+    internal SchemaShape.Column ToShapeColumn() =>
+        SchemaShapes.FloatVector(Name, _annotations.Select(a => a.Name).ToArray());
+}

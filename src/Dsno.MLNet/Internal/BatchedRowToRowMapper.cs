@@ -1,0 +1,109 @@
+using Microsoft.ML;
+using Microsoft.ML.Data;
+
+namespace Dsno.MLNet.Internal;
+
+/// <summary>
+/// The <see cref="IRowToRowMapper"/> of a <see cref="BatchedMapping"/>, which <c>PredictionEngine</c> needs: each row is mapped as a
+/// batch of one, at most once per input position, and only when an output column is read.
+/// </summary>
+internal sealed class BatchedRowToRowMapper : IRowToRowMapper
+{
+    private readonly BoundBatchedMapping _bound;
+
+    internal BatchedRowToRowMapper(BoundBatchedMapping bound) => _bound = bound;
+
+    /// <inheritdoc/>
+    public DataViewSchema InputSchema => _bound.InputSchema;
+
+    /// <inheritdoc/>
+    public DataViewSchema OutputSchema => _bound.OutputSchema;
+
+    /// <inheritdoc/>
+    public IEnumerable<DataViewSchema.Column> GetDependencies(IEnumerable<DataViewSchema.Column> dependingColumns)
+    {
+        var needed = new Dictionary<int, DataViewSchema.Column>();
+        bool anyOutput = false;
+        foreach (var column in dependingColumns)
+        {
+            if (_bound.OutputIndexOf(column) >= 0) anyOutput = true;
+            else needed[column.Index] = InputSchema[column.Index];
+        }
+        if (anyOutput)
+            foreach (var column in _bound.InputColumns) needed[column.Index] = column;
+        return needed.Values.OrderBy(c => c.Index).ToList();
+    }
+
+    /// <inheritdoc/>
+    public DataViewRow GetRow(DataViewRow input, IEnumerable<DataViewSchema.Column> activeColumns)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        if (input.Schema != InputSchema)
+            throw new ArgumentException("The row's schema is not the schema this mapper was created for.", nameof(input));
+        return new Row(this, input, activeColumns);
+    }
+
+    private sealed class Row : DataViewRow
+    {
+        private readonly BatchedRowToRowMapper _mapper;
+        private readonly DataViewRow _input;
+        private readonly bool[] _activeOutputs;
+        private BoundBatchedMapping.InputRowReader? _reader;
+        private OutputBatch? _outputs;
+        private long _computedAt = -1;
+
+        public Row(BatchedRowToRowMapper mapper, DataViewRow input, IEnumerable<DataViewSchema.Column> activeColumns)
+        {
+            _mapper = mapper;
+            _input = input;
+            _activeOutputs = new bool[mapper._bound.Mapping.Outputs.Count];
+            foreach (var column in activeColumns)
+            {
+                int output = mapper._bound.OutputIndexOf(column);
+                if (output >= 0) _activeOutputs[output] = true;
+            }
+        }
+
+        public override DataViewSchema Schema => _mapper.OutputSchema;
+
+        public override long Position => _input.Position;
+
+        public override long Batch => _input.Batch;
+
+        public override ValueGetter<DataViewRowId> GetIdGetter() => _input.GetIdGetter();
+
+        public override bool IsColumnActive(DataViewSchema.Column column)
+        {
+            int output = _mapper._bound.OutputIndexOf(column);
+            return output >= 0 ? _activeOutputs[output] : _input.IsColumnActive(_mapper.InputSchema[column.Index]);
+        }
+
+        public override ValueGetter<TValue> GetGetter<TValue>(DataViewSchema.Column column)
+        {
+            int output = _mapper._bound.OutputIndexOf(column);
+            if (output < 0) return _input.GetGetter<TValue>(_mapper.InputSchema[column.Index]);
+            if (!_activeOutputs[output])
+                throw new InvalidOperationException($"Column '{column.Name}' was not requested when this row was created.");
+            if (typeof(TValue) != typeof(VBuffer<float>))
+                throw new InvalidOperationException($"Column '{column.Name}' is a vector of Single; a getter of {typeof(TValue).Name} was asked for.");
+            var getter = _mapper._bound.OutputGetter(output, () => Compute().Values(output), () => 0);
+            return (ValueGetter<TValue>)(Delegate)getter;
+        }
+
+        // Maps the input's current row, once per position (a row at position -1 is recomputed on every read).
+        private OutputBatch Compute()
+        {
+            long position = _input.Position;
+            if (_outputs is not null && position >= 0 && position == _computedAt) return _outputs;
+            var mapping = _mapper._bound.Mapping;
+            _reader ??= _mapper._bound.CreateReader(_input);
+            var batch = new InputBatch(mapping.Inputs, 1);
+            _reader.Read(batch, 0);
+            var outputs = new OutputBatch(mapping.Outputs, _activeOutputs, 1);
+            mapping.Run(batch, outputs);
+            _outputs = outputs;
+            _computedAt = position;
+            return outputs;
+        }
+    }
+}

@@ -1,0 +1,140 @@
+using Microsoft.ML;
+using Microsoft.ML.Data;
+
+namespace Dsno.MLNet.Internal;
+
+/// <summary>A <see cref="BatchedMapping"/> checked against one input schema: where its inputs are and what its output schema is.</summary>
+internal sealed class BoundBatchedMapping
+{
+    internal BoundBatchedMapping(BatchedMapping mapping, DataViewSchema inputSchema)
+    {
+        ArgumentNullException.ThrowIfNull(inputSchema);
+        Mapping = mapping;
+        InputSchema = inputSchema;
+        InputColumns = mapping.Inputs.Select(input => input.Kind == BatchInputKind.FloatVector
+            ? SchemaChecks.RequireFloatVector(inputSchema, input.Name, input.Dimensions)
+            : SchemaChecks.RequireInteger(inputSchema, input.Name)).ToArray();
+
+        var builder = new DataViewSchema.Builder();
+        builder.AddColumns(inputSchema); // keeps every input column, hidden ones too, at its index
+        foreach (var output in mapping.Outputs)
+            builder.AddColumn(output.Name, output.Type, output.BuildAnnotations());
+        OutputSchema = builder.ToSchema();
+    }
+
+    /// <summary>The mapping.</summary>
+    public BatchedMapping Mapping { get; }
+
+    /// <summary>The schema this binding was checked against.</summary>
+    public DataViewSchema InputSchema { get; }
+
+    /// <summary>The input columns the function reads, in batch order.</summary>
+    public IReadOnlyList<DataViewSchema.Column> InputColumns { get; }
+
+    /// <summary>The input columns followed by the output columns.</summary>
+    public DataViewSchema OutputSchema { get; }
+
+    /// <summary>Index in <see cref="OutputSchema"/> of the first output column; columns below it are the input's.</summary>
+    public int FirstOutputIndex => InputSchema.Count;
+
+    /// <summary>Which output (index into <see cref="BatchedMapping.Outputs"/>) <paramref name="column"/> is, or -1 for an input column.</summary>
+    public int OutputIndexOf(DataViewSchema.Column column)
+    {
+        if (column.Index < 0 || column.Index >= OutputSchema.Count)
+            throw new ArgumentOutOfRangeException(nameof(column), $"Column index {column.Index} is not in this schema.");
+        return column.Index >= FirstOutputIndex ? column.Index - FirstOutputIndex : -1;
+    }
+
+    /// <summary>Creates a reader of the function's inputs from the current row of <paramref name="row"/>.</summary>
+    public InputRowReader CreateReader(DataViewRow row) => new(this, row);
+
+    /// <summary>A getter that copies row <c>slot()</c> of output <paramref name="output"/> out of <c>values()</c>.</summary>
+    internal ValueGetter<VBuffer<float>> OutputGetter(int output, Func<float[]> values, Func<int> slot)
+    {
+        int size = Mapping.Outputs[output].Size;
+        return (ref VBuffer<float> dst) =>
+        {
+            var source = values().AsSpan(slot() * size, size);
+            var editor = VBufferEditor.Create(ref dst, size);
+            source.CopyTo(editor.Values);
+            dst = editor.Commit();
+        };
+    }
+
+    /// <summary>Reads the function's inputs from the current row of a cursor or row into a slot of an <see cref="InputBatch"/>.</summary>
+    internal sealed class InputRowReader
+    {
+        private readonly Action<InputBatch, int>[] _readers;
+
+        internal InputRowReader(BoundBatchedMapping bound, DataViewRow row)
+        {
+            _readers = new Action<InputBatch, int>[bound.InputColumns.Count];
+            for (int i = 0; i < _readers.Length; i++)
+            {
+                var column = row.Schema[bound.InputColumns[i].Index];
+                _readers[i] = bound.Mapping.Inputs[i].Kind == BatchInputKind.FloatVector
+                    ? FloatVectorReader(row, column, i, bound.Mapping.Inputs[i].Size)
+                    : IntegerReader(row, column, i);
+            }
+        }
+
+        /// <summary>Copies the current row's inputs into row <paramref name="slot"/> of <paramref name="batch"/>.</summary>
+        public void Read(InputBatch batch, int slot)
+        {
+            foreach (var read in _readers) read(batch, slot);
+        }
+
+        private static Action<InputBatch, int> FloatVectorReader(DataViewRow row, DataViewSchema.Column column, int input, int size)
+        {
+            var getter = row.GetGetter<VBuffer<float>>(column);
+            VBuffer<float> buffer = default;
+            return (batch, slot) =>
+            {
+                getter(ref buffer);
+                if (buffer.Length != size)
+                    throw new InvalidOperationException($"Column '{column.Name}' held {buffer.Length} values in a row; expected {size}.");
+                buffer.CopyTo(batch.Floats(input).AsSpan(slot * size, size)); // densifies sparse rows
+            };
+        }
+
+        private static Action<InputBatch, int> IntegerReader(DataViewRow row, DataViewSchema.Column column, int input)
+        {
+            string name = column.Name;
+            switch (column.Type)
+            {
+                case KeyDataViewType key when key.RawType == typeof(uint):
+                    return Scalar<uint>(row, column, input, v => v == 0 ? -1 : ToInt(v - 1L, name));
+                case KeyDataViewType key when key.RawType == typeof(ushort):
+                    return Scalar<ushort>(row, column, input, v => v - 1);
+                case KeyDataViewType key when key.RawType == typeof(byte):
+                    return Scalar<byte>(row, column, input, v => v - 1);
+                case KeyDataViewType key when key.RawType == typeof(ulong):
+                    return Scalar<ulong>(row, column, input, v => v == 0 ? -1 : ToInt((long)Math.Min(v - 1, long.MaxValue), name));
+                case var t when t.RawType == typeof(int):
+                    return Scalar<int>(row, column, input, v => v);
+                case var t when t.RawType == typeof(uint):
+                    return Scalar<uint>(row, column, input, v => ToInt(v, name));
+                case var t when t.RawType == typeof(long):
+                    return Scalar<long>(row, column, input, v => ToInt(v, name));
+                default:
+                    throw new InvalidOperationException($"Column '{name}' of type {column.Type} cannot be read as an integer.");
+            }
+        }
+
+        private static Action<InputBatch, int> Scalar<T>(DataViewRow row, DataViewSchema.Column column, int input, Func<T, int> convert)
+        {
+            var getter = row.GetGetter<T>(column);
+            T value = default!;
+            return (batch, slot) =>
+            {
+                getter(ref value);
+                batch.Integers(input)[slot] = convert(value);
+            };
+        }
+
+        private static int ToInt(long value, string column) =>
+            value is >= int.MinValue and <= int.MaxValue
+                ? (int)value
+                : throw new InvalidOperationException($"Column '{column}' holds {value}, which does not fit in an Int32.");
+    }
+}

@@ -1,0 +1,142 @@
+using Microsoft.ML;
+using Microsoft.ML.Data;
+
+namespace Dsno.MLNet.Internal;
+
+/// <summary>
+/// Checks input columns, both on a real schema (<see cref="DataViewSchema"/>, when transforming) and on an estimator's
+/// <see cref="SchemaShape"/> (when fitting), with messages that name the column, what was expected and what was found.
+/// </summary>
+/// <remarks>
+/// A schema that does not fit raises <see cref="ArgumentOutOfRangeException"/> with the schema as the parameter, as ML.NET's own
+/// transforms do.
+/// </remarks>
+internal static class SchemaChecks
+{
+    // ---- DataViewSchema ----
+
+    /// <summary>The visible column <paramref name="name"/>, or a clear error listing the columns that exist.</summary>
+    internal static DataViewSchema.Column RequireColumn(DataViewSchema schema, string name, string paramName = "inputSchema")
+    {
+        ArgumentNullException.ThrowIfNull(schema);
+        return schema.GetColumnOrNull(name)
+            ?? throw new ArgumentOutOfRangeException(paramName,
+                $"Input column '{name}' is missing; the input has: {Describe(schema.Where(c => !c.IsHidden).Select(c => c.Name))}.");
+    }
+
+    /// <summary>
+    /// The column <paramref name="name"/>, which must be a known-size vector of <see cref="float"/> holding the product of
+    /// <paramref name="dimensions"/> values; when it declares several dimensions, they must be <paramref name="dimensions"/>.
+    /// </summary>
+    internal static DataViewSchema.Column RequireFloatVector(DataViewSchema schema, string name, IReadOnlyList<int> dimensions,
+        string paramName = "inputSchema")
+    {
+        var column = RequireColumn(schema, name, paramName);
+        int size = dimensions.Aggregate(1, (a, d) => checked(a * d));
+        bool ok = column.Type is VectorDataViewType { ItemType: NumberDataViewType { RawType: var raw } } vector && raw == typeof(float)
+                  && vector.IsKnownSize && vector.Size == size
+                  && (vector.Dimensions.Length <= 1 || vector.Dimensions.SequenceEqual(dimensions));
+        if (!ok)
+            throw new ArgumentOutOfRangeException(paramName,
+                $"Input column '{name}' must be a known-size vector of Single with dimensions [{string.Join(", ", dimensions)}] " +
+                $"({size} values); found {column.Type}{DescribeDimensions(column.Type)}.");
+        return column;
+    }
+
+    /// <summary>The column <paramref name="name"/>, which must be a scalar <see cref="int"/>, <see cref="uint"/>, <see cref="long"/> or key.</summary>
+    internal static DataViewSchema.Column RequireInteger(DataViewSchema schema, string name, string paramName = "inputSchema")
+    {
+        var column = RequireColumn(schema, name, paramName);
+        if (!IsIntegerOrKey(column.Type))
+            throw new ArgumentOutOfRangeException(paramName,
+                $"Input column '{name}' must be a scalar Int32, UInt32, Int64 or key; found {column.Type}.");
+        return column;
+    }
+
+    /// <summary>The float-vector annotation <paramref name="annotationName"/> of <paramref name="column"/>.</summary>
+    internal static float[] RequireFloatVectorAnnotation(DataViewSchema.Column column, string annotationName, string paramName = "inputSchema")
+    {
+        var annotation = column.Annotations.Schema.GetColumnOrNull(annotationName);
+        if (annotation is null)
+            throw new ArgumentOutOfRangeException(paramName,
+                $"Input column '{column.Name}' lacks the annotation '{annotationName}' (a vector of Single); it has: " +
+                $"{Describe(column.Annotations.Schema.Select(c => c.Name))}.");
+        if (annotation.Value.Type is not VectorDataViewType { ItemType: NumberDataViewType { RawType: var raw } } || raw != typeof(float))
+            throw new ArgumentOutOfRangeException(paramName,
+                $"Annotation '{annotationName}' of input column '{column.Name}' must be a vector of Single; found {annotation.Value.Type}.");
+        VBuffer<float> values = default;
+        column.Annotations.GetValue(annotationName, ref values);
+        return values.DenseValues().ToArray();
+    }
+
+    /// <summary>Whether <paramref name="type"/> is a scalar <see cref="int"/>, <see cref="uint"/>, <see cref="long"/> or a key type.</summary>
+    internal static bool IsIntegerOrKey(DataViewType type) =>
+        type is KeyDataViewType || type.RawType == typeof(int) || type.RawType == typeof(uint) || type.RawType == typeof(long);
+
+    // ---- SchemaShape (estimators) ----
+
+    /// <summary>The shape column <paramref name="name"/>, or a clear error listing the columns that exist.</summary>
+    internal static SchemaShape.Column RequireColumn(SchemaShape shape, string name, string paramName = "inputSchema")
+    {
+        ArgumentNullException.ThrowIfNull(shape);
+        foreach (var column in shape)
+            if (column.Name == name) return column;
+        throw new ArgumentOutOfRangeException(paramName, $"Input column '{name}' is missing; the input has: {Describe(shape.Select(c => c.Name))}.");
+    }
+
+    /// <summary>The shape column <paramref name="name"/>, which must be a known-size vector of <see cref="float"/>.</summary>
+    internal static SchemaShape.Column RequireFloatVector(SchemaShape shape, string name, string paramName = "inputSchema")
+    {
+        var column = RequireColumn(shape, name, paramName);
+        if (column.Kind != SchemaShape.Column.VectorKind.Vector || column.IsKey || column.ItemType.RawType != typeof(float))
+            throw new ArgumentOutOfRangeException(paramName,
+                $"Input column '{name}' must be a known-size vector of Single; found {Describe(column)}.");
+        return column;
+    }
+
+    /// <summary>The shape column <paramref name="name"/>, which must be a scalar <see cref="int"/>, <see cref="uint"/>, <see cref="long"/> or key.</summary>
+    internal static SchemaShape.Column RequireInteger(SchemaShape shape, string name, string paramName = "inputSchema")
+    {
+        var column = RequireColumn(shape, name, paramName);
+        var raw = column.ItemType.RawType;
+        if (column.Kind != SchemaShape.Column.VectorKind.Scalar
+            || !(column.IsKey || raw == typeof(int) || raw == typeof(uint) || raw == typeof(long)))
+            throw new ArgumentOutOfRangeException(paramName,
+                $"Input column '{name}' must be a scalar Int32, UInt32, Int64 or key; found {Describe(column)}.");
+        return column;
+    }
+
+    /// <summary>Checks that <paramref name="column"/> promises the float-vector annotation <paramref name="annotationName"/>.</summary>
+    internal static void RequireFloatVectorAnnotation(SchemaShape.Column column, string annotationName, string paramName = "inputSchema")
+    {
+        var found = column.Annotations.Where(a => a.Name == annotationName).ToList();
+        if (found.Count == 0)
+            throw new ArgumentOutOfRangeException(paramName,
+                $"Input column '{column.Name}' lacks the annotation '{annotationName}' (a vector of Single); it has: " +
+                $"{Describe(column.Annotations.Select(c => c.Name))}.");
+        var annotation = found[0];
+        if (annotation.Kind != SchemaShape.Column.VectorKind.Vector || annotation.ItemType.RawType != typeof(float))
+            throw new ArgumentOutOfRangeException(paramName,
+                $"Annotation '{annotationName}' of input column '{column.Name}' must be a vector of Single; found {Describe(annotation)}.");
+    }
+
+    private static string Describe(IEnumerable<string> names)
+    {
+        var list = names.ToList();
+        return list.Count == 0 ? "(none)" : string.Join(", ", list.Select(n => $"'{n}'"));
+    }
+
+    private static string Describe(SchemaShape.Column column)
+    {
+        string item = column.IsKey ? $"Key<{column.ItemType}>" : $"{column.ItemType}";
+        return column.Kind switch
+        {
+            SchemaShape.Column.VectorKind.Vector => $"Vector<{item}>",
+            SchemaShape.Column.VectorKind.VariableVector => $"VarVector<{item}>",
+            _ => item,
+        };
+    }
+
+    private static string DescribeDimensions(DataViewType type) =>
+        type is VectorDataViewType { Dimensions.Length: > 1 } vector ? $" with dimensions [{string.Join(", ", vector.Dimensions)}]" : "";
+}

@@ -1,0 +1,51 @@
+using Microsoft.ML;
+using Microsoft.ML.Data;
+
+namespace Dsno.MLNet.Internal;
+
+/// <summary>Builds the <see cref="SchemaShape"/> promises an estimator's <c>GetOutputSchema</c> returns.</summary>
+internal static class SchemaShapes
+{
+    /// <summary>A known-size float vector column, with float-vector annotations of the given names.</summary>
+    internal static SchemaShape.Column FloatVector(string name, params string[] floatVectorAnnotations)
+    {
+        SchemaShape? annotations = floatVectorAnnotations.Length == 0
+            ? null
+            : new SchemaShape(floatVectorAnnotations.Select(a =>
+                MlNetInternals.CreateShapeColumn(a, SchemaShape.Column.VectorKind.Vector, NumberDataViewType.Single, isKey: false)));
+        return MlNetInternals.CreateShapeColumn(name, SchemaShape.Column.VectorKind.Vector, NumberDataViewType.Single, isKey: false, annotations);
+    }
+
+    /// <summary>A scalar column of <paramref name="itemType"/> (a key of it when <paramref name="isKey"/>).</summary>
+    internal static SchemaShape.Column Scalar(string name, PrimitiveDataViewType itemType, bool isKey = false) =>
+        MlNetInternals.CreateShapeColumn(name, SchemaShape.Column.VectorKind.Scalar, itemType, isKey);
+
+    /// <summary>The shape of <paramref name="schema"/>'s visible columns and their annotations (ML.NET's own converter is internal).</summary>
+    internal static SchemaShape FromSchema(DataViewSchema schema) =>
+        new(schema.Where(c => !c.IsHidden).Select(c => ShapeOf(c.Name, c.Type, FromSchema(c.Annotations.Schema))));
+
+    private static SchemaShape.Column ShapeOf(string name, DataViewType type, SchemaShape? annotations)
+    {
+        var kind = type is VectorDataViewType vector
+            ? vector.IsKnownSize ? SchemaShape.Column.VectorKind.Vector : SchemaShape.Column.VectorKind.VariableVector
+            : SchemaShape.Column.VectorKind.Scalar;
+        var item = type is VectorDataViewType v ? v.ItemType : type;
+        bool isKey = item is KeyDataViewType;
+        var itemType = isKey ? ColumnTypeOfRaw(item.RawType) : item;
+        return MlNetInternals.CreateShapeColumn(name, kind, itemType, isKey, annotations);
+    }
+
+    private static DataViewType ColumnTypeOfRaw(Type raw) =>
+        raw == typeof(byte) ? NumberDataViewType.Byte
+        : raw == typeof(ushort) ? NumberDataViewType.UInt16
+        : raw == typeof(uint) ? NumberDataViewType.UInt32
+        : NumberDataViewType.UInt64;
+
+    /// <summary><paramref name="input"/> with <paramref name="outputs"/> added; an output replaces an input column of the same name.</summary>
+    internal static SchemaShape WithColumns(SchemaShape input, IEnumerable<SchemaShape.Column> outputs)
+    {
+        var columns = input.ToDictionary(c => c.Name, StringComparer.Ordinal);
+        foreach (var column in outputs) columns[column.Name] = column;
+        return new SchemaShape(columns.Values);
+    }
+}
