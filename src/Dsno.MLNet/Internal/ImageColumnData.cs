@@ -10,7 +10,7 @@ internal static class ImageColumnData
     /// <summary>Tolerance beyond [-1, 1] before values are taken for another scale (0..1 or 0..255).</summary>
     private const float RangeSlack = 0.05f;
 
-    public static ImageSet Read(IDataView view, string imageColumn, string? labelColumn, int classCount)
+    public static ImageSet Read(IDataView view, string imageColumn, string? labelColumn, int classCount, bool clamp = false)
     {
         var image = SchemaChecks.RequireColumn(view.Schema, imageColumn, nameof(view));
         if (image.Type is not VectorDataViewType { ItemType: var item, Dimensions: { Length: 3 } dims } || item != NumberDataViewType.Single)
@@ -34,7 +34,8 @@ internal static class ImageColumnData
                 {
                     float v = buffer[i];
                     if (!float.IsFinite(v)) throw new InvalidDataException($"column '{imageColumn}': row {cursor.Position} holds a NaN or infinite value");
-                    if (v < -1 - RangeSlack || v > 1 + RangeSlack)
+                    if (clamp) buffer[i] = Math.Clamp(v, -1f, 1f);
+                    else if (v < -1 - RangeSlack || v > 1 + RangeSlack)
                         throw new InvalidDataException($"column '{imageColumn}': row {cursor.Position} holds {v}; images must be scaled to [-1, 1]");
                 }
                 pixels.AddRange(buffer);
