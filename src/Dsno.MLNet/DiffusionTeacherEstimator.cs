@@ -54,7 +54,7 @@ public sealed class DiffusionTeacherEstimator : IEstimator<DiffusionTeacherTrans
             AttentionResolutions = _options.AttentionResolutions.ToArray(), Dropout = _options.Dropout,
             NumClasses = images.ClassCount, GroupNormGroups = _options.GroupNormGroups,
         };
-        var teacher = new DiffusionTeacher(architecture, NoiseSchedule.FromName(_options.Schedule), _options.Device);
+        var teacher = new DiffusionTeacher(architecture, NoiseSchedule.FromName(_options.Schedule), _options.Device, seed: _options.Seed);
         using var host = new TrainingHost(_environment, nameof(DiffusionTeacherEstimator), _options.Progress, _options.CancellationToken, training.Steps);
         host.Info($"training a {teacher.Network.ParameterCount:N0}-parameter teacher on {images.Count} images of {images.Channels}x{images.Height}x{images.Width}" +
                   (images.ClassCount > 0 ? $", {images.ClassCount} classes" : ""));

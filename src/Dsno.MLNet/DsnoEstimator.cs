@@ -106,7 +106,7 @@ public sealed class DsnoEstimator : IEstimator<DsnoTransformer>
             var a = teacher.Teacher.Architecture;
             if (a.Channels != layout.Channels || a.Height != layout.Height || a.Width != layout.Width)
                 throw new InvalidOperationException($"The teacher makes {a.Channels}x{a.Height}x{a.Width} images but the trajectories are {layout.Channels}x{layout.Height}x{layout.Width}.");
-            return DsnoModel.FromTeacher(teacher.Teacher, layout.FrameTimes, _options.TemporalModes);
+            return DsnoModel.FromTeacher(teacher.Teacher, layout.FrameTimes, _options.TemporalModes, seed: _options.Seed);
         }
         var architecture = new UNetOptions
         {
@@ -115,6 +115,6 @@ public sealed class DsnoEstimator : IEstimator<DsnoTransformer>
             AttentionResolutions = _options.AttentionResolutions.ToArray(), Dropout = _options.Dropout, NumClasses = layout.ClassCount,
             GroupNormGroups = _options.GroupNormGroups,
         };
-        return DsnoModel.Create(architecture, layout.FrameTimes, _options.TemporalModes, NoiseSchedule.FromName(_options.Schedule), FrameKind.Denoised, _options.Device);
+        return DsnoModel.Create(architecture, layout.FrameTimes, _options.TemporalModes, NoiseSchedule.FromName(_options.Schedule), FrameKind.Denoised, _options.Device, _options.Seed);
     }
 }

@@ -1,3 +1,4 @@
+using Dsno.Runtime;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -127,7 +128,7 @@ public sealed class ImageSet
     {
         CheckRange(start, count);
         var values = Pixels.AsSpan(start * ImageSize, count * ImageSize).ToArray();
-        var cpu = torch.tensor(values, new long[] { count, Channels, Height, Width }, ScalarType.Float32);
+        var cpu = TensorFactory.Owned(values, count, Channels, Height, Width);
         if (device is null || device.type == DeviceType.CPU) return cpu;
         using (cpu) return cpu.to(device);
     }

@@ -1,6 +1,7 @@
 using Dsno.Data;
 using Dsno.Diffusion;
 using Dsno.Networks;
+using Dsno.Runtime;
 using Dsno.Training;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -16,13 +17,13 @@ public sealed class DiffusionTeacher : IDisposable
     private const string Magic = "DSNOTCH1";
     private long _evaluations;
 
-    /// <summary>Creates an untrained teacher.</summary>
-    public DiffusionTeacher(UNetOptions architecture, NoiseSchedule? schedule = null, string device = "cpu")
+    /// <summary>Creates an untrained teacher; with <paramref name="seed"/> its initial weights depend only on the seed.</summary>
+    public DiffusionTeacher(UNetOptions architecture, NoiseSchedule? schedule = null, string device = "cpu", int? seed = null)
     {
         Architecture = architecture;
         Schedule = schedule ?? new CosineSchedule();
         Device = torch.device(device);
-        Network = new UNet(architecture);
+        Network = SeededConstruction.Build(seed, () => new UNet(architecture));
         Network.to(Device);
         Network.eval();
     }

@@ -1,6 +1,7 @@
 using Dsno.Data;
 using Dsno.Diffusion;
 using Dsno.Networks;
+using Dsno.Runtime;
 using Dsno.Training;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -26,14 +27,18 @@ public sealed class DsnoModel : IDisposable
         Network.eval();
     }
 
-    /// <summary>A DSNO initialised from a trained teacher: every backbone weight copied, temporal layers near the identity.</summary>
-    public static DsnoModel FromTeacher(DiffusionTeacher teacher, IReadOnlyList<double> frameTimes, int? modes = null, FrameKind kind = FrameKind.Denoised) =>
-        new(DsnoNetwork.FromTeacher(teacher.Network, frameTimes, modes), teacher.Schedule, kind, teacher.Device.ToString());
+    /// <summary>
+    /// A DSNO initialised from a trained teacher: every backbone weight copied, temporal layers near the identity (drawn from
+    /// <paramref name="seed"/> when given).
+    /// </summary>
+    public static DsnoModel FromTeacher(DiffusionTeacher teacher, IReadOnlyList<double> frameTimes, int? modes = null, FrameKind kind = FrameKind.Denoised,
+        int? seed = null) =>
+        new(SeededConstruction.Build(seed, () => DsnoNetwork.FromTeacher(teacher.Network, frameTimes, modes)), teacher.Schedule, kind, teacher.Device.ToString());
 
-    /// <summary>A randomly initialised DSNO with the given architecture.</summary>
+    /// <summary>A randomly initialised DSNO with the given architecture (its weights drawn from <paramref name="seed"/> when given).</summary>
     public static DsnoModel Create(UNetOptions architecture, IReadOnlyList<double> frameTimes, int? modes = null, NoiseSchedule? schedule = null,
-        FrameKind kind = FrameKind.Denoised, string device = "cpu") =>
-        new(new DsnoNetwork(architecture, frameTimes, modes), schedule ?? new CosineSchedule(), kind, device);
+        FrameKind kind = FrameKind.Denoised, string device = "cpu", int? seed = null) =>
+        new(SeededConstruction.Build(seed, () => new DsnoNetwork(architecture, frameTimes, modes)), schedule ?? new CosineSchedule(), kind, device);
 
     /// <summary>The network.</summary>
     public DsnoNetwork Network { get; }
