@@ -32,11 +32,8 @@ public sealed class DiffusionTeacherEstimator : IEstimator<DiffusionTeacherTrans
     {
         SchemaChecks.RequireFloatVector(inputSchema, _options.ImageColumnName);
         if (_options.LabelColumnName is { } label) SchemaChecks.RequireInteger(inputSchema, label);
-        return SchemaShapes.WithColumns(inputSchema, new[]
-        {
-            SchemaShapes.FloatVector(_options.TrajectoryColumnName, "Times"),
-            SchemaShapes.FloatVector(_options.OutputImageColumnName),
-        });
+        return SchemaShapes.WithColumns(inputSchema, SchemaShapes.GeneratorOutputs(_options.TrajectoryColumnName, _options.OutputImageColumnName,
+            _options.OutputMLImage ? _options.MLImageColumnName : null));
     }
 
     /// <summary>Trains the teacher on every row of <paramref name="input"/>.</summary>

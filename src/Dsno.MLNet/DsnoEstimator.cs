@@ -34,11 +34,8 @@ public sealed class DsnoEstimator : IEstimator<DsnoTransformer>
         var trajectory = SchemaChecks.RequireFloatVector(inputSchema, _options.TrajectoryColumnName);
         SchemaChecks.RequireFloatVectorAnnotation(trajectory, "Times");
         if (_options.LabelColumnName is { } label) SchemaChecks.RequireInteger(inputSchema, label);
-        return SchemaShapes.WithColumns(inputSchema, new[]
-        {
-            SchemaShapes.FloatVector(_options.OutputTrajectoryColumnName, "Times"),
-            SchemaShapes.FloatVector(_options.OutputImageColumnName),
-        });
+        return SchemaShapes.WithColumns(inputSchema, SchemaShapes.GeneratorOutputs(_options.OutputTrajectoryColumnName, _options.OutputImageColumnName,
+            _options.OutputMLImage ? _options.MLImageColumnName : null));
     }
 
     /// <summary>Trains DSNO on the trajectories of <paramref name="input"/>.</summary>

@@ -20,6 +20,18 @@ internal static class SchemaShapes
     internal static SchemaShape.Column Scalar(string name, PrimitiveDataViewType itemType, bool isKey = false) =>
         MlNetInternals.CreateShapeColumn(name, SchemaShape.Column.VectorKind.Scalar, itemType, isKey);
 
+    /// <summary>An image column (<see cref="Microsoft.ML.Transforms.Image.ImageDataViewType"/>; its size is only known once fitted).</summary>
+    internal static SchemaShape.Column Image(string name) =>
+        MlNetInternals.CreateShapeColumn(name, SchemaShape.Column.VectorKind.Scalar, new Microsoft.ML.Transforms.Image.ImageDataViewType(), isKey: false);
+
+    /// <summary>The output columns of a generator: the trajectory (with its Times), the image and, when asked, the MLImage column.</summary>
+    internal static IEnumerable<SchemaShape.Column> GeneratorOutputs(string trajectory, string image, string? mlImage)
+    {
+        yield return FloatVector(trajectory, "Times");
+        yield return FloatVector(image);
+        if (mlImage is not null) yield return Image(mlImage);
+    }
+
     /// <summary>The shape of <paramref name="schema"/>'s visible columns and their annotations (ML.NET's own converter is internal).</summary>
     internal static SchemaShape FromSchema(DataViewSchema schema) =>
         new(schema.Where(c => !c.IsHidden).Select(c => ShapeOf(c.Name, c.Type, FromSchema(c.Annotations.Schema))));

@@ -98,6 +98,43 @@ public class DsnoPipelineTests
         }
     }
 
+    [Fact]
+    public void MLImageColumnIsClampedOpaqueAndDeclared()
+    {
+        torch.set_num_threads(1);
+        var ml = new MLContext(seed: 1);
+        var teacher = MlNetModels.Teacher;
+        var trajectories = MlNetModels.Trajectories(ml, teacher, 32);
+        var options = MlNetModels.DsnoOptions(teacher, steps: 2);
+        options.OutputMLImage = true;
+        var estimator = ml.Transforms.Dsno(options);
+        Assert.Contains(estimator.GetOutputSchema(Dsno.MLNet.Internal.SchemaShapes.FromSchema(trajectories.Schema)), c => c.Name == "MLImage");
+        var output = estimator.Fit(trajectories).Transform(ml.Data.GaussianNoise(3, 1, 8, 8, seed: 2));
+        var images = MlNetModels.Column(output, "Image");
+        var column = output.Schema["MLImage"];
+        using var cursor = output.GetRowCursor(new[] { column });
+        var get = cursor.GetGetter<MLImage>(column);
+        int row = 0;
+        while (cursor.MoveNext())
+        {
+            MLImage image = null!;
+            get(ref image);
+            using (image)
+            {
+                Assert.Equal(8, image.Width);
+                var pixels = image.Pixels.ToArray(); // RGBA
+                for (int p = 0; p < 64; p++)
+                {
+                    Assert.Equal(255, pixels[4 * p + 3]);
+                    float v = Math.Clamp(images[row][p], -1, 1);
+                    Assert.InRange(pixels[4 * p], (byte)Math.Max(0, Math.Floor((v + 1) * 127.5) - 1), (byte)Math.Min(255, Math.Ceiling((v + 1) * 127.5) + 1));
+                }
+            }
+            row++;
+        }
+        Assert.Equal(3, row);
+    }
+
     private sealed class NoiseInput
     {
         [VectorType(1, 8, 8)] public float[] Noise { get; set; } = Array.Empty<float>();
