@@ -1,3 +1,4 @@
+using Dsno.Runtime;
 using TorchSharp;
 using static TorchSharp.torch;
 

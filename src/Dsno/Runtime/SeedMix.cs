@@ -9,9 +9,7 @@ public static class SeedMix
     /// <summary>A well-mixed seed for item <paramref name="index"/> of the stream named by <paramref name="seed"/> and <paramref name="stream"/>.</summary>
     public static ulong Mix(long seed, long index, ulong stream = 0)
     {
-        ulong z = unchecked((ulong)seed * 0x9E3779B97F4A7C15UL ^ (ulong)index * 0xD1B54A32D192ED03UL ^ stream * 0x8CB92BA72F3D8DD7UL);
-        z = unchecked((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL);
-        z = unchecked((z ^ (z >> 27)) * 0x94D049BB133111EBUL);
-        return z ^ (z >> 31);
+        ulong z = unchecked((ulong)seed * SplitMix64.Gamma ^ (ulong)index * 0xD1B54A32D192ED03UL ^ stream * 0x8CB92BA72F3D8DD7UL);
+        return SplitMix64.Mix(z);
     }
 }

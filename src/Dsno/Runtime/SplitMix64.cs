@@ -1,4 +1,4 @@
-namespace Dsno.Data;
+namespace Dsno.Runtime;
 
 /// <summary>
 /// SplitMix64 (Steele, Lea and Flood, 2014): a 64-bit mixing function used to derive independent, reproducible seeds from

@@ -1,0 +1,35 @@
+using TorchSharp;
+
+namespace Dsno.Bench;
+
+/// <summary>Runs the stages of one data set in order; each stage skips the work already on disk.</summary>
+public static class BenchRunner
+{
+    /// <summary>Runs everything (or only the report) and returns the exit code.</summary>
+    public static int Run(string dataset, string outRoot, string reportPath, int threads, bool reportOnly, bool smoke, string command)
+    {
+        var config = smoke ? BenchConfig.For(dataset).Smoke() : BenchConfig.For(dataset);
+        var paths = new BenchPaths(outRoot, config.Dataset);
+        torch.set_num_threads(threads);
+        BenchLog.Info($"{dataset}: output {paths.Root}, report {reportPath}, {threads} torch threads");
+        JsonFiles.Write(Path.Combine(paths.Root, "config.json"), config);
+
+        if (!reportOnly)
+        {
+            var data = StageTimes.Measure(paths, "data", () => BenchData.Load(config, outRoot));
+            BenchLog.Info($"data: train {data.Train}, test {data.Test}");
+            using var teacher = StageTimes.Measure(paths, "teacher", () => TeacherStage.Run(config, paths, data.Train, threads));
+            using var records = StageTimes.Measure(paths, "trajectories", () => TrajectoryStage.Run(config, paths, teacher, threads));
+            StageTimes.Measure(paths, "students", () => { StudentStage.Run(config, paths, teacher, records, threads); return 0; });
+            using var context = StageTimes.Measure(paths, "reference and classifier", () => EvaluationContext.Create(config, paths, data, teacher, threads));
+            using var generators = new MethodGenerators(teacher, paths);
+            StageTimes.Measure(paths, "evaluation", () => { EvaluationStage.Run(config, paths, context, generators); return 0; });
+            StageTimes.Measure(paths, "decoding", () => DecodingStage.Run(config, paths, context, generators));
+            StageTimes.Measure(paths, "spectrum", () => SpectrumStage.Run(config, paths, teacher));
+            StageTimes.Measure(paths, "speed", () => SpeedStage.Run(config, paths, context, generators, threads));
+        }
+        ReportWriter.Write(config, paths, reportPath, command);
+        BenchLog.Info($"{dataset}: done");
+        return 0;
+    }
+}

@@ -1,0 +1,79 @@
+using ScottPlot;
+
+namespace Dsno.Bench;
+
+/// <summary>The report's line plots (ScottPlot).</summary>
+public static class Plots
+{
+    /// <summary>Loss curves, each smoothed by a trailing moving average, on a log10 y axis.</summary>
+    public static void Losses(string path, string title, IReadOnlyList<(string Label, double[] Losses)> series, int window)
+    {
+        var plot = new Plot();
+        foreach (var (label, losses) in series.Where(s => s.Losses.Length > 0))
+        {
+            var smooth = MovingAverage(losses, window);
+            var xs = Enumerable.Range(1, smooth.Length).Select(i => (double)i).ToArray();
+            var line = plot.Add.ScatterLine(xs, smooth.Select(v => Math.Log10(Math.Max(v, 1e-12))).ToArray());
+            line.LegendText = label;
+            line.LineWidth = 1.5f;
+        }
+        LogTicks(plot);
+        plot.Title(title);
+        plot.XLabel("optimiser step");
+        plot.YLabel($"loss (moving average of {window} steps, log scale)");
+        plot.ShowLegend(Alignment.UpperRight);
+        plot.SavePng(path, 900, 500);
+    }
+
+    /// <summary>The temporal power spectrum: mean power per mode with the per-pixel min-max band, for the denoised estimates and the states.</summary>
+    public static void Spectrum(string path, string title, SpectrumResult s)
+    {
+        var plot = new Plot();
+        var modes = Enumerable.Range(0, s.DenoisedMean.Length).Select(i => (double)i).ToArray();
+        Add(s.DenoisedMean, s.DenoisedMin, s.DenoisedMax, "denoised estimate x0_hat(t) (DSNO's frames)", Colors.C0);
+        Add(s.StateMean, s.StateMin, s.StateMax, "ODE state x(t)", Colors.C1);
+        LogTicks(plot);
+        plot.Axes.Bottom.TickGenerator = new ScottPlot.TickGenerators.NumericAutomatic { IntegerTicksOnly = true };
+        plot.Title(title);
+        plot.XLabel($"frequency mode j (T = 1, {s.Points} uniform time points)");
+        plot.YLabel("power S_j (log scale)");
+        plot.ShowLegend(Alignment.UpperRight);
+        plot.SavePng(path, 900, 500);
+
+        void Add(double[] mean, double[] min, double[] max, string label, Color color)
+        {
+            var band = plot.Add.FillY(modes, Log(min), Log(max));
+            band.FillStyle.Color = color.WithAlpha(0.2);
+            band.LineStyle.Width = 0;
+            var line = plot.Add.ScatterLine(modes, Log(mean));
+            line.Color = color;
+            line.LegendText = label + " (band: min-max over pixels)";
+            line.LineWidth = 2;
+        }
+        static double[] Log(double[] values) => values.Select(v => Math.Log10(Math.Max(v, 1e-30))).ToArray();
+    }
+
+    private static void LogTicks(Plot plot)
+    {
+        var ticks = new ScottPlot.TickGenerators.NumericAutomatic
+        {
+            MinorTickGenerator = new ScottPlot.TickGenerators.LogMinorTickGenerator(),
+            IntegerTicksOnly = true,
+            LabelFormatter = y => Math.Abs(y) < 1e-9 ? "1" : $"1e{y:0}",
+        };
+        plot.Axes.Left.TickGenerator = ticks;
+    }
+
+    private static double[] MovingAverage(double[] values, int window)
+    {
+        var result = new double[values.Length];
+        double sum = 0;
+        for (int i = 0; i < values.Length; i++)
+        {
+            sum += values[i];
+            if (i >= window) sum -= values[i - window];
+            result[i] = sum / Math.Min(i + 1, window);
+        }
+        return result;
+    }
+}

@@ -1,0 +1,24 @@
+using System.CommandLine;
+using Dsno.Bench;
+
+var dataset = new Option<string>("--dataset") { Description = "Data set: digits (8x8, minutes) or fashion16 (Fashion-MNIST at 16x16, about 1.5 hours)", Required = true };
+dataset.AcceptOnlyFromAmong("digits", "fashion16");
+var output = new Option<string>("--out") { Description = "Folder of the resumable stage files (one sub-folder per data set)", DefaultValueFactory = _ => "bench-out" };
+var report = new Option<string>("--report") { Description = "Markdown file whose section for this data set is (re)written; PNGs go next to it", DefaultValueFactory = _ => "docs/benchmarks.md" };
+var threads = new Option<int>("--threads") { Description = "Torch intra-op threads", DefaultValueFactory = _ => 2 };
+var reportOnly = new Option<bool>("--report-only") { Description = "Only rewrite the report from the stored results" };
+var smoke = new Option<bool>("--smoke") { Description = "Tiny budgets to check the pipeline in a minute or two (files in <dataset>-smoke; numbers meaningless)" };
+
+var root = new RootCommand("Dsno.Bench: trains a teacher, generates trajectories, trains DSNO and the baselines, evaluates them and writes docs/benchmarks.md. " +
+                           "Every stage is resumable: rerun the same command after an interruption.")
+{
+    dataset, output, report, threads, reportOnly, smoke,
+};
+root.SetAction(parse =>
+{
+    int n = parse.GetValue(threads);
+    if (n < 1) throw new ArgumentOutOfRangeException(nameof(threads), n, "--threads must be at least 1");
+    string command = "dotnet run -c Release --project bench/Dsno.Bench -- " + string.Join(' ', args);
+    return BenchRunner.Run(parse.GetValue(dataset)!, parse.GetValue(output)!, parse.GetValue(report)!, n, parse.GetValue(reportOnly), parse.GetValue(smoke), command);
+});
+return root.Parse(args).Invoke();

@@ -1,0 +1,69 @@
+using System.Globalization;
+using Dsno.Data;
+using Dsno.Models;
+using Dsno.Training;
+
+namespace Dsno.Bench;
+
+/// <summary>Stage 3: trains every student at the same budget (steps, batch, learning rate, seed), each with its own checkpoint.</summary>
+public static class StudentStage
+{
+    /// <summary>Trains the students whose final model file is missing.</summary>
+    public static void Run(BenchConfig config, BenchPaths paths, DiffusionTeacher teacher, TrajectoryShardSet records, int threads)
+    {
+        foreach (var spec in StudentSpec.All)
+        {
+            if (File.Exists(paths.StudentModel(spec.Id)))
+            {
+                BenchLog.Info($"student {spec.Id}: {paths.StudentModel(spec.Id)} exists, skipping");
+                continue;
+            }
+            Train(config, paths, teacher, records, spec, threads);
+        }
+    }
+
+    /// <summary>Training options shared by every student.</summary>
+    public static TrainingOptions Options(BenchConfig config, BenchPaths paths, string id, int threads) => new()
+    {
+        Steps = config.StudentSteps, BatchSize = config.StudentBatch, LearningRate = config.StudentLearningRate,
+        WarmupSteps = config.StudentWarmup, EmaDecay = config.StudentEma, Seed = config.StudentSeed,
+        CheckpointPath = paths.StudentCheckpoint(id), CheckpointInterval = 100, Threads = threads,
+    };
+
+    private static void Train(BenchConfig config, BenchPaths paths, DiffusionTeacher teacher, TrajectoryShardSet records, StudentSpec spec, int threads)
+    {
+        var options = Options(config, paths, spec.Id, threads);
+        // The one-step baseline reads the last frame (t = 0) of the full records; DSNO reads its own grid.
+        ITrajectorySource source = spec.IsDsno ? new FrameSubset(records, spec.Times) : records;
+        string resuming = File.Exists(options.CheckpointPath) ? " (resuming)" : "";
+        BenchLog.Info(string.Create(CultureInfo.InvariantCulture,
+            $"student {spec.Id}: {options.Steps} steps of batch {options.BatchSize} on {records.Count} records, times [{string.Join(", ", spec.Times)}], {spec.Weighting} weights{resuming}"));
+        TrainingResult result;
+        long parameters;
+        string temporary = paths.StudentModel(spec.Id) + ".tmp";
+        if (spec.IsDsno)
+        {
+            using var model = DsnoModel.FromTeacher(teacher, spec.Times);
+            result = model.Train(source, options, spec.Weighting, TrainingLog.Progress("student " + spec.Id));
+            parameters = model.Network.ParameterCount;
+            using var stream = File.Create(temporary);
+            model.Save(stream);
+        }
+        else
+        {
+            using var model = OneStepDistillation.FromTeacher(teacher);
+            result = model.Train(source, options, TrainingLog.Progress("student " + spec.Id));
+            parameters = model.Network.ParameterCount;
+            using var stream = File.Create(temporary);
+            model.Save(stream);
+        }
+        LossFile.Write(paths.StudentLoss(spec.Id), result.Losses);
+        var (first, last) = result.LossTrend(50);
+        JsonFiles.Write(paths.StudentInfo(spec.Id), new TrainingSummary(spec.Id, options.Steps, options.BatchSize, options.LearningRate, options.WarmupSteps,
+            options.EmaDecay, options.Seed, parameters, options.Steps - result.ResumedFromStep, result.Elapsed.TotalSeconds, first, last, threads));
+        File.Move(temporary, paths.StudentModel(spec.Id), overwrite: true);
+        File.Delete(options.CheckpointPath!);
+        BenchLog.Info(string.Create(CultureInfo.InvariantCulture,
+            $"student {spec.Id}: done in {result.Elapsed.TotalMinutes:0.0} min ({result.Elapsed.TotalSeconds / Math.Max(1, options.Steps - result.ResumedFromStep):0.000} s/step), loss {first:0.0000} -> {last:0.0000}"));
+    }
+}

@@ -1,0 +1,59 @@
+using System.Globalization;
+using Dsno.Data;
+using Dsno.Diffusion;
+using Dsno.Models;
+
+namespace Dsno.Bench;
+
+/// <summary>
+/// Stage 2: the training records, generated once on the union of every grid a student needs (the quadratic M = 8 grid contains the
+/// quadratic M = 4 and M = 2 grids; the uniform M = 4 grid adds 0.75 and 0.5). Each student reads its own frames through a
+/// <see cref="FrameSubset"/>. Generation resumes shard by shard.
+/// </summary>
+public static class TrajectoryStage
+{
+    /// <summary>The union grid, decreasing, last 0.</summary>
+    public static double[] UnionTimes() =>
+        FrameTimes.Quadratic(8).Concat(FrameTimes.Uniform(4))
+            .Select(t => Math.Round(t, 12)).Distinct().OrderByDescending(t => t).ToArray();
+
+    /// <summary>Generation options of the training records (also used for the reference solve of the held-out noises).</summary>
+    public static TrajectoryGenerationOptions Options(BenchConfig config) => new()
+    {
+        Solver = config.ReferenceSolver, Steps = config.ReferenceSteps, FrameTimes = UnionTimes(), Seed = config.TrajectorySeed,
+        BatchSize = config.TrajectoryBatch, ShardSize = 1024,
+    };
+
+    /// <summary>Model evaluations per trajectory of the reference solver with the frame times inserted into its step list.</summary>
+    public static int EvaluationsPerTrajectory(DiffusionTeacher teacher, BenchConfig config) =>
+        Samplers.Evaluations(config.ReferenceSolver,
+            StepTimes.WithFrames(teacher.DefaultStepTimes(config.ReferenceSolver, config.ReferenceSteps), UnionTimes()).Length - 1);
+
+    /// <summary>Generates what is missing and returns the opened shard set.</summary>
+    public static TrajectoryShardSet Run(BenchConfig config, BenchPaths paths, DiffusionTeacher teacher, int threads)
+    {
+        var options = Options(config);
+        int evaluations = EvaluationsPerTrajectory(teacher, config);
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        long generated = 0;
+        var progress = BenchLog.Throttled<GenerationProgress>(p =>
+        {
+            generated = p.Done - p.Skipped;
+            double perRecord = generated > 0 ? clock.Elapsed.TotalSeconds / generated : double.NaN;
+            return string.Create(CultureInfo.InvariantCulture,
+                $"trajectories: {p.Done}/{p.Total} records ({p.Skipped} already on disk), {perRecord * 1000:0.0} ms/record, about {perRecord * (p.Total - p.Done) / 60:0.0} min left");
+        }, p => p.Done == p.Total, seconds: 30);
+        BenchLog.Info(string.Create(CultureInfo.InvariantCulture,
+            $"trajectories: {config.TrajectoryCount} records, {options.Solver} {options.Steps} steps + frame times = {evaluations} evaluations each, frames at [{string.Join(", ", options.FrameTimes.Select(t => t.ToString("0.######", CultureInfo.InvariantCulture)))}]"));
+        TrajectoryGenerator.WriteShards(teacher, options, paths.TrajectoryFolder, 0, config.TrajectoryCount, progress);
+        clock.Stop();
+
+        var previous = JsonFiles.Read<TrajectorySummary>(paths.TrajectoryInfo);
+        if (generated > 0 || previous is null)
+        {
+            JsonFiles.Write(paths.TrajectoryInfo, new TrajectorySummary(config.TrajectoryCount, options.Solver, options.Steps, evaluations,
+                options.FrameTimes.ToArray(), options.Seed, generated, clock.Elapsed.TotalSeconds, threads));
+        }
+        return TrajectoryShardSet.Open(paths.TrajectoryFolder);
+    }
+}
