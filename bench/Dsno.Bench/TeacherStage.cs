@@ -23,7 +23,7 @@ public static class TeacherStage
         {
             Steps = config.TeacherSteps, BatchSize = config.TeacherBatch, LearningRate = config.TeacherLearningRate,
             WarmupSteps = config.TeacherWarmup, EmaDecay = config.TeacherEma, Seed = config.TeacherSeed,
-            CheckpointPath = paths.TeacherCheckpoint, CheckpointInterval = 250, Threads = threads,
+            CheckpointPath = paths.TeacherCheckpoint, CheckpointInterval = 100, Threads = threads,
         };
         string resuming = File.Exists(options.CheckpointPath) ? $" (resuming from {options.CheckpointPath})" : "";
         BenchLog.Info(string.Create(CultureInfo.InvariantCulture,

@@ -79,10 +79,10 @@ public sealed class DiffusionTeacherTransformer : ITransformer
         using var scope = torch.NewDisposeScope();
         var noise = input.FloatTensor(0, Teacher.Device);
         var labels = ClassCount > 0 ? Labels.Check(input.IntegerTensor(1, Teacher.Device), ClassCount, _settings.LabelColumnName ?? "Label") : null;
-        bool wantFrames = output.IsActive(0);
+        // The frame times are always part of the step list, so Image is the same whether or not Trajectory is read.
         var (images, frames) = Teacher.Solve(noise, labels, _settings.Solver, _settings.SolverSteps,
-            wantFrames ? _settings.Frames : null, _settings.FramesAsStates ? FrameKind.State : FrameKind.Denoised, _settings.ClipDenoised);
-        if (wantFrames) output.Write(0, frames!);
+            _settings.Frames, _settings.FramesAsStates ? FrameKind.State : FrameKind.Denoised, _settings.ClipDenoised);
+        output.Write(0, frames!);
         output.Write(1, images);
     }
 

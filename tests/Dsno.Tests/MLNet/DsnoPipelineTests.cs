@@ -99,6 +99,29 @@ public class DsnoPipelineTests
     }
 
     [Fact]
+    public void TeacherImageDoesNotDependOnWhichColumnsAreRead()
+    {
+        torch.set_num_threads(1);
+        var ml = new MLContext(seed: 1);
+        var output = MlNetModels.Teacher.Transform(ml.Data.GaussianNoise(8, 1, 8, 8, seed: 31));
+        var alone = MlNetModels.Column(output, "Image");
+        var both = new List<float[]>();
+        using (var cursor = output.GetRowCursor(new[] { output.Schema["Image"], output.Schema["Trajectory"] }))
+        {
+            var get = cursor.GetGetter<VBuffer<float>>(output.Schema["Image"]);
+            var getTrajectory = cursor.GetGetter<VBuffer<float>>(output.Schema["Trajectory"]);
+            VBuffer<float> image = default, trajectory = default;
+            while (cursor.MoveNext())
+            {
+                getTrajectory(ref trajectory);
+                get(ref image);
+                both.Add(image.DenseValues().ToArray());
+            }
+        }
+        Assert.Equal(alone, both);
+    }
+
+    [Fact]
     public void MLImageColumnIsClampedOpaqueAndDeclared()
     {
         torch.set_num_threads(1);

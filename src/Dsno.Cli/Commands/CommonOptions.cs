@@ -1,0 +1,67 @@
+using System.CommandLine;
+using Dsno.Cli.Infrastructure;
+using Dsno.MLNet;
+using TorchSharp;
+
+namespace Dsno.Cli.Commands;
+
+/// <summary>Options and small steps several verbs share.</summary>
+internal static class CommonOptions
+{
+    public static Option<int> Seed(string description = "Seed: the same seed and thread count give bit-identical results.") =>
+        CliOptions.Int("--seed", 0, description, min: 0);
+
+    public static Option<int> Threads() =>
+        CliOptions.Int("--threads", 0, "Torch threads (0: all cores). Results repeat bit for bit only at a fixed thread count.", min: 0);
+
+    public static Option<string?> Solver() =>
+        CliOptions.Choice("--solver", "ODE solver of a teacher", "ddim", "dpm-solver-2m", "heun", "euler");
+
+    public static Option<int?> SolverSteps() => CliOptions.OptionalInt("--solver-steps", "Solver steps of a teacher.");
+
+    public static Option<string> Device() => new("--device")
+    {
+        Description = "Torch device: cpu (default) or cuda (with the CUDA build of libtorch).",
+        DefaultValueFactory = _ => "cpu",
+        CustomParser = r =>
+        {
+            string token = r.Tokens.Count == 1 ? r.Tokens[0].Value : "";
+            if (token != "cpu" && !token.StartsWith("cuda", StringComparison.Ordinal)) r.AddError("--device must be cpu, cuda or cuda:N");
+            return token;
+        },
+    };
+
+    /// <summary>Pins torch's intra-op threads when asked (0 leaves the default).</summary>
+    public static void ApplyThreads(int threads)
+    {
+        if (threads > 0) torch.set_num_threads(threads);
+    }
+
+    /// <summary>
+    /// Seeds torch's global generator, which the networks' initial weights are drawn from, so that the same command gives the same
+    /// model whatever ran before it in the process (the training steps themselves draw from generators seeded by (seed, step)).
+    /// </summary>
+    public static void SeedInitialWeights(int seed) => torch.manual_seed(seed);
+
+    /// <summary>The solver enum of a <c>--solver</c> value, or null.</summary>
+    public static OdeSolver? ParseSolver(string? name) => name is null ? null : OdeSolverNames.FromCoreName(name);
+
+    /// <summary>An absent list option reads as an empty array: null instead.</summary>
+    public static T[]? NonEmpty<T>(T[]? values) => values is { Length: > 0 } ? values : null;
+
+    /// <summary>A file path for messages and JSON: as given, but absolute.</summary>
+    public static string Full(string path) => Path.GetFullPath(path);
+
+    /// <summary>
+    /// Runs a training whose checkpoint may exist from an earlier run: a checkpoint that does not fit this run (other seed or
+    /// architecture) is bad input that names the file and says to delete it.
+    /// </summary>
+    public static T WithCheckpoint<T>(string checkpoint, bool existed, Func<T> train)
+    {
+        try { return train(); }
+        catch (InvalidDataException e) when (existed)
+        {
+            throw new Infrastructure.BadInputException($"the checkpoint '{checkpoint}' does not fit this run ({Infrastructure.ErrorMapper.OneLine(e.Message)}); delete it to start over, or rerun with the settings that wrote it", e);
+        }
+    }
+}

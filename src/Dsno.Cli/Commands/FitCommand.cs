@@ -1,0 +1,138 @@
+using System.CommandLine;
+using System.Diagnostics;
+using System.Text.Json.Nodes;
+using Dsno.Cli.Infrastructure;
+using Dsno.MLNet;
+using Microsoft.ML;
+using Spectre.Console;
+
+namespace Dsno.Cli.Commands;
+
+/// <summary>
+/// <c>dsno fit</c>: fits the DSNO operator (<c>ml.Transforms.Dsno</c>) from the teacher's weights on trajectory <c>.idv</c> files, read as one
+/// streaming view, and saves it as an ML.NET model zip. Ctrl+C saves a checkpoint; rerunning the same command resumes from it.
+/// </summary>
+public static class FitCommand
+{
+    /// <summary>Creates the verb.</summary>
+    public static Command Create(CliContext context)
+    {
+        var teacher = CliOptions.RequiredPath("--teacher", "Teacher model zip whose weights initialise the backbone.");
+        var data = new Option<string[]>("--data")
+        {
+            Description = "Trajectory .idv files or folders of them (written by 'dsno trajectories'); several are read as one.",
+            Required = true,
+            AllowMultipleArgumentsPerToken = true,
+        };
+        var steps = CliOptions.Int("--steps", 1000, "Optimiser steps.");
+        var batch = CliOptions.Int("--batch", 64, "Trajectories per step.");
+        var lr = CliOptions.PositiveNumber("--lr", 2e-4, "Peak Adam learning rate.");
+        var warmup = CliOptions.Int("--warmup", 100, "Steps of linear learning-rate warm-up.", min: 0);
+        var modes = CliOptions.OptionalInt("--modes", "Temporal Fourier modes J (default: the largest below the Nyquist bin, M/2 for even M).");
+        var weighting = CliOptions.Choice("--weighting", "Loss weighting over frames", "sqrtsnr", "uniform");
+        var seed = CommonOptions.Seed();
+        var threads = CommonOptions.Threads();
+        var device = CommonOptions.Device();
+        var output = CliOptions.RequiredPath("--out", "Model file to write (ML.NET zip), e.g. dsno.zip.");
+        var checkpoint = CliOptions.OptionalPath("--checkpoint", "Checkpoint file (default: <out>.checkpoint, removed after success). Rerunning resumes from it.");
+        var checkpointEvery = CliOptions.Int("--checkpoint-every", 100, "Steps between checkpoints (0: only when interrupted).", min: 0);
+
+        var command = new Command("fit", "Fit DSNO on teacher trajectories and save it as an ML.NET model zip.")
+        {
+            teacher, data, steps, batch, lr, warmup, modes, weighting, seed, threads, device, output, checkpoint, checkpointEvery,
+        };
+        command.SetAction(r => Execute(context, new Settings(r.GetValue(teacher)!, r.GetValue(data)!, r.GetValue(steps), r.GetValue(batch),
+            r.GetValue(lr), r.GetValue(warmup), r.GetValue(modes), r.GetValue(weighting), r.GetValue(seed), r.GetValue(threads),
+            r.GetValue(device)!, r.GetValue(output)!, r.GetValue(checkpoint), r.GetValue(checkpointEvery))));
+        return command;
+    }
+
+    private sealed record Settings(string Teacher, string[] Data, int Steps, int Batch, double LearningRate, int Warmup, int? Modes,
+        string? Weighting, int Seed, int Threads, string Device, string Out, string? Checkpoint, int CheckpointEvery);
+
+    private static int Execute(CliContext context, Settings s)
+    {
+        if (s.Data.Length == 0) throw new UsageException("--data needs at least one .idv file or folder");
+        CommonOptions.ApplyThreads(s.Threads);
+        var ml = new MLContext(seed: s.Seed);
+        var teacher = ModelFiles.LoadTeacher(ml, "--teacher", s.Teacher);
+        var files = TrajectoryFiles.Resolve(s.Data);
+        var columns = teacher.ClassCount > 0 ? new[] { "Noise", "Trajectory", "Label" } : new[] { "Noise", "Trajectory" };
+        var trajectories = TrajectoryFiles.Open(ml, files, columns);
+        long rows = trajectories.GetRowCount() ?? -1;
+        CheckAgainstTeacher(teacher, trajectories, files[0]);
+
+        string checkpoint = s.Checkpoint ?? s.Out + ".checkpoint";
+        bool resuming = File.Exists(checkpoint);
+        context.InterruptedHint = $"checkpoint saved to '{checkpoint}'; rerun the same command to resume";
+        context.Info($"fitting DSNO on {(rows >= 0 ? rows.ToString("N0") : "?")} trajectories from {files.Count} file(s)");
+
+        var clock = Stopwatch.StartNew();
+        var (dsno, reporter) = ProgressRenderer.Run(context, board =>
+        {
+            var bar = board.Add("dsno", "dsno", s.Steps, "steps");
+            var progress = new TrainingProgressReporter(bar, "dsno");
+            var options = new DsnoOptions
+            {
+                Teacher = teacher, LabelColumnName = teacher.ClassCount > 0 ? "Label" : null, TemporalModes = s.Modes,
+                LossWeighting = s.Weighting == "uniform" ? LossWeighting.Uniform : LossWeighting.SqrtSnr,
+                TrainingSteps = s.Steps, BatchSize = s.Batch, LearningRate = s.LearningRate, WarmupSteps = s.Warmup, Seed = s.Seed,
+                Threads = s.Threads, Device = s.Device, CheckpointPath = checkpoint, CheckpointInterval = s.CheckpointEvery,
+                Progress = progress, CancellationToken = context.CancellationToken,
+            };
+            DsnoTransformer fitted;
+            CommonOptions.SeedInitialWeights(s.Seed);
+            try { fitted = CommonOptions.WithCheckpoint(checkpoint, resuming, () => ml.Transforms.Dsno(options).Fit(trajectories)); }
+            catch (ArgumentOutOfRangeException e) when (e.ParamName == "modes")
+            {
+                throw new UsageException($"--modes {s.Modes}: {ErrorMapper.OneLine(e.Message.Split(" (Parameter")[0])}");
+            }
+            bar.Complete();
+            return (fitted, progress);
+        });
+        context.InterruptedHint = null;
+
+        var a = dsno.Model.Architecture;
+        var schema = NoiseView.Create(ml, 0, 1, a.Channels, a.Height, a.Width, 0, dsno.ClassCount > 0 ? dsno.ClassCount : null).Schema;
+        ModelFiles.Save(ml, dsno, schema, s.Out);
+        if (s.Checkpoint is null) File.Delete(checkpoint);
+        clock.Stop();
+
+        int resumedFrom = reporter.ResumedFromStep ?? (resuming ? s.Steps : 0);
+        var (total, temporal) = dsno.Parameters;
+        context.Result(new JsonObject
+        {
+            ["command"] = "fit",
+            ["out"] = CommonOptions.Full(s.Out),
+            ["files"] = files.Count,
+            ["trajectories"] = rows,
+            ["steps"] = s.Steps,
+            ["resumedFromStep"] = resumedFrom,
+            ["finalLoss"] = CliContext.Number(reporter.LastLoss),
+            ["averageLoss"] = CliContext.Number(reporter.SmoothedLoss),
+            ["frames"] = dsno.Frames.Count,
+            ["times"] = new JsonArray(dsno.Frames.Times.Select(t => (JsonNode?)JsonValue.Create(t)).ToArray()),
+            ["modes"] = dsno.Model.Network.Modes,
+            ["parameters"] = total,
+            ["temporalParameters"] = temporal,
+            ["seconds"] = clock.Elapsed.TotalSeconds,
+        }, () =>
+        {
+            context.Console.MarkupLine($"[green]DSNO saved[/] to [bold]{Markup.Escape(s.Out)}[/]: {dsno.Frames.Count} frames {Markup.Escape(dsno.Frames.ToString())}, " +
+                $"J = {dsno.Model.Network.Modes}, {total:N0} parameters ({temporal:N0} temporal), {s.Steps} steps" +
+                $"{(resumedFrom > 0 ? $" (resumed at {resumedFrom})" : "")}, final loss {reporter.LastLoss:0.0000}, {clock.Elapsed.TotalSeconds:0.0} s");
+        });
+        return ExitCodes.Success;
+    }
+
+    private static void CheckAgainstTeacher(DiffusionTeacherTransformer teacher, IDataView trajectories, string file)
+    {
+        var a = teacher.Teacher.Architecture;
+        if (trajectories.Schema["Trajectory"].Type is not Microsoft.ML.Data.VectorDataViewType { Dimensions: { Length: 4 } dims }
+            || dims[1] != a.Channels || dims[2] != a.Height || dims[3] != a.Width)
+        {
+            throw new BadInputException($"--data '{file}' holds trajectories of {trajectories.Schema["Trajectory"].Type}, but the teacher makes " +
+                $"{a.Channels}x{a.Height}x{a.Width} images; fit trajectories made by this teacher");
+        }
+    }
+}

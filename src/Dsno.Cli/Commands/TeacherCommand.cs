@@ -1,0 +1,121 @@
+using System.CommandLine;
+using System.Diagnostics;
+using System.Text.Json.Nodes;
+using Dsno.Cli.Infrastructure;
+using Dsno.MLNet;
+using Microsoft.ML;
+using Spectre.Console;
+
+namespace Dsno.Cli.Commands;
+
+/// <summary>
+/// <c>dsno teacher</c>: trains a diffusion teacher (<c>ml.Transforms.DiffusionTeacher</c>) on the digits, an IDX file or an image folder
+/// and saves it as an ML.NET model zip. Ctrl+C saves a checkpoint; rerunning the same command resumes from it.
+/// </summary>
+public static class TeacherCommand
+{
+    /// <summary>Creates the verb.</summary>
+    public static Command Create(CliContext context)
+    {
+        var data = CliOptions.RequiredPath("--data", "Training images: 'digits' (embedded 8x8), an IDX images file (.gz or raw) or a folder of PNG/JPEG images (sub-folder = class).");
+        var labels = CliOptions.OptionalPath("--labels", "IDX labels file that goes with an IDX images file.");
+        var pad = CliOptions.OptionalInt("--pad", "Zero padding on each side of IDX images (28 + 2 x 2 = 32).", min: 0);
+        var size = CliOptions.Size("--size", "Size HxW that the images of a folder are resized to.");
+        var grayscale = CliOptions.Flag("--grayscale", "Read a folder's images as one channel.");
+        var conditional = CliOptions.Flag("--conditional", "Train a class-conditional teacher on the labels.");
+        var steps = CliOptions.Int("--steps", 2000, "Optimiser steps.");
+        var batch = CliOptions.Int("--batch", 64, "Images per step.");
+        var lr = CliOptions.PositiveNumber("--lr", 5e-4, "Peak Adam learning rate.");
+        var warmup = CliOptions.Int("--warmup", 100, "Steps of linear learning-rate warm-up.", min: 0);
+        var channels = CliOptions.Int("--channels", 32, "Channels of the first U-Net level.");
+        var mult = CliOptions.IntList("--mult", new[] { 1, 2, 2 }, "Channel multiplier of each U-Net level.");
+        var resBlocks = CliOptions.Int("--res-blocks", 2, "Residual blocks per U-Net level.");
+        var seed = CommonOptions.Seed();
+        var threads = CommonOptions.Threads();
+        var device = CommonOptions.Device();
+        var output = CliOptions.RequiredPath("--out", "Model file to write (ML.NET zip), e.g. teacher.zip.");
+        var checkpoint = CliOptions.OptionalPath("--checkpoint", "Checkpoint file (default: <out>.checkpoint, removed after success). Rerunning resumes from it.");
+        var checkpointEvery = CliOptions.Int("--checkpoint-every", 100, "Steps between checkpoints (0: only when interrupted), so that a killed run loses little.", min: 0);
+
+        var command = new Command("teacher", "Train a diffusion teacher and save it as an ML.NET model zip.")
+        {
+            data, labels, pad, size, grayscale, conditional, steps, batch, lr, warmup, channels, mult, resBlocks, seed, threads, device, output,
+            checkpoint, checkpointEvery,
+        };
+        command.SetAction(r => Execute(context, new Settings(
+            r.GetValue(data)!, r.GetValue(labels), r.GetValue(pad), r.GetValue(size), r.GetValue(grayscale), r.GetValue(conditional),
+            r.GetValue(steps), r.GetValue(batch), r.GetValue(lr), r.GetValue(warmup), r.GetValue(channels), r.GetValue(mult)!,
+            r.GetValue(resBlocks), r.GetValue(seed), r.GetValue(threads), r.GetValue(device)!, r.GetValue(output)!, r.GetValue(checkpoint),
+            r.GetValue(checkpointEvery))));
+        return command;
+    }
+
+    private sealed record Settings(string Data, string? Labels, int? Pad, (int Height, int Width)? Size, bool Grayscale, bool Conditional,
+        int Steps, int Batch, double LearningRate, int Warmup, int Channels, int[] Multipliers, int ResBlocks, int Seed, int Threads,
+        string Device, string Out, string? Checkpoint, int CheckpointEvery);
+
+    private static int Execute(CliContext context, Settings s)
+    {
+        CommonOptions.ApplyThreads(s.Threads);
+        var ml = new MLContext(seed: s.Seed);
+        var images = ImageSources.Load(ml, "--data", s.Data, s.Labels, s.Pad, s.Size, s.Grayscale);
+        bool hasLabels = images.Schema.GetColumnOrNull("Label") is not null;
+        if (s.Conditional && !hasLabels)
+        {
+            if (File.Exists(s.Data)) throw new UsageException($"--conditional needs labels: give the IDX labels file of '{s.Data}' with --labels");
+            throw new BadInputException($"--conditional needs labels, but '{s.Data}' has no class sub-folders; put each class in its own sub-folder or drop --conditional");
+        }
+        string checkpoint = s.Checkpoint ?? s.Out + ".checkpoint";
+        bool resuming = File.Exists(checkpoint);
+        context.InterruptedHint = $"checkpoint saved to '{checkpoint}'; rerun the same command to resume";
+
+        var clock = Stopwatch.StartNew();
+        var (teacher, reporter) = ProgressRenderer.Run(context, board =>
+        {
+            var bar = board.Add("teacher", "teacher", s.Steps, "steps");
+            var progress = new TrainingProgressReporter(bar, "teacher");
+            var options = new DiffusionTeacherOptions
+            {
+                LabelColumnName = s.Conditional ? "Label" : null,
+                BaseChannels = s.Channels, ChannelMultipliers = s.Multipliers, ResBlocksPerLevel = s.ResBlocks,
+                TrainingSteps = s.Steps, BatchSize = s.Batch, LearningRate = s.LearningRate, WarmupSteps = s.Warmup, Seed = s.Seed,
+                Threads = s.Threads, Device = s.Device, CheckpointPath = checkpoint, CheckpointInterval = s.CheckpointEvery,
+                Progress = progress, CancellationToken = context.CancellationToken,
+            };
+            CommonOptions.SeedInitialWeights(s.Seed);
+            var fitted = CommonOptions.WithCheckpoint(checkpoint, resuming, () => ml.Transforms.DiffusionTeacher(options).Fit(images));
+            bar.Complete();
+            return (fitted, progress);
+        });
+        context.InterruptedHint = null;
+
+        var a = teacher.Teacher.Architecture;
+        var schema = NoiseView.Create(ml, 0, 1, a.Channels, a.Height, a.Width, 0, teacher.ClassCount > 0 ? teacher.ClassCount : null).Schema;
+        ModelFiles.Save(ml, teacher, schema, s.Out);
+        if (s.Checkpoint is null) File.Delete(checkpoint);
+        clock.Stop();
+
+        int resumedFrom = reporter.ResumedFromStep ?? (resuming ? s.Steps : 0);
+        context.Result(new JsonObject
+        {
+            ["command"] = "teacher",
+            ["out"] = CommonOptions.Full(s.Out),
+            ["steps"] = s.Steps,
+            ["resumedFromStep"] = resumedFrom,
+            ["finalLoss"] = CliContext.Number(reporter.LastLoss),
+            ["averageLoss"] = CliContext.Number(reporter.SmoothedLoss),
+            ["parameters"] = teacher.Teacher.Network.ParameterCount,
+            ["channels"] = a.Channels,
+            ["height"] = a.Height,
+            ["width"] = a.Width,
+            ["classes"] = teacher.ClassCount,
+            ["seconds"] = clock.Elapsed.TotalSeconds,
+        }, () =>
+        {
+            context.Console.MarkupLine($"[green]teacher saved[/] to [bold]{Markup.Escape(s.Out)}[/]: {teacher.Teacher.Network.ParameterCount:N0} parameters, " +
+                $"{a.Channels}x{a.Height}x{a.Width}{(teacher.ClassCount > 0 ? $", {teacher.ClassCount} classes" : "")}, " +
+                $"{s.Steps} steps{(resumedFrom > 0 ? $" (resumed at {resumedFrom})" : "")}, final loss {reporter.LastLoss:0.0000}, {clock.Elapsed.TotalSeconds:0.0} s");
+        });
+        return ExitCodes.Success;
+    }
+}

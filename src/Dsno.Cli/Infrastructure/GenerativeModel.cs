@@ -1,0 +1,116 @@
+using Dsno.MLNet;
+using Microsoft.ML;
+
+namespace Dsno.Cli.Infrastructure;
+
+/// <summary>
+/// A saved generator as the <c>sample</c> and <c>eval</c> verbs use it: a DSNO operator (one forward pass per batch) or a diffusion
+/// teacher (an ODE solve per batch), with the same Noise (and Label) input and Trajectory / Image output columns.
+/// </summary>
+public sealed class GenerativeModel
+{
+    private GenerativeModel(string path, DsnoTransformer? dsno, DiffusionTeacherTransformer? teacher)
+    {
+        Path = path;
+        Dsno = dsno;
+        Teacher = teacher;
+    }
+
+    /// <summary>Wraps a DSNO operator.</summary>
+    public static GenerativeModel Of(string path, DsnoTransformer model) => new(path, model, null);
+
+    /// <summary>Wraps a diffusion teacher.</summary>
+    public static GenerativeModel Of(string path, DiffusionTeacherTransformer model) => new(path, null, model);
+
+    /// <summary>The file it was loaded from.</summary>
+    public string Path { get; }
+
+    /// <summary>The DSNO operator, or null for a teacher.</summary>
+    public DsnoTransformer? Dsno { get; }
+
+    /// <summary>The teacher, or null for a DSNO operator.</summary>
+    public DiffusionTeacherTransformer? Teacher { get; }
+
+    /// <summary>"dsno" or "teacher".</summary>
+    public string Kind => Dsno is not null ? "dsno" : "teacher";
+
+    /// <summary>The transformer.</summary>
+    public ITransformer Transformer => (ITransformer?)Dsno ?? Teacher!;
+
+    /// <summary>Image channels.</summary>
+    public int Channels => Dsno?.Model.Architecture.Channels ?? Teacher!.Teacher.Architecture.Channels;
+
+    /// <summary>Image height.</summary>
+    public int Height => Dsno?.Model.Architecture.Height ?? Teacher!.Teacher.Architecture.Height;
+
+    /// <summary>Image width.</summary>
+    public int Width => Dsno?.Model.Architecture.Width ?? Teacher!.Teacher.Architecture.Width;
+
+    /// <summary>Classes of a class-conditional model; 0 when unconditional.</summary>
+    public int ClassCount => Dsno?.ClassCount ?? Teacher!.ClassCount;
+
+    /// <summary>Network evaluations made so far.</summary>
+    public int ForwardPasses => Dsno?.ForwardPasses ?? Teacher!.ForwardPasses;
+
+    /// <summary>The times of the output trajectory's frames.</summary>
+    public IReadOnlyList<double> OutputTimes => Dsno?.OutputTimes ?? Teacher!.Frames.Values;
+
+    /// <summary>A description for people: kind, size, classes, sampler.</summary>
+    public string Description => Dsno is { } d
+        ? $"DSNO operator, {Channels}x{Height}x{Width}{Classes}, {d.Frames.Count} frames {d.Frames}"
+        : $"diffusion teacher, {Channels}x{Height}x{Width}{Classes}, {Teacher!.Solver} with {Teacher.SolverSteps} steps";
+
+    private string Classes => ClassCount > 0 ? $", {ClassCount} classes" : "";
+
+    /// <summary>
+    /// The same model decoding at <paramref name="times"/> (DSNO: any times in [0, 1]; teacher: a frame grid, strictly decreasing and
+    /// ending at 0) and, for a teacher, with another solver. Bad values are bad input (exit code 2).
+    /// </summary>
+    public GenerativeModel With(float[]? times, OdeSolver? solver, int? solverSteps)
+    {
+        if (Dsno is { } dsno)
+        {
+            if (solver is not null || solverSteps is not null)
+                throw new UsageException($"--solver and --solver-steps apply to teacher models; '{Path}' is a DSNO model (one forward pass, no solver)");
+            if (times is null) return this;
+            CheckTimes(times);
+            try { return Of(Path, dsno.WithQueryTimes(times)); }
+            catch (ArgumentException e) { throw new BadInputException($"--times {Join(times)}: {ErrorMapper.OneLine(e.Message)}; give times in [0, 1]", e); }
+        }
+        var teacher = Teacher!;
+        if (times is null && solver is null && solverSteps is null) return this;
+        TimeGrid? grid = null;
+        if (times is not null)
+        {
+            CheckTimes(times);
+            try { grid = TimeGrid.FromTimes(times); }
+            catch (ArgumentException e)
+            {
+                throw new BadInputException($"--times {Join(times)} is not a frame grid for a teacher: {ErrorMapper.OneLine(StripParameter(e.Message))}; give strictly decreasing times in [0, 1) ending at 0", e);
+            }
+        }
+        try { return Of(Path, teacher.WithSampler(solver ?? teacher.Solver, solverSteps ?? teacher.SolverSteps, grid)); }
+        catch (ArgumentException e) { throw new BadInputException($"cannot sample '{Path}' that way: {ErrorMapper.OneLine(StripParameter(e.Message))}", e); }
+    }
+
+    /// <summary>Checks a label against the model's classes (bad input when the model was not trained with it).</summary>
+    public void CheckLabel(int? label)
+    {
+        if (label is not { } l) return;
+        if (ClassCount == 0)
+            throw new BadInputException($"--label {l}: the model '{Path}' is unconditional (trained without labels); drop --label or use a model trained with --conditional");
+        if (l < 0 || l >= ClassCount)
+            throw new BadInputException($"--label {l}: the model '{Path}' was trained with classes 0..{ClassCount - 1}; give a label in that range");
+    }
+
+    private static void CheckTimes(float[] times)
+    {
+        foreach (float t in times)
+            if (!float.IsFinite(t) || t < 0 || t > 1)
+                throw new BadInputException($"--times value {t.ToString(System.Globalization.CultureInfo.InvariantCulture)} is outside [0, 1]: t = 1 is pure noise and t = 0 the data; give times in that range");
+    }
+
+    private static string Join(float[] times) => string.Join(",", times.Select(t => t.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+
+    private static string StripParameter(string message) => System.Text.RegularExpressions.Regex.Replace(message, @"\s*\(Parameter '[^']*'\)", "");
+}

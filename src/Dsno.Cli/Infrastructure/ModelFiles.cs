@@ -1,0 +1,68 @@
+using Dsno.MLNet;
+using Microsoft.ML;
+using Microsoft.ML.Data;
+
+namespace Dsno.Cli.Infrastructure;
+
+/// <summary>Loads and saves the ML.NET model zips the verbs exchange, turning every failure into a one-line message that names the file.</summary>
+public static class ModelFiles
+{
+    private const string WhatToGive = "give a .zip written by 'dsno teacher' or 'dsno fit'";
+
+    /// <summary>Loads any ML.NET model; bad input when the file is missing or not a readable model.</summary>
+    public static ITransformer Load(MLContext ml, string option, string path)
+    {
+        ArgumentNullException.ThrowIfNull(ml);
+        if (Directory.Exists(path)) throw new BadInputException($"{option} '{path}' is a folder; {WhatToGive}");
+        if (!File.Exists(path)) throw new BadInputException($"{option} '{path}' not found; {WhatToGive}");
+        try { return ml.Model.Load(path, out _); }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            throw new BadInputException($"{option} '{path}' is not a readable model ({Shorten(ErrorMapper.OneLine(e.Message))}); {WhatToGive}", e);
+        }
+    }
+
+    /// <summary>Loads a diffusion teacher (alone or the last teacher of a chain).</summary>
+    public static DiffusionTeacherTransformer LoadTeacher(MLContext ml, string option, string path)
+    {
+        var model = Load(ml, option, path);
+        if (Find<DiffusionTeacherTransformer>(model) is { } teacher) return teacher;
+        if (Find<DsnoTransformer>(model) is not null)
+            throw new BadInputException($"{option} '{path}' holds a DSNO model, not a diffusion teacher; give the teacher .zip written by 'dsno teacher'");
+        throw new BadInputException($"{option} '{path}' is an ML.NET model but not a diffusion teacher ({Describe(model)}); give the teacher .zip written by 'dsno teacher'");
+    }
+
+    /// <summary>Loads a DSNO operator or a teacher (a chain's last DSNO operator wins over its teacher).</summary>
+    public static GenerativeModel LoadGenerator(MLContext ml, string option, string path)
+    {
+        var model = Load(ml, option, path);
+        if (Find<DsnoTransformer>(model) is { } dsno) return GenerativeModel.Of(path, dsno);
+        if (Find<DiffusionTeacherTransformer>(model) is { } teacher) return GenerativeModel.Of(path, teacher);
+        throw new BadInputException($"{option} '{path}' is an ML.NET model but not a DSNO or teacher model ({Describe(model)}); {WhatToGive}");
+    }
+
+    /// <summary>Saves <paramref name="model"/> with its input schema, atomically (temporary file, then rename).</summary>
+    public static void Save(MLContext ml, ITransformer model, DataViewSchema inputSchema, string path)
+    {
+        ArgumentNullException.ThrowIfNull(ml);
+        string full = System.IO.Path.GetFullPath(path);
+        string? folder = System.IO.Path.GetDirectoryName(full);
+        if (folder is not null) Directory.CreateDirectory(folder);
+        string temp = full + ".tmp";
+        ml.Model.Save(model, inputSchema, temp);
+        File.Move(temp, full, overwrite: true);
+    }
+
+    private static T? Find<T>(ITransformer model) where T : class, ITransformer => model switch
+    {
+        T match => match,
+        IEnumerable<ITransformer> chain => chain.Reverse().Select(Find<T>).FirstOrDefault(m => m is not null),
+        _ => null,
+    };
+
+    private static string Describe(ITransformer model) => model is IEnumerable<ITransformer> chain
+        ? "a chain of " + string.Join(", ", chain.Select(t => t.GetType().Name))
+        : model.GetType().Name;
+
+    private static string Shorten(string message) => message.Length <= 200 ? message : message[..200] + "...";
+}

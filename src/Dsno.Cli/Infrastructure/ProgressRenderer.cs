@@ -1,0 +1,115 @@
+using Spectre.Console;
+
+namespace Dsno.Cli.Infrastructure;
+
+/// <summary>
+/// The progress display every verb shares: one Spectre.Console bar per long step with its rate, elapsed time and ETA (and the loss
+/// while training). With <c>--quiet</c> nothing is drawn but the reports still reach <see cref="CliContext.Observer"/>.
+/// </summary>
+public static class ProgressRenderer
+{
+    /// <summary>Runs <paramref name="work"/> with a progress board; returns its result.</summary>
+    public static T Run<T>(CliContext context, Func<ProgressBoard, T> work)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        ArgumentNullException.ThrowIfNull(work);
+        if (!context.ShowProgress) return work(new ProgressBoard(context, null));
+        return context.Console.Progress()
+            .AutoClear(false)
+            .HideCompleted(false)
+            .Columns(new TaskDescriptionColumn { Alignment = Justify.Left }, new ProgressBarColumn(), new PercentageColumn(), new RateColumn(),
+                new ElapsedTimeColumn(), new RemainingTimeColumn(), new SpinnerColumn())
+            .Start(progress => work(new ProgressBoard(context, progress)));
+    }
+}
+
+/// <summary>The bars of one <see cref="ProgressRenderer.Run{T}"/> call.</summary>
+public sealed class ProgressBoard
+{
+    private readonly CliContext _context;
+    private readonly ProgressContext? _progress;
+
+    internal ProgressBoard(CliContext context, ProgressContext? progress)
+    {
+        _context = context;
+        _progress = progress;
+    }
+
+    /// <summary>Adds a bar of <paramref name="total"/> units named <paramref name="unit"/> (shown in the rate column).</summary>
+    public ProgressBar Add(string stage, string description, double total, string unit)
+    {
+        var task = _progress?.AddTask(Markup.Escape(description), new ProgressTaskSettings { MaxValue = Math.Max(total, 1), AutoStart = true });
+        if (task is not null) task.Tag = unit;
+        return new ProgressBar(_context, task, stage, total);
+    }
+}
+
+/// <summary>One bar: set its value, description and total as work goes on; every update also goes to the context's observer.</summary>
+public sealed class ProgressBar
+{
+    private readonly CliContext _context;
+    private readonly ProgressTask? _task;
+    private readonly string _stage;
+    private long _offset;
+    private long _total;
+
+    internal ProgressBar(CliContext context, ProgressTask? task, string stage, double total)
+    {
+        _context = context;
+        _task = task;
+        _stage = stage;
+        _total = (long)total;
+    }
+
+    /// <summary>Units that were already done before this run (resumed); the bar and its rate count only the rest.</summary>
+    public void SetAlreadyDone(long done)
+    {
+        _offset = done;
+        if (_task is not null) _task.MaxValue = Math.Max(1, _total - done);
+    }
+
+    /// <summary>Reports <paramref name="done"/> units done in total (including those already done).</summary>
+    public void Report(long done, double? loss = null, string? description = null)
+    {
+        if (_task is not null)
+        {
+            if (description is not null) _task.Description = Markup.Escape(description);
+            _task.Value = Math.Max(0, done - _offset);
+        }
+        _context.Observer?.Invoke(new CliProgressEvent(_stage, done, _total, loss));
+    }
+
+    /// <summary>Changes the bar's text.</summary>
+    public void Describe(string description)
+    {
+        if (_task is not null) _task.Description = Markup.Escape(description);
+    }
+
+    /// <summary>Shows the bar as busy with no known total (for a step that reports no progress of its own).</summary>
+    public void Indeterminate(bool on)
+    {
+        if (_task is not null) _task.IsIndeterminate = on;
+    }
+
+    /// <summary>Fills the bar and stops its clock.</summary>
+    public void Complete()
+    {
+        if (_task is null) return;
+        _task.IsIndeterminate = false;
+        _task.Value = _task.MaxValue;
+        _task.StopTask();
+    }
+}
+
+/// <summary>A progress column that shows the task's rate in its own unit ("12.3 steps/s").</summary>
+public sealed class RateColumn : ProgressColumn
+{
+    /// <inheritdoc/>
+    public override Spectre.Console.Rendering.IRenderable Render(Spectre.Console.Rendering.RenderOptions options, ProgressTask task, TimeSpan deltaTime)
+    {
+        string unit = task.Tag as string ?? "it";
+        if (task.Speed is not { } speed || !double.IsFinite(speed)) return new Text($"? {unit}/s", Style.Plain);
+        string text = speed >= 100 ? $"{speed:F0}" : speed >= 10 ? $"{speed:F1}" : $"{speed:F2}";
+        return new Text(FormattableString.Invariant($"{text} {unit}/s"), new Style(Color.Grey));
+    }
+}

@@ -1,0 +1,50 @@
+using System.Globalization;
+using Dsno.MLNet;
+
+namespace Dsno.Cli.Infrastructure;
+
+/// <summary>
+/// Turns the ML.NET layer's per-step training reports into the progress bar's value and a loss readout (the last loss and a running
+/// average over about 20 steps), and remembers where a resumed run started and the last loss. Called on the training thread.
+/// </summary>
+public sealed class TrainingProgressReporter : IProgress<DsnoTrainingProgress>
+{
+    private readonly ProgressBar _bar;
+    private readonly string _label;
+    private double _smoothed = double.NaN;
+
+    /// <summary>Creates a reporter that drives <paramref name="bar"/>.</summary>
+    public TrainingProgressReporter(ProgressBar bar, string label)
+    {
+        _bar = bar ?? throw new ArgumentNullException(nameof(bar));
+        _label = label;
+    }
+
+    /// <summary>The step the run resumed from (0 for a fresh run); null until the first report.</summary>
+    public int? ResumedFromStep { get; private set; }
+
+    /// <summary>Steps done in total.</summary>
+    public int Step { get; private set; }
+
+    /// <summary>Loss of the last step.</summary>
+    public double LastLoss { get; private set; } = double.NaN;
+
+    /// <summary>Running average of the loss.</summary>
+    public double SmoothedLoss => _smoothed;
+
+    /// <inheritdoc/>
+    public void Report(DsnoTrainingProgress value)
+    {
+        ArgumentNullException.ThrowIfNull(value);
+        if (ResumedFromStep is null)
+        {
+            ResumedFromStep = value.Step - 1;
+            _bar.SetAlreadyDone(value.Step - 1);
+        }
+        Step = value.Step;
+        LastLoss = value.Loss;
+        _smoothed = double.IsNaN(_smoothed) ? value.Loss : 0.95 * _smoothed + 0.05 * value.Loss;
+        string text = string.Create(CultureInfo.InvariantCulture, $"{_label} {value.Step}/{value.TotalSteps}  loss {value.Loss:0.0000} (avg {_smoothed:0.0000})");
+        _bar.Report(value.Step, value.Loss, text);
+    }
+}
