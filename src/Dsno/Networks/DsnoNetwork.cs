@@ -67,6 +67,19 @@ public sealed class DsnoNetwork : nn.Module<Tensor, Tensor?, Tensor>
     /// <summary>Temporal Fourier modes J of every temporal layer.</summary>
     public int Modes { get; }
 
+    /// <summary>
+    /// How every temporal layer computes its spectral branch (<see cref="TemporalConvolution.Path"/>): reading gives the first
+    /// layer's setting, setting applies to all. The default, <see cref="TemporalMixingPath.Auto"/>, picks the cheaper path per M.
+    /// </summary>
+    public TemporalMixingPath TemporalPath
+    {
+        get => temporalLayers[0].Path;
+        set
+        {
+            foreach (var layer in temporalLayers) layer.Path = value;
+        }
+    }
+
     /// <summary>Scalar parameters of the whole network.</summary>
     public long ParameterCount => parameters().Sum(p => p.numel());
 

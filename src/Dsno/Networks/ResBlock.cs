@@ -63,6 +63,38 @@ public sealed class ResBlock : nn.Module<Tensor, Tensor, Tensor>
         return (residual + h).MoveToOuterDisposeScope();
     }
 
+    /// <summary>
+    /// The block on <paramref name="x"/> [N, Cin, H, W] repeated <paramref name="repeats"/> times along the batch (row
+    /// n * repeats + r), conditioned by <paramref name="embedding"/> [N * repeats, E]: the same result as
+    /// <see cref="forward"/>(x repeated, embedding), but GroupNorm-SiLU-Conv before the conditioning, which would see identical
+    /// copies, runs once per row of x (DSNO's first block after the repeated stem).
+    /// </summary>
+    public Tensor ForwardRepeated(Tensor x, Tensor embedding, int repeats)
+    {
+        using var scope = torch.NewDisposeScope();
+        var h = Repeat(conv1.forward(nn.functional.silu(norm1.forward(x))), repeats);
+        var film = filmProjection.forward(nn.functional.silu(embedding)).unsqueeze(-1).unsqueeze(-1);
+        var parts = film.chunk(2, dim: 1);
+        h = norm2.forward(h) * (parts[0] + 1) + parts[1];
+        h = conv2.forward(dropout.forward(nn.functional.silu(h)));
+        var residual = Repeat(skip is null ? x : skip.forward(x), repeats);
+        return (residual + h).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>Rows n * repeats + r = x[n]: repeat_interleave along the batch as one plain copy.</summary>
+    internal static Tensor Repeat(Tensor x, int repeats)
+    {
+        if (repeats == 1) return x.alias();
+        var shape = x.shape;
+        var expanded = new long[shape.Length + 1];
+        expanded[0] = shape[0];
+        expanded[1] = repeats;
+        Array.Copy(shape, 1, expanded, 2, shape.Length - 1);
+        var flat = (long[])shape.Clone();
+        flat[0] = shape[0] * repeats;
+        return x.unsqueeze(1).expand(expanded).reshape(flat);
+    }
+
     /// <summary>A GroupNorm with weight 1 and bias 0 (TorchSharp leaves them uninitialised).</summary>
     internal static GroupNorm NewGroupNorm(int groups, int channels)
     {

@@ -140,8 +140,10 @@ public sealed class UNet : nn.Module<Tensor, Tensor, Tensor?, Tensor>
 
         using var scope = torch.NewDisposeScope();
         var embedding = timeEmbedding.forward(t, labels);
-        var h = stem.forward(x);
-        if (repeats > 1) h = h.repeat_interleave(repeats, dim: 0);
+        var stemOutput = stem.forward(x);
+        // With repeats the stem output is the same for every copy of a sample: the first block's part before the time
+        // conditioning runs once per sample (ForwardRepeated), and only its skip is stored repeated.
+        var h = repeats > 1 ? ResBlock.Repeat(stemOutput, repeats) : stemOutput;
         var skips = new Stack<Tensor>();
         skips.Push(h);
         int point = 0;
@@ -153,7 +155,11 @@ public sealed class UNet : nn.Module<Tensor, Tensor, Tensor?, Tensor>
         {
             for (int b = 0; b < blocks; b++)
             {
-                h = Apply(point++, downStages[stage++].forward(h, embedding));
+                var block = stage == 0 && repeats > 1
+                    ? downStages[stage].ForwardRepeated(stemOutput, embedding, repeats)
+                    : downStages[stage].forward(h, embedding);
+                stage++;
+                h = Apply(point++, block);
                 skips.Push(h);
             }
             if (level < levels - 1)

@@ -23,6 +23,17 @@ public sealed class UNetStage : nn.Module<Tensor, Tensor, Tensor>
     /// <summary>Whether self-attention follows the residual block.</summary>
     public bool HasAttention => attn is not null;
 
+    /// <summary>
+    /// Applies the stage to <paramref name="x"/> repeated <paramref name="repeats"/> times along the batch (see
+    /// <see cref="ResBlock.ForwardRepeated"/>); <paramref name="embedding"/> has one row per repeated row.
+    /// </summary>
+    public Tensor ForwardRepeated(Tensor x, Tensor embedding, int repeats)
+    {
+        if (attn is null) return res.ForwardRepeated(x, embedding, repeats);
+        using var scope = torch.NewDisposeScope();
+        return attn.forward(res.ForwardRepeated(x, embedding, repeats)).MoveToOuterDisposeScope();
+    }
+
     /// <summary>Applies the residual block (and attention) to <paramref name="x"/> with conditioning <paramref name="embedding"/>.</summary>
     public override Tensor forward(Tensor x, Tensor embedding)
     {

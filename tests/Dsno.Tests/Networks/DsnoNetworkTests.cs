@@ -116,6 +116,50 @@ public class DsnoNetworkTests
     }
 
     [Fact]
+    public void TimeDomainAndFftTemporalPathsGiveTheSameFramesAndGradients()
+    {
+        torch.manual_seed(16);
+        using var dsno = new DsnoNetwork(Tiny(numClasses: 2), FrameTimes.Quadratic(4));
+        using (torch.no_grad())
+            foreach (var layer in dsno.TemporalLayers) layer.Weight.uniform_(-0.3, 0.3);
+        using var noise = torch.randn(2, 1, 8, 8);
+        using var labels = torch.tensor(new long[] { 1, 0 });
+        using var target = torch.randn(new long[] { 2, 4, 1, 8, 8 });
+        var decodeTimes = FrameTimes.Quadratic(6);
+
+        (Tensor Frames, Tensor Decoded, Tensor[] Gradients) Run(TemporalMixingPath path)
+        {
+            dsno.TemporalPath = path;
+            Assert.All(dsno.TemporalLayers, layer => Assert.Equal(path, layer.Path));
+            dsno.eval();
+            Tensor frames, decoded;
+            using (torch.no_grad())
+            {
+                frames = dsno.forward(noise, labels);
+                decoded = dsno.Evaluate(noise, labels, decodeTimes);
+            }
+            dsno.train();
+            dsno.zero_grad();
+            using (var loss = (dsno.forward(noise, labels) - target).square().mean()) loss.backward();
+            var gradients = dsno.TemporalLayers.Select(l => l.Weight.grad!.clone())
+                .Append(dsno.Backbone.parameters().First().grad!.clone()).ToArray();
+            return (frames, decoded, gradients);
+        }
+
+        var spectral = Run(TemporalMixingPath.Spectral);
+        var timeDomain = Run(TemporalMixingPath.TimeDomain);
+        Assert.True(MaxAbsDifference(spectral.Frames, timeDomain.Frames) < 1e-4, $"frames differ by {MaxAbsDifference(spectral.Frames, timeDomain.Frames):E3}");
+        Assert.True(MaxAbsDifference(spectral.Decoded, timeDomain.Decoded) < 1e-4, "frames decoded at M' = 6 differ");
+        for (int k = 0; k < spectral.Gradients.Length; k++)
+        {
+            double scale = Math.Max(1e-3, spectral.Gradients[k].abs().max().item<float>());
+            double difference = MaxAbsDifference(spectral.Gradients[k], timeDomain.Gradients[k]);
+            Assert.True(difference < 1e-3 * scale, $"gradient {k} differs by {difference:E3} (scale {scale:E3})");
+        }
+        Assert.True(MaxAbsDifference(spectral.Frames[TensorIndex.Colon, 0], spectral.Frames[TensorIndex.Colon, 3]) > 1e-4);
+    }
+
+    [Fact]
     public void ParameterOverheadIsReported()
     {
         using var dsno = new DsnoNetwork(Tiny(), FrameTimes.Quadratic(4));

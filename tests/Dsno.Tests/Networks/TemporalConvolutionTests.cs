@@ -1,5 +1,6 @@
 using Dsno.Networks;
 using TorchSharp;
+using static Dsno.Tests.Networks.NetworkTestModels;
 using static TorchSharp.torch;
 
 namespace Dsno.Tests.Networks;
@@ -70,14 +71,21 @@ public class TemporalConvolutionTests
     }
 
     [Theory]
-    [InlineData(4, 2)]
-    [InlineData(8, 4)]
-    [InlineData(8, 5)]
-    [InlineData(5, 3)]
-    public void MatchesDirectCircularConvolutionOfTheTruncatedSpectrum(int m, int j)
+    [InlineData(4, 2, TemporalMixingPath.Spectral)]
+    [InlineData(8, 4, TemporalMixingPath.Spectral)]
+    [InlineData(8, 5, TemporalMixingPath.Spectral)]
+    [InlineData(5, 3, TemporalMixingPath.Spectral)]
+    [InlineData(4, 2, TemporalMixingPath.TimeDomain)]
+    [InlineData(8, 4, TemporalMixingPath.TimeDomain)]
+    [InlineData(8, 5, TemporalMixingPath.TimeDomain)]
+    [InlineData(5, 3, TemporalMixingPath.TimeDomain)]
+    [InlineData(2, 1, TemporalMixingPath.TimeDomain)]
+    [InlineData(2, 2, TemporalMixingPath.TimeDomain)]
+    [InlineData(6, 4, TemporalMixingPath.TimeDomain)]
+    public void MatchesDirectCircularConvolutionOfTheTruncatedSpectrum(int m, int j, TemporalMixingPath path)
     {
         torch.manual_seed(11 + m + j);
-        using var layer = new TemporalConvolution(C, j);
+        using var layer = new TemporalConvolution(C, j) { Path = path };
         using (torch.no_grad()) layer.Weight.uniform_(-1.0, 1.0); // large weights so that the spectral branch dominates
         using var x = torch.randn(B * m, C, H, W);
         using var output = layer.forward(x, m);
@@ -91,13 +99,15 @@ public class TemporalConvolutionTests
         Assert.True(branch > 0.1, "the spectral branch should change the input noticeably");
     }
 
-    [Fact]
-    public void TheSameLayerRunsAtAnotherNumberOfTimePoints()
+    [Theory]
+    [InlineData(TemporalMixingPath.Spectral)]
+    [InlineData(TemporalMixingPath.TimeDomain)]
+    public void TheSameLayerRunsAtAnotherNumberOfTimePoints(TemporalMixingPath path)
     {
         torch.manual_seed(5);
-        using var layer = new TemporalConvolution(C, 2); // J = 2 as trained at M = 4
+        using var layer = new TemporalConvolution(C, 2) { Path = path }; // J = 2 as trained at M = 4
         using (torch.no_grad()) layer.Weight.uniform_(-1.0, 1.0);
-        foreach (int m in new[] { 4, 6, 8 })
+        foreach (int m in new[] { 4, 6, 8, 2, 3, 7 })
         {
             using var x = torch.randn(B * m, C, H, W);
             using var output = layer.forward(x, m);
@@ -107,11 +117,13 @@ public class TemporalConvolutionTests
         }
     }
 
-    [Fact]
-    public void ZeroWeightIsExactIdentity()
+    [Theory]
+    [InlineData(TemporalMixingPath.Spectral)]
+    [InlineData(TemporalMixingPath.TimeDomain)]
+    public void ZeroWeightIsExactIdentity(TemporalMixingPath path)
     {
         torch.manual_seed(3);
-        using var layer = new TemporalConvolution(C, 2);
+        using var layer = new TemporalConvolution(C, 2) { Path = path };
         using (torch.no_grad()) layer.Weight.zero_();
         using var x = torch.randn(B * 4, C, H, W);
         using var output = layer.forward(x, 4);
@@ -132,12 +144,16 @@ public class TemporalConvolutionTests
         Assert.Equal(new long[] { 3, channels, channels }, layer.ComplexWeight.shape);
     }
 
-    [Fact]
-    public void GradientsMatchCentralFiniteDifferencesInFloat64()
+    [Theory]
+    [InlineData(4, 2, TemporalMixingPath.Spectral)]
+    [InlineData(4, 2, TemporalMixingPath.TimeDomain)]
+    [InlineData(6, 4, TemporalMixingPath.TimeDomain)] // Nyquist bin kept
+    [InlineData(5, 3, TemporalMixingPath.TimeDomain)]
+    [InlineData(3, 1, TemporalMixingPath.TimeDomain)] // DC only
+    public void GradientsMatchCentralFiniteDifferencesInFloat64(int m, int j, TemporalMixingPath path)
     {
-        torch.manual_seed(21);
-        const int m = 4;
-        using var layer = new TemporalConvolution(C, 2);
+        torch.manual_seed(21 + m + j);
+        using var layer = new TemporalConvolution(C, j) { Path = path };
         layer.to(ScalarType.Float64);
         using (torch.no_grad()) layer.Weight.uniform_(-1.0, 1.0);
         using var x = torch.randn(B * m, C, H, W, dtype: ScalarType.Float64).requires_grad_(true);
@@ -195,6 +211,130 @@ public class TemporalConvolutionTests
         Assert.Throws<ArgumentOutOfRangeException>(() => TemporalConvolution.DefaultModes(1));
         Assert.Throws<ArgumentOutOfRangeException>(() => new TemporalConvolution(C, 0));
         Assert.Throws<ArgumentException>(() => layer.forward(torch.randn(3, C, H, W), 2)); // 3 rows are not B * 2
+    }
+
+    [Theory]
+    [InlineData(4, 2)]
+    [InlineData(4, 3)]
+    [InlineData(2, 1)]
+    [InlineData(3, 2)]
+    [InlineData(7, 4)]
+    [InlineData(8, 5)]
+    [InlineData(16, 8)]
+    [InlineData(33, 17)]
+    public void TimeDomainPathEqualsTheFftPath(int m, int j)
+    {
+        torch.manual_seed(31 + m + j);
+        const int channels = 5;
+        using var layer = new TemporalConvolution(channels, j);
+        using (torch.no_grad()) layer.Weight.uniform_(-1.0, 1.0);
+        using var x = torch.randn(3 * m, channels, 2, 2);
+        using var _ = torch.no_grad();
+        layer.Path = TemporalMixingPath.Spectral;
+        using var spectral = layer.forward(x, m);
+        layer.Path = TemporalMixingPath.TimeDomain;
+        using var timeDomain = layer.forward(x, m);
+        using var again = layer.forward(x, m); // from the cached mixing blocks
+        double scale = Math.Max(1.0, spectral.abs().max().item<float>());
+        Assert.True(MaxAbsDifference(spectral, timeDomain) < 1e-5 * scale, $"M = {m}, J = {j}: {MaxAbsDifference(spectral, timeDomain):E3}");
+        Assert.True(Identical(timeDomain, again), "a cached call must repeat the first one exactly");
+        Assert.True(MaxAbsDifference(spectral, x) > 0.1, "the spectral branch should change the input noticeably");
+    }
+
+    [Fact]
+    public void BothPathsGiveTheSameGradients()
+    {
+        torch.manual_seed(41);
+        const int m = 4;
+        using var layer = new TemporalConvolution(C, 2);
+        using (torch.no_grad()) layer.Weight.uniform_(-1.0, 1.0);
+        using var input = torch.randn(B * m, C, H, W);
+        using var probe = torch.randn(B * m, C, H, W);
+        (Tensor Input, Tensor Weight) Gradients(TemporalMixingPath path)
+        {
+            layer.Path = path;
+            layer.zero_grad();
+            using var x = input.clone().requires_grad_(true);
+            using (var loss = (layer.forward(x, m) * probe).sum()) loss.backward();
+            return (x.grad!.clone(), layer.Weight.grad!.clone());
+        }
+        var (inputSpectral, weightSpectral) = Gradients(TemporalMixingPath.Spectral);
+        var (inputTime, weightTime) = Gradients(TemporalMixingPath.TimeDomain);
+        Assert.True(MaxAbsDifference(inputSpectral, inputTime) < 1e-4, $"input gradients differ by {MaxAbsDifference(inputSpectral, inputTime):E3}");
+        Assert.True(MaxAbsDifference(weightSpectral, weightTime) < 1e-4, $"weight gradients differ by {MaxAbsDifference(weightSpectral, weightTime):E3}");
+        Assert.True(weightTime.abs().max().item<float>() > 0.1, "the weight gradient should not vanish");
+    }
+
+    [Fact]
+    public void CachedMixingFollowsAnOptimizerStep()
+    {
+        torch.manual_seed(43);
+        const int m = 4;
+        using var layer = new TemporalConvolution(C, 2) { Path = TemporalMixingPath.TimeDomain };
+        using (torch.no_grad()) layer.Weight.uniform_(-1.0, 1.0);
+        using var x = torch.randn(B * m, C, H, W);
+        using var target = torch.randn(B * m, C, H, W);
+        Tensor Inference() { using var _ = torch.no_grad(); return layer.forward(x, m); }
+        using var before = Inference(); // fills the cache
+
+        using var optimizer = torch.optim.Adam(layer.parameters(), lr: 0.05);
+        optimizer.zero_grad();
+        using (var loss = (layer.forward(x, m) - target).square().mean()) loss.backward();
+        optimizer.step();
+
+        using var after = Inference();
+        layer.Path = TemporalMixingPath.Spectral;
+        using var reference = Inference();
+        Assert.True(MaxAbsDifference(before, after) > 1e-3, "the step should change the output");
+        Assert.True(MaxAbsDifference(after, reference) < 1e-5, $"stale cache: {MaxAbsDifference(after, reference):E3} from the FFT path after the step");
+    }
+
+    [Fact]
+    public void CachedMixingFollowsDirectWeightEditsAndDtypeChanges()
+    {
+        torch.manual_seed(47);
+        const int m = 6;
+        using var layer = new TemporalConvolution(C, 3) { Path = TemporalMixingPath.TimeDomain };
+        using var x = torch.randn(B * m, C, H, W);
+        using var _ = torch.no_grad();
+        foreach (var edit in new Action[]
+        {
+            () => layer.Weight.uniform_(-1.0, 1.0),
+            () => layer.Weight.mul_(-0.5),
+            () => layer.Weight[1, 0, 2, 1] = torch.tensor(3.0f), // one entry
+            () => layer.Weight.copy_(torch.rand(layer.Weight.shape)),
+        })
+        {
+            layer.forward(x, m).Dispose(); // cache the current weight
+            edit();
+            using var cached = layer.forward(x, m);
+            layer.Path = TemporalMixingPath.Spectral;
+            using var reference = layer.forward(x, m);
+            layer.Path = TemporalMixingPath.TimeDomain;
+            Assert.True(MaxAbsDifference(cached, reference) < 1e-5, $"stale cache after an in-place edit: {MaxAbsDifference(cached, reference):E3}");
+        }
+
+        layer.to(ScalarType.Float64);
+        using var x64 = x.to(ScalarType.Float64);
+        using var output64 = layer.forward(x64, m);
+        Assert.Equal(ScalarType.Float64, output64.dtype);
+        layer.Path = TemporalMixingPath.Spectral;
+        using var reference64 = layer.forward(x64, m);
+        Assert.True((output64 - reference64).abs().max().item<double>() < 1e-12, "float64 results should agree to float64 rounding");
+    }
+
+    [Fact]
+    public void AutoTakesTheTimeDomainPathUpToTheLimit()
+    {
+        using var layer = new TemporalConvolution(C, 2);
+        Assert.Equal(TemporalMixingPath.Auto, layer.Path);
+        Assert.True(layer.UsesTimeDomain(4));
+        Assert.True(layer.UsesTimeDomain(TemporalConvolution.TimeDomainMaxPoints));
+        Assert.False(layer.UsesTimeDomain(TemporalConvolution.TimeDomainMaxPoints + 1));
+        layer.Path = TemporalMixingPath.Spectral;
+        Assert.False(layer.UsesTimeDomain(4));
+        layer.Path = TemporalMixingPath.TimeDomain;
+        Assert.True(layer.UsesTimeDomain(TemporalConvolution.TimeDomainMaxPoints + 1));
     }
 
     [Theory]

@@ -104,6 +104,23 @@ public class UNetTests
     }
 
     [Fact]
+    public void RepeatedFirstBlockEqualsTheBlockOnRepeatedRowsWithSkipConvAndAttention()
+    {
+        torch.set_num_threads(1);
+        torch.manual_seed(7);
+        // Level 0 widens 1 -> 2 x base channels (a 1x1 skip convolution in the first block) and has attention at 8x8.
+        using var net = new UNet(Tiny() with { ChannelMultipliers = new[] { 2, 2 }, AttentionResolutions = new[] { 8 } });
+        net.eval();
+        const int batch = 2, repeats = 4;
+        using var x = torch.randn(batch, 1, 8, 8);
+        using var t = torch.rand(batch * repeats);
+        using var repeated = net.Forward(x, t, null, repeats, null);
+        using var expanded = net.Forward(x.repeat_interleave(repeats, dim: 0), t, null, 1, null);
+        Assert.True(MaxAbsDifference(repeated, expanded) < 1e-5, $"differ by {MaxAbsDifference(repeated, expanded):E3}");
+        Assert.True(MaxAbsDifference(repeated[0], repeated[1]) > 1e-4, "rows with different times must differ");
+    }
+
+    [Fact]
     public void GroupNormParametersStartAtOneAndZero()
     {
         torch.manual_seed(6);
