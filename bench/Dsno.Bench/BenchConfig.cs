@@ -58,6 +58,12 @@ public sealed record BenchConfig
     /// <summary>Images generated together during evaluation.</summary>
     public int EvalBatch { get; init; } = 250;
 
+    /// <summary>
+    /// Most image slices (noises x time points) DSNO evaluates in one call during evaluation and decoding: very large batches run
+    /// several times slower per slice on this CPU (cache and memory traffic).
+    /// </summary>
+    public int MaxSlicesPerForward { get; init; } = 512;
+
     /// <summary>Images per timed generation call in the speed stage.</summary>
     public int TimingBatch { get; init; } = 250;
     /// <summary>Interleaved timing rounds (the fastest is kept).</summary>
@@ -117,12 +123,18 @@ public sealed record BenchConfig
                 Channels = 1, Height = 16, Width = 16, BaseChannels = 32, ChannelMultipliers = new[] { 1, 2, 2 }, ResBlocksPerLevel = 2,
                 AttentionResolutions = new[] { 8 }, Dropout = 0.1,
             },
-            TeacherSteps = 3500,
+            // Budgets measured on the shared 2-core machine (1 torch thread, other jobs running): a teacher step of batch 64 took about 1 s,
+            // a DSNO M=4 step of batch 16 about 1.9 s, a reference trajectory about 0.27 s.
+            TeacherSteps = 2500,
+            TeacherBatch = 64,
             ReferenceSteps = 50,
-            TrajectoryCount = 10240,
-            StudentSteps = 800,
-            StudentBatch = 32,
+            TrajectoryCount = 4096,
+            StudentSteps = 400,
+            StudentBatch = 16,
+            EvalSamples = 1000,
             TimingBatch = 100,
+            SpectrumTrajectories = 128,
+            SpectrumPoints = 32,
             Classifier = new ClassifierOptions { Epochs = 4, BatchSize = 128 },
         },
         _ => throw new ArgumentOutOfRangeException(nameof(dataset), dataset, "known data sets: digits, fashion16"),

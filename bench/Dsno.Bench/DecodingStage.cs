@@ -6,61 +6,71 @@ using static TorchSharp.torch;
 namespace Dsno.Bench;
 
 /// <summary>
-/// Stage 7: continuous-time decoding (the paper's appendix A.3). DSNO trained on the quadratic M = 4 grid is decoded at the
-/// quadratic M = 8 grid, whose odd points it never saw, and compared with the reference solve's frames there; DSNO M = 8 (trained
-/// at all eight) and linear interpolation of the teacher's own frames between the trained times are the yardsticks.
+/// Stage 7: continuous-time decoding (the paper's appendix A.3). The DSNO models trained on the quadratic M = 4 grid (with sqrt-SNR and
+/// with uniform loss weights) are decoded at the quadratic M = 8 grid, whose odd points they never saw, and compared with the reference
+/// solve's frames there; DSNO M = 8 (trained at all eight) and linear interpolation of the teacher's own frames between the trained
+/// times are the yardsticks.
 /// </summary>
 public static class DecodingStage
 {
     /// <summary>Noises whose decoded frames are kept for the trajectory figure.</summary>
-    public const int KeptTrajectories = 4;
+    public const int KeptTrajectories = 3;
 
-    /// <summary>File of the kept decoded frames [K, 8, C, H, W].</summary>
-    public static string KeptFramesPath(BenchPaths paths) => Path.Combine(paths.ResultFolder, "decoded-frames.tensor");
+    /// <summary>The M = 4 models decoded, in table order.</summary>
+    public static readonly string[] DecodedIds = { "dsno-m4", "dsno-m4-uniform-weights" };
 
-    /// <summary>Computes the errors unless stored and newer than the M = 4 model.</summary>
+    /// <summary>File of a model's kept decoded frames [K, 8, C, H, W].</summary>
+    public static string KeptFramesPath(BenchPaths paths, string id) => Path.Combine(paths.ResultFolder, $"decoded-frames-{id}.tensor");
+
+    /// <summary>Computes the errors unless stored and newer than the decoded models.</summary>
     public static DecodingResult? Run(BenchConfig config, BenchPaths paths, EvaluationContext context, MethodGenerators generators)
     {
-        var m4 = generators.Dsno("dsno-m4");
-        if (m4 is null) return null;
+        var models = DecodedIds.Select(id => (Id: id, Model: generators.Dsno(id))).Where(m => m.Model is not null).ToList();
+        if (models.Count == 0) return null;
         var previous = JsonFiles.Read<DecodingResult>(paths.Decoding);
-        if (previous is not null && File.Exists(KeptFramesPath(paths))
-            && File.GetLastWriteTimeUtc(paths.Decoding) > File.GetLastWriteTimeUtc(paths.StudentModel("dsno-m4"))) return previous;
+        if (previous?.Models is not null && models.All(m => previous.Models.Any(p => p.Id == m.Id) && File.Exists(KeptFramesPath(paths, m.Id))
+                && File.GetLastWriteTimeUtc(paths.Decoding) > File.GetLastWriteTimeUtc(paths.StudentModel(m.Id)))) return previous;
 
         var times = FrameTimes.Quadratic(8);
-        var trainedTimes = m4.FrameTimes;
+        var trainedTimes = FrameTimes.Quadratic(4);
         var trained = times.Select(t => trainedTimes.Any(u => Math.Abs(u - t) < 1e-9)).ToArray();
         var untrained = times.Where((_, i) => !trained[i]).ToArray();
-        int refinement = ContinuousTimeQuery.Plan(trainedTimes, times).Refinement;
+        var plan = ContinuousTimeQuery.Plan(trainedTimes, times);
+        bool samePlan = ContinuousTimeQuery.Plan(trainedTimes, untrained).SliceTimes.SequenceEqual(plan.SliceTimes);
         var m8 = generators.Dsno("dsno-m8");
-        BenchLog.Info($"decoding: DSNO M=4 at the 8 quadratic times (refinement r = {refinement})");
+        BenchLog.Info($"decoding: {string.Join(", ", models.Select(m => m.Id))} at the 8 quadratic times (refinement r = {plan.Refinement})");
 
-        var onePass = new double[times.Length];
-        var decoded = new double[times.Length];
-        var decodedUntrained = new double[times.Length];
+        var onePass = models.Select(_ => new double[times.Length]).ToArray();
+        var decoded = models.Select(_ => new double[times.Length]).ToArray();
+        var kept = new Tensor?[models.Count];
         var dsnoM8 = new double[times.Length];
         var interpolation = new double[times.Length];
         var referenceIndex = torch.tensor(times.Select(t => (long)EvaluationContext.FrameIndex(t)).ToArray());
         int n = config.EvalSamples;
-        Tensor? kept = null;
-        for (int start = 0; start < n; start += config.EvalBatch)
+        int batchSize = Math.Max(KeptTrajectories, config.MaxSlicesPerForward / plan.SliceTimes.Length);
+        var every = Enumerable.Range(0, times.Length).ToArray();
+        for (int start = 0; start < n; start += batchSize)
         {
-            int count = Math.Min(config.EvalBatch, n - start);
+            int count = Math.Min(batchSize, n - start);
             using var scope = torch.NewDisposeScope();
             var noise = context.Noise.narrow(0, start, count);
             var target = context.ReferenceFrames.narrow(0, start, count).index_select(1, referenceIndex);   // [B, 8, C, H, W]
-
-            var all = m4.Decode(noise, null, times);
-            if (start == 0) kept = all.narrow(0, 0, KeptTrajectories).clone().DetachFromDisposeScope();
-            Accumulate(decoded, all, target, Enumerable.Range(0, times.Length));
-            var onlyUntrained = m4.Decode(noise, null, untrained);
-            Accumulate(decodedUntrained, onlyUntrained, Select(target, trained, false), Indices(trained, false));
-            Accumulate(onePass, m4.Generate(noise), Select(target, trained, true), Indices(trained, true));
-            if (m8 is not null) Accumulate(dsnoM8, m8.Generate(noise), target, Enumerable.Range(0, times.Length));
-            Accumulate(interpolation, Interpolate(target, times, trained), target, Enumerable.Range(0, times.Length));
+            for (int k = 0; k < models.Count; k++)
+            {
+                var model = models[k].Model!;
+                var all = model.Decode(noise, null, times);
+                if (start == 0) kept[k] = all.narrow(0, 0, KeptTrajectories).clone().DetachFromDisposeScope();
+                Accumulate(decoded[k], all, target, every);
+                Accumulate(onePass[k], model.Generate(noise), Select(target, trained, true), Indices(trained, true));
+            }
+            if (m8 is not null) Accumulate(dsnoM8, m8.Generate(noise), target, every);
+            Accumulate(interpolation, Interpolate(target, times, trained), target, every);
         }
-        TensorFile.Write(KeptFramesPath(paths), kept!);
-        kept!.Dispose();
+        for (int k = 0; k < models.Count; k++)
+        {
+            TensorFile.Write(KeptFramesPath(paths, models[k].Id), kept[k]!);
+            kept[k]!.Dispose();
+        }
 
         long pixels = (long)n * config.Architecture.Channels * config.Architecture.Height * config.Architecture.Width;
         double[] Rms(double[] sums, IEnumerable<int> valid)
@@ -68,9 +78,9 @@ public static class DecodingStage
             var set = valid.ToHashSet();
             return sums.Select((s, i) => set.Contains(i) ? Math.Sqrt(s / pixels) : double.NaN).ToArray();
         }
-        var every = Enumerable.Range(0, times.Length).ToArray();
-        var result = new DecodingResult(times, trained, Rms(onePass, Indices(trained, true)), Rms(decoded, every), Rms(decodedUntrained, Indices(trained, false)),
-            refinement, m8 is null ? times.Select(_ => double.NaN).ToArray() : Rms(dsnoM8, every), Rms(interpolation, every), n);
+        var result = new DecodingResult(times, trained, plan.Refinement, samePlan,
+            models.Select((m, k) => new DecodedModel(m.Id, StudentSpec.Get(m.Id).Label, Rms(onePass[k], Indices(trained, true)), Rms(decoded[k], every))).ToList(),
+            m8 is null ? times.Select(_ => double.NaN).ToArray() : Rms(dsnoM8, every), Rms(interpolation, every), n);
         JsonFiles.Write(paths.Decoding, result);
         return result;
     }

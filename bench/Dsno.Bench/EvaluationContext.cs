@@ -37,7 +37,7 @@ public sealed class EvaluationContext : IDisposable
     {
         var classifierOptions = config.Classifier with { Threads = threads };
         var classifier = FeatureClassifier.TrainOrLoad(data.Train, data.Test, paths.ClassifierFolder, classifierOptions,
-            BenchLog.Throttled<ClassifierTrainingProgress>(p => "classifier: " + p.Message, _ => true, 0));
+            BenchLog.Throttled<ClassifierTrainingProgress>(p => "classifier: " + p.Message, p => p.Epoch == p.Epochs || p.Epoch == 0, 30));
         BenchLog.Info("classifier: " + classifier.Description);
         using var referenceImages = data.Reference.ToTensor();
         var referenceFeatures = classifier.Features(referenceImages);

@@ -57,9 +57,10 @@ public static class EvaluationStage
         else
         {
             var parts = new List<Tensor>();
-            for (int start = 0; start < n; start += config.EvalBatch)
+            int batchSize = dsno is null ? config.EvalBatch : Math.Max(1, config.MaxSlicesPerForward / student!.M);
+            for (int start = 0; start < n; start += batchSize)
             {
-                int count = Math.Min(config.EvalBatch, n - start);
+                int count = Math.Min(batchSize, n - start);
                 using var scope = torch.NewDisposeScope();
                 var noise = context.Noise.narrow(0, start, count);
                 Tensor batch;

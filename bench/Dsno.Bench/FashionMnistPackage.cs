@@ -18,6 +18,7 @@ public static class FashionMnistPackage
     public static string Locate(string cacheFolder)
     {
         if (HasFiles(SystemFolder)) return SystemFolder;
+        cacheFolder = Path.GetFullPath(cacheFolder);
         string unpacked = Path.Combine(cacheFolder, "root");
         string folder = unpacked + SystemFolder;
         if (HasFiles(folder)) return folder;

@@ -14,7 +14,7 @@ public static class ImageGrid
         var first = rows[0].Images;
         int channels = (int)first.shape[1], h = (int)first.shape[2], w = (int)first.shape[3];
         int columns = rows.Max(r => (int)r.Images.shape[0]);
-        const int gap = 2, labelWidth = 230, headerHeight = 22;
+        const int gap = 2, labelWidth = 300, headerHeight = 22;
         int top = columnLabels is null ? gap : headerHeight;
         int cell = w * scale + gap;
         int width = labelWidth + columns * cell + gap, height = top + rows.Count * (h * scale + gap) + gap;

@@ -9,18 +9,21 @@ public static class Plots
     public static void Losses(string path, string title, IReadOnlyList<(string Label, double[] Losses)> series, int window)
     {
         var plot = new Plot();
-        foreach (var (label, losses) in series.Where(s => s.Losses.Length > 0))
+        var smoothed = series.Where(s => s.Losses.Length > 0).Select(s => (s.Label, Values: MovingAverage(s.Losses, window))).ToList();
+        // A log axis only when the curves span more than a decade; otherwise its ticks would be too sparse to read.
+        double max = smoothed.SelectMany(s => s.Values).DefaultIfEmpty(1).Max(), min = smoothed.SelectMany(s => s.Values).DefaultIfEmpty(1).Min();
+        bool log = min > 0 && max / min > 10;
+        foreach (var (label, values) in smoothed)
         {
-            var smooth = MovingAverage(losses, window);
-            var xs = Enumerable.Range(1, smooth.Length).Select(i => (double)i).ToArray();
-            var line = plot.Add.ScatterLine(xs, smooth.Select(v => Math.Log10(Math.Max(v, 1e-12))).ToArray());
+            var xs = Enumerable.Range(1, values.Length).Select(i => (double)i).ToArray();
+            var line = plot.Add.ScatterLine(xs, log ? values.Select(v => Math.Log10(Math.Max(v, 1e-12))).ToArray() : values);
             line.LegendText = label;
             line.LineWidth = 1.5f;
         }
-        LogTicks(plot);
+        if (log) LogTicks(plot);
         plot.Title(title);
         plot.XLabel("optimiser step");
-        plot.YLabel($"loss (moving average of {window} steps, log scale)");
+        plot.YLabel($"loss (moving average of {window} steps{(log ? ", log scale" : "")})");
         plot.ShowLegend(Alignment.UpperRight);
         plot.SavePng(path, 900, 500);
     }
@@ -34,6 +37,7 @@ public static class Plots
         Add(s.StateMean, s.StateMin, s.StateMax, "ODE state x(t)", Colors.C1);
         LogTicks(plot);
         plot.Axes.Bottom.TickGenerator = new ScottPlot.TickGenerators.NumericAutomatic { IntegerTicksOnly = true };
+        plot.Axes.SetLimitsX(-0.5, modes.Length - 0.5);
         plot.Title(title);
         plot.XLabel($"frequency mode j (T = 1, {s.Points} uniform time points)");
         plot.YLabel("power S_j (log scale)");

@@ -24,7 +24,8 @@ root.SetAction(parse =>
 {
     int n = parse.GetValue(threads);
     if (n < 1) throw new ArgumentOutOfRangeException(nameof(threads), n, "--threads must be at least 1");
-    string command = "dotnet run -c Release --project bench/Dsno.Bench -- " + string.Join(' ', args);
+    // The command that produces the report; --report-only only rewrites it from the files that command made.
+    string command = "dotnet run -c Release --project bench/Dsno.Bench -- " + string.Join(' ', args.Where(a => a != "--report-only"));
     return BenchRunner.Run(parse.GetValue(dataset)!, parse.GetValue(output)!, parse.GetValue(report)!, n, parse.GetValue(reportOnly), parse.GetValue(smoke), command);
 });
 return root.Parse(args).Invoke();

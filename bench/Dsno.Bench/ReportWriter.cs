@@ -164,7 +164,41 @@ public sealed class ReportWriter
         if (data is not null)
             Line($"| Real held-out images (floor) | - | {F(data.FloorFd)} | {F(data.FloorKid)} | {F(data.FloorPrecision)} | {F(data.FloorRecall)} | - | - | - | |");
         Line();
+        SolverNotes();
         WhereDsnoLoses(data);
+    }
+
+    /// <summary>Notes on teacher solver rows whose numbers reflect their step lists or implementation rather than their method.</summary>
+    private void SolverNotes()
+    {
+        var ddim10 = R("ddim-10");
+        var dpm10 = R("dpm-solver-2m-10");
+        var heun10 = R("heun-10");
+        var heun20 = R("heun-20");
+        var notes = new List<string>();
+        if (ddim10 is not null && dpm10 is not null && dpm10.Fd > ddim10.Fd)
+            notes.Add($"DPM-Solver++(2M) scores worse than DDIM at the same step count (10 steps: FD {F(dpm10.Fd)} vs {F(ddim10.Fd)}). Its default step list is uniform in log-SNR over " +
+                      "the cosine schedule's whole range [-20, 20], so at 5 to 10 steps most steps fall where the image hardly changes (log-SNR below about -8 or above about 12); " +
+                      "this is the step list, not the solver, and DSNO's goal against it should be read with that in mind");
+        if (ddim10 is not null && heun20 is not null && heun20.RmsToTeacher > ddim10.RmsToTeacher)
+            notes.Add($"Heun is far from the reference even with 40 evaluations (RMS {F(heun20.RmsToTeacher)}, DDIM 10 steps {F(ddim10.RmsToTeacher)}" +
+                      (heun10 is null ? "" : $"; 10 steps: RMS {F(heun10.RmsToTeacher)}") + "). This points at the Heun solver as implemented with clipped denoised " +
+                      "estimates: its last corrector evaluates the network at t = 0, where the noise estimate is recomputed from the clipped image and divided by sigma(0), about 5e-5, " +
+                      "so any clipping is amplified; treat the Heun rows as a known defect, not as Heun's quality");
+        if (notes.Count > 0) Line("Notes on the teacher's rows: " + string.Join(". ", notes) + ".");
+        if (notes.Count > 0) Line();
+    }
+
+    /// <summary>", its loss was still falling ..." when the mean loss of the last quarter of training is below the third quarter's.</summary>
+    private string LossTrendText(string id)
+    {
+        var losses = LossFile.Read(_paths.StudentLoss(id));
+        if (losses.Length < 40) return "";
+        int quarter = losses.Length / 4;
+        double third = losses.Skip(2 * quarter).Take(quarter).Average(), last = losses.Skip(3 * quarter).Average();
+        return last < third
+            ? $"; its loss was still falling at the end (mean of the last quarter of steps {Percent(1 - last / third)} below the third quarter's)"
+            : "; its loss had levelled off by the end";
     }
 
     private void WhereDsnoLoses(DataSummary? data)
@@ -185,14 +219,20 @@ public sealed class ReportWriter
         var sb = new StringBuilder();
         if (better.Count > 0)
         {
-            sb.Append($"DSNO can only be as good as the trajectories it imitates, and it imitates them with an error: its final image is RMS {F(dsno.RmsToTeacher)} away from the reference solve for the same noise");
-            if (dpm10 is not null) sb.Append($", while DPM-Solver++(2M) with 10 steps is RMS {F(dpm10.RmsToTeacher)} away");
-            sb.Append(". ");
+            var closer = better.Where(r => r.RmsToTeacher > dsno.RmsToTeacher).ToList();
+            var farther = better.Where(r => r.RmsToTeacher <= dsno.RmsToTeacher).ToList();
+            if (farther.Count > 0)
+                sb.Append($"Against {string.Join(", ", farther.Select(r => r.Label))} the reason is plain: DSNO's final image is further from the reference solve for the same noise " +
+                          $"(RMS {F(dsno.RmsToTeacher)} vs at most {F(farther.Max(r => r.RmsToTeacher))}), i.e. it has not learnt the noise-to-image map as exactly as those solvers integrate it. ");
+            if (closer.Count > 0)
+                sb.Append($"Against {string.Join(", ", closer.Select(r => r.Label))} DSNO is closer to the reference per pixel (RMS {F(dsno.RmsToTeacher)} vs {string.Join(", ", closer.Select(r => F(r.RmsToTeacher)))}) " +
+                          "and still scores a higher FD: a network trained with L1 to predict the solver's output from the noise alone regresses towards the average of what it cannot resolve, " +
+                          $"so its errors are systematic smoothing, which FD punishes more than a solver's sharp but different sample; precision shows it (DSNO {F(dsno.Precision)} vs " +
+                          $"{string.Join(", ", closer.Select(r => F(r.Precision)))}). ");
             var student = JsonFiles.Read<TrainingSummary>(_paths.StudentInfo("dsno-m4"));
             if (student is not null)
-                sb.Append($"Its budget was {N(student.Steps)} steps of {student.BatchSize} records on {N(JsonFiles.Read<TrajectorySummary>(_paths.TrajectoryInfo)?.Count ?? 0)} trajectories " +
-                          $"({F(student.SecondsPerStep * student.Steps / 60, 2)} min here); the authors trained CIFAR-10 DSNO for 400,000 steps on 1M trajectories. " +
-                          "The error to the teacher, not the architecture's capacity, is what the FD gap follows: the rows with the smallest RMS to the reference have the smallest FD. ");
+                sb.Append($"Both gaps most likely come from the training budget: DSNO had {N(student.Steps)} steps of {student.BatchSize} records on {N(JsonFiles.Read<TrajectorySummary>(_paths.TrajectoryInfo)?.Count ?? 0)} trajectories " +
+                          $"({F(student.SecondsPerStep * student.Steps / 60, 2)} min here), while the authors trained CIFAR-10 DSNO for 400,000 steps on 1M trajectories" + LossTrendText("dsno-m4") + ". ");
             if (reference is not null && data is not null)
                 sb.Append($"For scale: the reference itself scores FD {F(reference.Fd)} and real held-out images {F(data.FloorFd)}. ");
         }
@@ -254,7 +294,7 @@ public sealed class ReportWriter
         Line("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
         foreach (var f in _speed.Forward.OrderBy(f => f.B).ThenBy(f => f.M))
             Line($"| {f.B} | {f.M} | {F(f.DsnoSeconds * 1000)} | {F(f.BackboneBatchSeconds * 1000)} | {F(f.BackboneSlicesSeconds * 1000)} | {F(f.DsnoSeconds / f.BackboneBatchSeconds)}x | " +
-                 $"**{F(f.DsnoSeconds / f.BackboneSlicesSeconds)}x** | {Percent(Math.Max(0, 1 - f.NoTemporalSeconds / f.DsnoSeconds))} | {N(f.DsnoParameters)} / {N(f.BackboneParameters)} | " +
+                 $"**{F(f.DsnoSeconds / f.BackboneSlicesSeconds)}x** | {(f.NoTemporalSeconds < f.DsnoSeconds ? Percent(1 - f.NoTemporalSeconds / f.DsnoSeconds) : "~0 (below timing noise)")} | {N(f.DsnoParameters)} / {N(f.BackboneParameters)} | " +
                  $"+{Percent((double)(f.DsnoParameters - f.BackboneParameters) / f.BackboneParameters)} |");
         Line();
         Line("The authors' PyTorch code on a CPU like ours spends 1.13x to 1.47x a backbone pass over the same number of slices (1.29x for a 16x16, 32-channel, " +
@@ -301,22 +341,57 @@ public sealed class ReportWriter
 
     private void WriteDecoding(DecodingResult? d)
     {
-        if (d is null) return;
+        if (d?.Models is null || d.Models.Count == 0) return;
         Line("### Continuous-time decoding");
         Line();
         Line($"DSNO trained on the quadratic M = 4 grid, decoded at the quadratic M = 8 grid: the odd points were never trained on. Errors are RMS to the reference solve's " +
              $"frames (denoised estimates) at those times, over the {d.Samples} held-out noises. The decoder evaluates the network on a grid {d.Refinement} times finer in the " +
-             "layers' own frame coordinate (piecewise linear in t through the training times) and interpolates linearly between its slices (`ContinuousTimeQuery`).");
+             "layers' own frame coordinate (piecewise linear in t through the training times) and interpolates linearly between its slices (`ContinuousTimeQuery`); " +
+             (d.UntrainedAloneSamePlan ? "decoding the untrained times alone evaluates the same slices and gives the same values. " : "") +
+             "\"One pass\" is the plain M = 4 output at the trained times.");
         Line();
-        Line("| t | Trained at M=4? | DSNO M=4 one pass | DSNO M=4 decoded (all 8 times) | DSNO M=4 decoded (untrained times only) | DSNO M=8 (trained there) | Teacher's own M=4 frames, interpolated in t |");
-        Line("|---:|---|---:|---:|---:|---:|---:|");
+        var header = new StringBuilder("| t | Trained at M=4? |");
+        var rule = new StringBuilder("|---:|---|");
+        foreach (var m in d.Models) { header.Append($" {m.Label}: one pass | {m.Label}: decoded |"); rule.Append("---:|---:|"); }
+        header.Append(" DSNO M=8 (trained there, one pass) | Teacher's own M=4 frames, interpolated in t |");
+        rule.Append("---:|---:|");
+        Line(header.ToString());
+        Line(rule.ToString());
         for (int i = 0; i < d.Times.Length; i++)
-            Line($"| {d.Times[i].ToString("0.######", CultureInfo.InvariantCulture)} | {(d.Trained[i] ? "yes" : "**no**")} | {F(d.OnePass[i])} | {F(d.Decoded[i])} | {F(d.DecodedUntrainedOnly[i])} | {F(d.DsnoM8[i])} | {(d.Trained[i] ? "-" : F(d.TeacherInterpolation[i]))} |");
+        {
+            var row = new StringBuilder($"| {d.Times[i].ToString("0.######", CultureInfo.InvariantCulture)} | {(d.Trained[i] ? "yes" : "**no**")} |");
+            foreach (var m in d.Models) row.Append($" {F(m.OnePass[i])} | {F(m.Decoded[i])} |");
+            row.Append($" {F(d.DsnoM8[i])} | {(d.Trained[i] ? "-" : F(d.TeacherInterpolation[i]))} |");
+            Line(row.ToString());
+        }
         double Mean(double[] v, bool trained) => Enumerable.Range(0, v.Length).Where(i => d.Trained[i] == trained && !double.IsNaN(v[i])).Select(i => v[i]).DefaultIfEmpty(double.NaN).Average();
         Line();
-        Line($"Mean RMS at the untrained times: decoded {F(Mean(d.DecodedUntrainedOnly, false))}, DSNO M=8 trained there {F(Mean(d.DsnoM8, false))}, interpolating the teacher's frames {F(Mean(d.TeacherInterpolation, false))}; " +
-             $"at the trained times: one pass {F(Mean(d.OnePass, true))}, the refined pass {F(Mean(d.Decoded, true))}.");
+        Line("Mean RMS at the untrained times: " + string.Join("; ", d.Models.Select(m => $"{m.Label} decoded {F(Mean(m.Decoded, false))} (at its trained times: one pass {F(Mean(m.OnePass, true))}, refined pass {F(Mean(m.Decoded, true))})")) +
+             $"; DSNO M=8 trained there {F(Mean(d.DsnoM8, false))}; interpolating the teacher's own frames {F(Mean(d.TeacherInterpolation, false))}.");
         Line();
+        var sqrt = d.Models.FirstOrDefault(m => m.Id == "dsno-m4");
+        if (sqrt is not null)
+        {
+            var intermediate = Enumerable.Range(0, d.Times.Length).Where(i => d.Trained[i] && d.Times[i] > 0.1).Select(i => sqrt.OnePass[i]).ToList();
+            var weights = Dsno.Training.TrajectoryLoss.Weights(new CosineSchedule(), FrameTimes.Quadratic(4), Dsno.Training.FrameWeighting.SqrtSnr);
+            if (intermediate.Count > 0 && intermediate.Average() > 0.5)
+                Line($"Read the sqrt-SNR rows with care: its loss weights on the grid are [{string.Join(", ", weights.Select(w => F(w, 2)))}] (sqrt-SNR clamped to [1, 1e4]), so the frames at " +
+                     $"t > 0.1 carry a ten-thousandth of the final frame's weight, and within this budget they stayed near their starting point (the teacher's noise prediction), " +
+                     $"RMS {F(intermediate.Average())} even at the trained times. Decoding between frames that were never learnt cannot be accurate; the uniform-weights model, " +
+                     "which learns every frame, is the meaningful test of decoding at unseen times.");
+            Line();
+        }
+        var uniform = d.Models.FirstOrDefault(m => m.Id == "dsno-m4-uniform-weights");
+        if (uniform is not null)
+        {
+            double decodedUntrained = Mean(uniform.Decoded, false), trainedOnePass = Mean(uniform.OnePass, true), m8 = Mean(d.DsnoM8, false), interpolated = Mean(d.TeacherInterpolation, false);
+            Line($"Uniform-weights M = 4 at unseen times: mean RMS {F(decodedUntrained)} against {F(trainedOnePass)} at its trained times " +
+                 (decodedUntrained <= 1.25 * trainedOnePass ? "(decoding at unseen times costs little accuracy)" : $"({F(decodedUntrained / trainedOnePass, 2)}x the trained-time error)") +
+                 $"; simply interpolating the teacher's own frames between the trained times would give {F(interpolated)}" +
+                 (interpolated < decodedUntrained ? ", so at this budget the operator's error, not the interpolation between grid points, dominates." : ".") +
+                 (double.IsNaN(m8) ? "" : $" DSNO M = 8 (sqrt-SNR), which was trained at these times, reaches {F(m8)} there."));
+            Line();
+        }
     }
 
     private void WriteSpectrum(SpectrumResult? s)
@@ -375,24 +450,25 @@ public sealed class ReportWriter
             Line();
         }
 
-        string decoded = DecodingStage.KeptFramesPath(_paths);
-        if (File.Exists(decoded) && File.Exists(_paths.ReferenceFrames))
+        var decodedFiles = DecodingStage.DecodedIds.Where(id => File.Exists(DecodingStage.KeptFramesPath(_paths, id))).ToList();
+        if (decodedFiles.Count > 0 && File.Exists(_paths.ReferenceFrames))
         {
             var times = FrameTimes.Quadratic(8);
             var trainedTimes = FrameTimes.Quadratic(4);
-            using var dsnoFrames = TensorFile.Read(decoded);
+            var decodedFrames = decodedFiles.Select(id => (Label: StudentSpec.Get(id).Label, Frames: TensorFile.Read(DecodingStage.KeptFramesPath(_paths, id)))).ToList();
             using var all = TensorFile.Read(_paths.ReferenceFrames);
             using var index = torch.tensor(times.Select(t => (long)EvaluationContext.FrameIndex(t)).ToArray());
             var trajectoryRows = new List<(string, Tensor)>();
-            for (int k = 0; k < dsnoFrames.shape[0]; k++)
+            for (int k = 0; k < decodedFrames[0].Frames.shape[0]; k++)
             {
                 trajectoryRows.Add(($"reference, noise {k}", all[k].index_select(0, index)));
-                trajectoryRows.Add(($"DSNO M=4 decoded, noise {k}", dsnoFrames[k]));
+                foreach (var (label, frames) in decodedFrames) trajectoryRows.Add(($"{label}, decoded", frames[k]));
             }
             var labels = times.Select(t => t.ToString("0.###", CultureInfo.InvariantCulture) + (trainedTimes.Any(u => Math.Abs(u - t) < 1e-9) ? "*" : "")).ToList();
             ImageGrid.Write(FigurePath("trajectories"), trajectoryRows, Math.Max(scale + 1, 48 / _config.Architecture.Width), labels);
             foreach (var (_, t) in trajectoryRows) t.Dispose();
-            Line("Trajectories (denoised estimates at the quadratic M = 8 times; * marks the times DSNO M=4 was trained at; the others are decoded at times it never saw):");
+            foreach (var (_, f) in decodedFrames) f.Dispose();
+            Line("Trajectories (denoised estimates at the quadratic M = 8 times; * marks the times the M = 4 models were trained at; the others are decoded at times they never saw):");
             Line();
             Line($"![trajectories]({Figure("trajectories")})");
             Line();
