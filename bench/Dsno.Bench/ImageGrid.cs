@@ -14,7 +14,10 @@ public static class ImageGrid
         var first = rows[0].Images;
         int channels = (int)first.shape[1], h = (int)first.shape[2], w = (int)first.shape[3];
         int columns = rows.Max(r => (int)r.Images.shape[0]);
-        const int gap = 2, labelWidth = 300, headerHeight = 22;
+        const int gap = 2, headerHeight = 22;
+        using var font = new SKFont(SKTypeface.Default, 14);
+        using var smallFont = new SKFont(SKTypeface.Default, 11);
+        int labelWidth = (int)Math.Ceiling(rows.Max(r => font.MeasureText(r.Label))) + 16;
         int top = columnLabels is null ? gap : headerHeight;
         int cell = w * scale + gap;
         int width = labelWidth + columns * cell + gap, height = top + rows.Count * (h * scale + gap) + gap;
@@ -22,8 +25,6 @@ public static class ImageGrid
         using var bitmap = new SKBitmap(width, height);
         using var canvas = new SKCanvas(bitmap);
         canvas.Clear(SKColors.White);
-        using var font = new SKFont(SKTypeface.Default, 14);
-        using var smallFont = new SKFont(SKTypeface.Default, 11);
         using var ink = new SKPaint { Color = SKColors.Black, IsAntialias = true };
         if (columnLabels is not null)
             for (int c = 0; c < columnLabels.Count && c < columns; c++)

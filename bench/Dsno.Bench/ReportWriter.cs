@@ -94,7 +94,9 @@ public sealed class ReportWriter
         Line($"Command: `{_command}`; run files in `{Path.Combine(_paths.OutRoot, _config.Dataset)}/`. Report written {DateTime.Now.ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture)} from those files " +
              "(each stage runs once and is read back afterwards; stage times below are the sums over the processes that did the work).");
         Line();
-        Line($"Machine: {MachineInfo.Describe()}. Torch threads: {_speed?.Threads ?? teacher?.Threads ?? 0}. " +
+        int threads = _speed?.Threads ?? teacher?.Threads ?? 0;
+        Line($"Machine: {MachineInfo.Describe()}. Torch threads: {threads}" +
+             (threads == 1 ? " (on the shared cores, 2 threads ran several times slower than 1 in a side measurement: each thread waits for the other at every operation). " : ". ") +
              "The 2 cores are shared with other users, so absolute times are noisy; speeds are compared only as ratios measured in one process" +
              (_speed is null ? "." : $" (the speed stage ran at {_speed.MeasuredAt}, load average {F(_speed.LoadAverageBefore, 2)} before and {F(_speed.LoadAverageAfter, 2)} after)."));
         Line();

@@ -43,7 +43,8 @@ public static class StudentStage
         string temporary = paths.StudentModel(spec.Id) + ".tmp";
         if (spec.IsDsno)
         {
-            using var model = DsnoModel.FromTeacher(teacher, spec.Times);
+            // The temporal layers' initial weights come from the student seed, so a resumed run (another process history) trains the same model.
+            using var model = DsnoModel.FromTeacher(teacher, spec.Times, seed: config.StudentSeed);
             result = model.Train(source, options, spec.Weighting, TrainingLog.Progress("student " + spec.Id));
             parameters = model.Network.ParameterCount;
             using var stream = File.Create(temporary);
