@@ -12,7 +12,7 @@ bool tiny = args.Contains("--tiny");
 int threads = int.Parse(ArgumentAfter(args, "--threads") ?? "1", System.Globalization.CultureInfo.InvariantCulture);
 if (threads > 0) TorchSharp.torch.set_num_threads(threads);
 TorchSharp.torch.manual_seed(0); // initial weights come from torch's global generator: seeded, a rerun repeats
-string folder = Path.GetFullPath(ArgumentAfter(args, "--out") ?? "class-conditional-out");
+string folder = Path.GetFullPath(ArgumentAfter(args, "--out") ?? Path.Combine("out", "class-conditional"));
 Directory.CreateDirectory(folder);
 int teacherSteps = tiny ? 30 : 1500, dsnoSteps = tiny ? 20 : 800, trajectories = tiny ? 64 : 2048, solverSteps = tiny ? 8 : 64;
 const int Classes = 10, PerClass = 10;

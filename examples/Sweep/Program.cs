@@ -13,7 +13,7 @@ bool tiny = arguments.Contains("--tiny");
 double minutes = double.Parse(Option("--minutes", tiny ? "1" : "8"), CultureInfo.InvariantCulture);
 string outDir = Option("--out", "sweep-out");
 Directory.CreateDirectory(outDir);
-torch.set_num_threads(Environment.ProcessorCount);
+torch.set_num_threads(1); // one thread: on shared cores more threads wait on each other, and results repeat exactly
 
 var ml = new MLContext(seed: 1);
 var digits = ml.Data.LoadDigits();
