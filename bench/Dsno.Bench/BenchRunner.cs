@@ -16,17 +16,17 @@ public static class BenchRunner
 
         if (!reportOnly)
         {
-            var data = StageTimes.Measure(paths, "data", () => BenchData.Load(config, outRoot));
+            var data = StageTimes.Measure(paths, "data", _ => BenchData.Load(config, outRoot));
             BenchLog.Info($"data: train {data.Train}, test {data.Test}");
-            using var teacher = StageTimes.Measure(paths, "teacher", () => TeacherStage.Run(config, paths, data.Train, threads));
-            using var records = StageTimes.Measure(paths, "trajectories", () => TrajectoryStage.Run(config, paths, teacher, threads));
-            StageTimes.Measure(paths, "students", () => { StudentStage.Run(config, paths, teacher, records, threads); return 0; });
-            using var context = StageTimes.Measure(paths, "reference and classifier", () => EvaluationContext.Create(config, paths, data, teacher, threads));
+            using var teacher = StageTimes.Measure(paths, "teacher", clock => TeacherStage.Run(config, paths, data.Train, threads, clock));
+            using var records = StageTimes.Measure(paths, "trajectories", clock => TrajectoryStage.Run(config, paths, teacher, threads, clock));
+            StageTimes.Measure(paths, "students", clock => { StudentStage.Run(config, paths, teacher, records, threads, clock); return 0; });
+            using var context = StageTimes.Measure(paths, "reference and classifier", _ => EvaluationContext.Create(config, paths, data, teacher, threads));
             using var generators = new MethodGenerators(teacher, paths);
-            StageTimes.Measure(paths, "evaluation", () => { EvaluationStage.Run(config, paths, context, generators); return 0; });
-            StageTimes.Measure(paths, "decoding", () => DecodingStage.Run(config, paths, context, generators));
-            StageTimes.Measure(paths, "spectrum", () => SpectrumStage.Run(config, paths, teacher));
-            StageTimes.Measure(paths, "speed", () => SpeedStage.Run(config, paths, context, generators, threads));
+            StageTimes.Measure(paths, "evaluation", _ => { EvaluationStage.Run(config, paths, context, generators); return 0; });
+            StageTimes.Measure(paths, "decoding", _ => DecodingStage.Run(config, paths, context, generators));
+            StageTimes.Measure(paths, "spectrum", _ => SpectrumStage.Run(config, paths, teacher));
+            StageTimes.Measure(paths, "speed", _ => SpeedStage.Run(config, paths, context, generators, threads));
         }
         ReportWriter.Write(config, paths, reportPath, command);
         BenchLog.Info($"{dataset}: done");

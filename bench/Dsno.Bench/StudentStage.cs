@@ -9,7 +9,7 @@ namespace Dsno.Bench;
 public static class StudentStage
 {
     /// <summary>Trains the students whose final model file is missing.</summary>
-    public static void Run(BenchConfig config, BenchPaths paths, DiffusionTeacher teacher, TrajectoryShardSet records, int threads)
+    public static void Run(BenchConfig config, BenchPaths paths, DiffusionTeacher teacher, TrajectoryShardSet records, int threads, StageClock clock)
     {
         foreach (var spec in StudentSpec.All)
         {
@@ -18,7 +18,8 @@ public static class StudentStage
                 BenchLog.Info($"student {spec.Id}: {paths.StudentModel(spec.Id)} exists, skipping");
                 continue;
             }
-            Train(config, paths, teacher, records, spec, threads);
+            Train(config, paths, teacher, records, spec, threads, clock);
+            clock.Flush();
         }
     }
 
@@ -30,7 +31,7 @@ public static class StudentStage
         CheckpointPath = paths.StudentCheckpoint(id), CheckpointInterval = 100, Threads = threads,
     };
 
-    private static void Train(BenchConfig config, BenchPaths paths, DiffusionTeacher teacher, TrajectoryShardSet records, StudentSpec spec, int threads)
+    private static void Train(BenchConfig config, BenchPaths paths, DiffusionTeacher teacher, TrajectoryShardSet records, StudentSpec spec, int threads, StageClock clock)
     {
         var options = Options(config, paths, spec.Id, threads);
         // The one-step baseline reads the last frame (t = 0) of the full records; DSNO reads its own grid.
@@ -45,7 +46,7 @@ public static class StudentStage
         {
             // The temporal layers' initial weights come from the student seed, so a resumed run (another process history) trains the same model.
             using var model = DsnoModel.FromTeacher(teacher, spec.Times, seed: config.StudentSeed);
-            result = model.Train(source, options, spec.Weighting, TrainingLog.Progress("student " + spec.Id));
+            result = model.Train(source, options, spec.Weighting, TrainingLog.Progress("student " + spec.Id, options.CheckpointInterval, clock));
             parameters = model.Network.ParameterCount;
             using var stream = File.Create(temporary);
             model.Save(stream);
@@ -53,7 +54,7 @@ public static class StudentStage
         else
         {
             using var model = OneStepDistillation.FromTeacher(teacher);
-            result = model.Train(source, options, TrainingLog.Progress("student " + spec.Id));
+            result = model.Train(source, options, TrainingLog.Progress("student " + spec.Id, options.CheckpointInterval, clock));
             parameters = model.Network.ParameterCount;
             using var stream = File.Create(temporary);
             model.Save(stream);

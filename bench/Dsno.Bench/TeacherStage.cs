@@ -9,7 +9,7 @@ namespace Dsno.Bench;
 public static class TeacherStage
 {
     /// <summary>Returns the trained teacher.</summary>
-    public static DiffusionTeacher Run(BenchConfig config, BenchPaths paths, ImageSet train, int threads)
+    public static DiffusionTeacher Run(BenchConfig config, BenchPaths paths, ImageSet train, int threads, StageClock clock)
     {
         if (File.Exists(paths.TeacherModel))
         {
@@ -28,7 +28,7 @@ public static class TeacherStage
         string resuming = File.Exists(options.CheckpointPath) ? $" (resuming from {options.CheckpointPath})" : "";
         BenchLog.Info(string.Create(CultureInfo.InvariantCulture,
             $"teacher: training {teacher.Network.ParameterCount:N0} parameters on {train.Count} images, {options.Steps} steps of batch {options.BatchSize}{resuming}"));
-        var result = teacher.Train(train, options, TrainingLog.Progress("teacher"));
+        var result = teacher.Train(train, options, TrainingLog.Progress("teacher", options.CheckpointInterval, clock));
 
         LossFile.Write(paths.TeacherLoss, result.Losses);
         var (first, last) = result.LossTrend(50);

@@ -29,8 +29,17 @@ public static class TrajectoryStage
         Samplers.Evaluations(config.ReferenceSolver,
             StepTimes.WithFrames(teacher.DefaultStepTimes(config.ReferenceSolver, config.ReferenceSteps), UnionTimes()).Length - 1);
 
+    private sealed class ShardClock(IProgress<GenerationProgress> inner, int shardSize, StageClock clock) : IProgress<GenerationProgress>
+    {
+        public void Report(GenerationProgress value)
+        {
+            inner.Report(value);
+            if (value.Done > value.Skipped && (value.Done % shardSize == 0 || value.Done == value.Total)) clock.Flush();
+        }
+    }
+
     /// <summary>Generates what is missing and returns the opened shard set.</summary>
-    public static TrajectoryShardSet Run(BenchConfig config, BenchPaths paths, DiffusionTeacher teacher, int threads)
+    public static TrajectoryShardSet Run(BenchConfig config, BenchPaths paths, DiffusionTeacher teacher, int threads, StageClock stageClock)
     {
         var options = Options(config);
         int evaluations = EvaluationsPerTrajectory(teacher, config);
@@ -45,7 +54,9 @@ public static class TrajectoryStage
         }, p => p.Done == p.Total, seconds: 30);
         BenchLog.Info(string.Create(CultureInfo.InvariantCulture,
             $"trajectories: {config.TrajectoryCount} records, {options.Solver} {options.Steps} steps + frame times = {evaluations} evaluations each, frames at [{string.Join(", ", options.FrameTimes.Select(t => t.ToString("0.######", CultureInfo.InvariantCulture)))}]"));
-        TrajectoryGenerator.WriteShards(teacher, options, paths.TrajectoryFolder, 0, config.TrajectoryCount, progress);
+        // Count the stage's time shard by shard: a shard is on disk once its last record is reported.
+        var flushing = new ShardClock(progress, options.ShardSize, stageClock);
+        TrajectoryGenerator.WriteShards(teacher, options, paths.TrajectoryFolder, 0, config.TrajectoryCount, flushing);
         clock.Stop();
 
         var previous = JsonFiles.Read<TrajectorySummary>(paths.TrajectoryInfo);
