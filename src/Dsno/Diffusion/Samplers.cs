@@ -5,12 +5,12 @@ namespace Dsno.Diffusion;
 /// <summary>The ODE solvers by name, and what a run of each costs in model evaluations.</summary>
 public static class Samplers
 {
-    private static readonly (string Name, Sampler Sample, int EvaluationsPerStep)[] All =
+    private static readonly (string Name, Sampler Sample, Func<int, int> Evaluations)[] All =
     {
-        ("ddim", Ddim.Sample, 1),
-        ("dpm-solver-2m", DpmSolver2M.Sample, 1),
-        ("heun", Heun.Sample, 2),
-        ("euler", Euler.Sample, 1),
+        ("ddim", Ddim.Sample, n => n),
+        ("dpm-solver-2m", DpmSolver2M.Sample, n => n),
+        ("heun", Heun.Sample, Heun.Evaluations),
+        ("euler", Euler.Sample, n => n),
     };
 
     /// <summary>The valid names: <c>ddim</c>, <c>dpm-solver-2m</c>, <c>heun</c>, <c>euler</c>.</summary>
@@ -23,10 +23,10 @@ public static class Samplers
     public static int Evaluations(string name, int steps)
     {
         if (steps < 1) throw new ArgumentOutOfRangeException(nameof(steps), steps, "a run needs at least 1 step");
-        return Find(name).EvaluationsPerStep * steps;
+        return Find(name).Evaluations(steps);
     }
 
-    private static (string Name, Sampler Sample, int EvaluationsPerStep) Find(string name)
+    private static (string Name, Sampler Sample, Func<int, int> Evaluations) Find(string name)
     {
         ArgumentNullException.ThrowIfNull(name);
         foreach (var entry in All)

@@ -22,6 +22,23 @@ public static class StepTimes
         return Build(steps, i => schedule.TimeFromLogSnr(lambdaStart + (lambdaEnd - lambdaStart) * i / steps));
     }
 
+    /// <summary>
+    /// Karras et al. 2022 (eq. 5): uniform in s^(1/rho) between s(1) and s(0), where s = sigma / alpha = exp(-lambda / 2) is the
+    /// noise level of the scaled ODE; rho = 7 puts most steps at low noise, where the images form.
+    /// </summary>
+    public static double[] Karras(NoiseSchedule schedule, int steps, double rho = 7)
+    {
+        ArgumentNullException.ThrowIfNull(schedule);
+        CheckSteps(steps);
+        if (!double.IsFinite(rho) || rho <= 0) throw new ArgumentOutOfRangeException(nameof(rho), rho, "rho must be positive");
+        double start = Math.Exp(-schedule.LogSnr(1.0) / (2 * rho)), end = Math.Exp(-schedule.LogSnr(0.0) / (2 * rho));
+        return Build(steps, i =>
+        {
+            double s = Math.Pow(start + (end - start) * i / steps, rho);
+            return schedule.TimeFromLogSnr(-2 * Math.Log(s));
+        });
+    }
+
     /// <summary>Quadratic in t, denser near the data end: t_i = (1 - i / N)^2.</summary>
     public static double[] Quadratic(int steps)
     {

@@ -89,9 +89,16 @@ public sealed class DiffusionTeacher : IDisposable
         return (images, recorder?.Frames);
     }
 
-    /// <summary>The step list a solver uses by default: uniform in log-SNR for DPM-Solver++ (Lu et al.'s choice at low resolution), uniform in t otherwise.</summary>
-    public double[] DefaultStepTimes(string solver, int steps) =>
-        solver == "dpm-solver-2m" ? StepTimes.UniformLogSnr(Schedule, steps) : StepTimes.Uniform(steps);
+    /// <summary>
+    /// The step list a solver uses by default: uniform in log-SNR for DPM-Solver++ (Lu et al.'s choice at low resolution), Karras et
+    /// al.'s rho = 7 list for Heun (the list Algorithm 1 is tuned for), uniform in t otherwise.
+    /// </summary>
+    public double[] DefaultStepTimes(string solver, int steps) => solver switch
+    {
+        "dpm-solver-2m" => StepTimes.UniformLogSnr(Schedule, steps),
+        "heun" => StepTimes.Karras(Schedule, steps),
+        _ => StepTimes.Uniform(steps),
+    };
 
     private void CheckLabels(Tensor? labels, long batch)
     {

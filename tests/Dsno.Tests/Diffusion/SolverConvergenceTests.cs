@@ -8,7 +8,7 @@ namespace Dsno.Tests.Diffusion;
 
 /// <summary>
 /// Order of convergence of each solver against the exact flow of Gaussian data (float64 so that rounding does not hide the order).
-/// Every solver runs with steps uniform in t; DDIM and DPM-Solver++(2M), which step in log-SNR, also with steps uniform in log-SNR
+/// Euler runs with steps uniform in t, Heun with Karras et al.'s rho = 7 list (its default; DDIM too); DDIM and DPM-Solver++(2M), which step in log-SNR, also with steps uniform in log-SNR
 /// (there DPM-Solver++(2M)'s step ratio r is 1), and with log-SNR gaps alternating 1 : 2, where r jumps between 2 and 1/2 and a
 /// wrong r would cost an order (with smoothly varying steps it would not). N runs from 32 to 256: with the cosine
 /// schedule's log-SNR range of 40, DPM-Solver++(2M) only reaches its asymptotic regime near N = 32.
@@ -28,7 +28,8 @@ public class SolverConvergenceTests(ITestOutputHelper output)
                 data.Add("dpm-solver-2m", schedule, spacing, -2.3, -1.7);
             }
             data.Add("euler", schedule, "uniform", -1.2, -0.8);
-            data.Add("heun", schedule, "uniform", -2.3, -1.7);
+            data.Add("heun", schedule, "karras", -2.3, -1.7);
+            data.Add("ddim", schedule, "karras", -1.2, -0.8);
         }
         return data;
     }
@@ -45,6 +46,7 @@ public class SolverConvergenceTests(ITestOutputHelper output)
         {
             "log-snr" => StepTimes.UniformLogSnr(schedule, n),
             "log-snr-alternating" => AlternatingLogSnr(schedule, n),
+            "karras" => StepTimes.Karras(schedule, n),
             _ => StepTimes.Uniform(n),
         });
         var gaussian = new GaussianData(schedule, mean: 0.3, std: 0.5, lists.Values.SelectMany(t => t));
@@ -91,6 +93,41 @@ public class SolverConvergenceTests(ITestOutputHelper output)
         var x = torch.full(new long[] { 1, 1, 1, 1 }, 0.8, dtype: ScalarType.Float64);
         var sample = DpmSolver2M.Sample(new EpsilonDenoiser((input, _) => input * 0.5 + 0.1, schedule), x, times);
         Assert.Equal(state, sample.item<double>(), 1e-12);
+    }
+
+    [Fact]
+    public void HeunFollowsAlgorithm1InScaledVariablesWithoutTheLastCorrector()
+    {
+        // Karras et al. 2022, Algorithm 1 with y = x / alpha and s = sigma / alpha, in plain doubles: predictor-corrector on every
+        // step but the last, which is the Euler predictor alone.
+        var schedule = new CosineSchedule();
+        double[] times = { 1.0, 0.7, 0.3, 0.0 };
+        static double Eps(double x) => 0.5 * x + 0.1;
+        double S(double t) => schedule.Sigma(t) / schedule.Alpha(t);
+
+        double y = 0.8 / schedule.Alpha(1.0);
+        int evaluations = 0;
+        for (int i = 1; i < times.Length; i++)
+        {
+            double from = times[i - 1], to = times[i], h = S(to) - S(from);
+            double d = Eps(y * schedule.Alpha(from));
+            double predicted = y + h * d;
+            evaluations++;
+            if (i < times.Length - 1)
+            {
+                y += h * (d + Eps(predicted * schedule.Alpha(to))) / 2;
+                evaluations++;
+            }
+            else y = predicted;
+        }
+
+        using var scope = torch.NewDisposeScope();
+        var x = torch.full(new long[] { 1, 1, 1, 1 }, 0.8, dtype: ScalarType.Float64);
+        var denoiser = new EpsilonDenoiser((input, _) => input * 0.5 + 0.1, schedule);
+        var sample = Heun.Sample(denoiser, x, times);
+        Assert.Equal(y * schedule.Alpha(0.0), sample.item<double>(), 1e-9);
+        Assert.Equal(5, evaluations);
+        Assert.Equal(evaluations, denoiser.Evaluations);
     }
 
     [Fact]

@@ -41,6 +41,25 @@ public class StepTimesTests
             Assert.Equal(gap, schedule.LogSnr(times[i]) - schedule.LogSnr(times[i - 1]), 1e-8);
     }
 
+    [Theory]
+    [InlineData("cosine")]
+    [InlineData("linear")]
+    public void KarrasIsUniformInTheSeventhRootOfTheNoiseLevel(string name)
+    {
+        var schedule = NoiseSchedule.FromName(name);
+        double[] times = StepTimes.Karras(schedule, 12);
+        AssertStepList(times, 12);
+        // s = sigma / alpha = exp(-lambda / 2); s^(1/7) must have equal gaps.
+        double[] root = times.Select(t => Math.Exp(-schedule.LogSnr(t) / 14)).ToArray();
+        double gap = (root[^1] - root[0]) / 12;
+        Assert.True(gap < 0);
+        for (int i = 1; i < root.Length; i++)
+            Assert.Equal(gap, root[i] - root[i - 1], 1e-8);
+        // Denser at the data end than a list uniform in t: its second-to-last time is smaller.
+        Assert.True(times[^2] < StepTimes.Uniform(12)[^2]);
+        Assert.Throws<ArgumentOutOfRangeException>(() => StepTimes.Karras(schedule, 4, rho: 0));
+    }
+
     [Fact]
     public void OneStepIsTheEndsAndZeroStepsIsRejected()
     {
@@ -48,6 +67,7 @@ public class StepTimesTests
         Assert.Throws<ArgumentOutOfRangeException>(() => StepTimes.Uniform(0));
         Assert.Throws<ArgumentOutOfRangeException>(() => StepTimes.Quadratic(-1));
         Assert.Throws<ArgumentOutOfRangeException>(() => StepTimes.UniformLogSnr(new CosineSchedule(), 0));
+        Assert.Throws<ArgumentOutOfRangeException>(() => StepTimes.Karras(new CosineSchedule(), 0));
     }
 
     [Fact]
