@@ -45,12 +45,7 @@ internal static class TinyModels
         Solver = "ddim", Steps = 8, FrameTimes = FrameTimes.Quadratic(4), Seed = 11, BatchSize = batch, ShardSize = shard,
     };
 
-    public static string TempDir()
-    {
-        var dir = Path.Combine(Path.GetTempPath(), "dsno-tests", Guid.NewGuid().ToString("N"));
-        Directory.CreateDirectory(dir);
-        return dir;
-    }
+    public static string TempDir() => TempFolder.NewPath();
 
     public static bool SameWeights(torch.nn.Module a, torch.nn.Module b)
     {

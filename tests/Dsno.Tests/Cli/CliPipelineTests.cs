@@ -75,7 +75,7 @@ public class CliPipelineTests
         Assert.True(teacherSample.GetProperty("forwardPasses").GetInt32() >= 3);
 
         // eval: metrics in range, the time per 1,000 images, and a human-readable table without --json.
-        string cache = Path.Combine(Path.GetTempPath(), "dsno-tests", "metrics-cache");
+        string cache = Path.Combine(TempFolder.Root, "metrics-cache");
         var evalJson = CliHarness.Ok("eval", "--model", dsnoZip, "--reference", "digits", "--count", "64", "--cache", cache, "--threads", "1", "--json").Json();
         Assert.Equal(64, evalJson.GetProperty("count").GetInt32());
         Assert.True(evalJson.GetProperty("fd").GetDouble() > 0);

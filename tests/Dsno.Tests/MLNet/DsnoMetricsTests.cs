@@ -29,7 +29,7 @@ public class DsnoMetricsTests
         torch.set_num_threads(1);
         var ml = new MLContext(seed: 1);
         var reference = ml.Data.LoadDigits();
-        var options = new DsnoMetricsOptions { CacheDirectory = Path.Combine(Path.GetTempPath(), "dsno-tests", "metrics-cache") };
+        var options = new DsnoMetricsOptions { CacheDirectory = Path.Combine(TempFolder.Root, "metrics-cache") };
         // The evaluator holds out the same split: generated images equal to it must score FD ~ 0.
         var (_, heldOut) = Digits.Load().Split(options.HeldOutFraction, options.Seed);
 

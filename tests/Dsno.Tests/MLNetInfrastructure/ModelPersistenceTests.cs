@@ -223,7 +223,7 @@ public class ModelPersistenceTests
     {
         var ml = new MLContext(seed: 1);
         var data = ml.Data.LoadFromEnumerable(TestData.Rows(3, seed: 1));
-        using var temp = new TempDirectory();
+        using var temp = new TempFolder();
         foreach (var name in new[] { "Model.key", "../x", "", "a/b" })
         {
             var error = Assert.Throws<ArgumentException>(() => ml.Model.Save(new BadStreamTransformer(name), data.Schema, temp.File("bad.zip")));

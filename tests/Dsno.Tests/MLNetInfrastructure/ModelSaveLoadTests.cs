@@ -48,7 +48,7 @@ public class ModelSaveLoadTests
             Assert.True(Math.Abs(norm - expectedNorm[r][0]) < 1e-5, $"row {r} norm: {expectedNorm[r][0]} != {norm}");
         }
 
-        using var temp = new TempDirectory();
+        using var temp = new TempFolder();
         var path = temp.File("model.zip");
         ml.Model.Save(model, data.Schema, path);
 
@@ -79,7 +79,7 @@ public class ModelSaveLoadTests
         var expected = TestData.FloatVectors(model.Transform(data), "Projection");
         var expectedNorm = TestData.FloatVectors(model.Transform(data), "InputNorm");
 
-        using var temp = new TempDirectory();
+        using var temp = new TempFolder();
         var modelPath = temp.File("model.zip");
         ml.Model.Save(model, data.Schema, modelPath);
         var inputPath = temp.File("input.idv");
@@ -106,7 +106,7 @@ public class ModelSaveLoadTests
     [Fact]
     public void FreshProcessReportsAMissingModelCleanly()
     {
-        using var temp = new TempDirectory();
+        using var temp = new TempFolder();
         var run = ModelHostRunner.Run(temp.File("absent.zip"), temp.File("in.idv"), temp.File("out.idv"));
         Assert.Equal(2, run.ExitCode);
         Assert.Contains("FileNotFoundException", run.StandardError);

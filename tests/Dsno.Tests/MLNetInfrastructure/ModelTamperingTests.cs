@@ -62,7 +62,7 @@ public class ModelTamperingTests
         var ml = new MLContext(seed: 1);
         var data = ml.Data.LoadFromEnumerable(TestData.Rows(50, seed: 12));
         var model = ml.Transforms.Concatenate("Features", "A", "B").Append(new TinyLinearEstimator(new TinyLinearOptions())).Fit(data);
-        using var temp = new TempDirectory();
+        using var temp = new TempFolder();
         var original = temp.File("model.zip");
         ml.Model.Save(model, data.Schema, original);
         var pristine = File.ReadAllBytes(original);

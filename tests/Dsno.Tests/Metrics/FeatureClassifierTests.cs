@@ -69,7 +69,7 @@ public class FeatureClassifierTests
         string key = FeatureClassifier.CacheKey(train, test, MetricsTestData.FastOptions);
         string original = Path.Combine(MetricsTestData.CacheDirectory, FeatureClassifier.CacheFileName(key));
         Assert.True(File.Exists(original));
-        string folder = Path.Combine(Path.GetTempPath(), "dsno-tests", "tamper-" + Guid.NewGuid().ToString("N"));
+        string folder = Path.Combine(TempFolder.Root, "tamper-" + Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(folder);
         try
         {

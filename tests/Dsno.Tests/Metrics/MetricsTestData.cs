@@ -60,7 +60,7 @@ internal static class MetricsTestData
     public static (ImageSet Train, ImageSet Test) DigitsSplit => DigitSplits.Value;
 
     /// <summary>Cache folder of the shared classifier (per test run).</summary>
-    public static readonly string CacheDirectory = Path.Combine(Path.GetTempPath(), "dsno-tests", "metrics-" + Guid.NewGuid().ToString("N"));
+    public static readonly string CacheDirectory = Path.Combine(TempFolder.Root, "metrics-" + Guid.NewGuid().ToString("N"));
 
     private static readonly Lazy<FeatureClassifier> SharedClassifier = new(() =>
     {

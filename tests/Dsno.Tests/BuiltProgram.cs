@@ -1,0 +1,64 @@
+using System.Diagnostics;
+
+namespace Dsno.Tests;
+
+/// <summary>
+/// A console program of this repository that the test project builds first (ProjectReference with ReferenceOutputAssembly="false"),
+/// run as a separate process: a fresh runtime, and none of its package versions mixed into the tests' own.
+/// </summary>
+internal static class BuiltProgram
+{
+    /// <summary>The result of one run.</summary>
+    public sealed record Result(int ExitCode, string StandardOutput, string StandardError)
+    {
+        public override string ToString() => $"exit code {ExitCode}\nstdout:\n{StandardOutput}\nstderr:\n{StandardError}";
+    }
+
+    /// <summary>
+    /// The program's assembly in the same configuration folder (bin/Release/net10.0/linux-x64, ...) of <paramref name="projectFolder"/>
+    /// (relative to the repository root) as this test assembly's folder of tests/Dsno.Tests.
+    /// </summary>
+    public static string Locate(string projectFolder, string assemblyName)
+    {
+        var here = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar));
+        var relative = new List<string>();
+        for (var dir = here; dir is not null; dir = dir.Parent)
+        {
+            if (dir.Name == "Dsno.Tests" && dir.Parent?.Parent is { } root)
+            {
+                relative.Reverse();
+                var candidate = Path.Combine(new[] { root.FullName, projectFolder }.Concat(relative).Append(assemblyName + ".dll").ToArray());
+                if (File.Exists(candidate)) return candidate;
+                throw new FileNotFoundException(
+                    $"{assemblyName} is not built at {candidate}. Dsno.Tests.csproj needs a ProjectReference to {projectFolder} " +
+                    "with ReferenceOutputAssembly=\"false\".", candidate);
+            }
+            relative.Add(dir.Name);
+        }
+        throw new FileNotFoundException($"Cannot place {assemblyName} relative to {AppContext.BaseDirectory}.");
+    }
+
+    /// <summary>Runs <paramref name="assembly"/> with <paramref name="arguments"/>, killing it after <paramref name="timeout"/>.</summary>
+    public static Result Run(string assembly, TimeSpan timeout, params string[] arguments)
+    {
+        var dotnet = Environment.GetEnvironmentVariable("DOTNET_HOST_PATH");
+        if (string.IsNullOrEmpty(dotnet) || !File.Exists(dotnet)) dotnet = "dotnet";
+        var start = new ProcessStartInfo(dotnet)
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        start.ArgumentList.Add(assembly);
+        foreach (var argument in arguments) start.ArgumentList.Add(argument);
+        using var process = Process.Start(start) ?? throw new InvalidOperationException($"Could not start {assembly}.");
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        if (!process.WaitForExit(timeout))
+        {
+            process.Kill(entireProcessTree: true);
+            throw new TimeoutException($"{Path.GetFileName(assembly)} did not finish within {timeout.TotalMinutes:0.#} minutes.");
+        }
+        return new Result(process.ExitCode, stdout.Result, stderr.Result);
+    }
+}
