@@ -1,7 +1,7 @@
 using System.CommandLine;
 using Dsno.Bench;
 
-var dataset = new Option<string>("--dataset") { Description = "Data set: digits (8x8, minutes) or fashion16 (Fashion-MNIST at 16x16, about 1.5 hours)", Required = true };
+var dataset = new Option<string>("--dataset") { Description = "Data set: digits (8x8, minutes) or fashion16 (Fashion-MNIST at 16x16, about 2 hours)", Required = true };
 dataset.AcceptOnlyFromAmong("digits", "fashion16");
 var output = new Option<string>("--out") { Description = "Folder of the resumable stage files (one sub-folder per data set)", DefaultValueFactory = _ => "bench-out" };
 var report = new Option<string>("--report") { Description = "Markdown file whose section for this data set is (re)written; PNGs go next to it", DefaultValueFactory = _ => "docs/benchmarks.md" };

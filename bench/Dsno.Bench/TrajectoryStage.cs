@@ -48,9 +48,13 @@ public static class TrajectoryStage
         var progress = BenchLog.Throttled<GenerationProgress>(p =>
         {
             generated = p.Done - p.Skipped;
-            double perRecord = generated > 0 ? clock.Elapsed.TotalSeconds / generated : double.NaN;
-            return string.Create(CultureInfo.InvariantCulture,
-                $"trajectories: {p.Done}/{p.Total} records ({p.Skipped} already on disk), {perRecord * 1000:0.0} ms/record, about {perRecord * (p.Total - p.Done) / 60:0.0} min left");
+            string rate = "";
+            if (generated > 0)
+            {
+                double perRecord = clock.Elapsed.TotalSeconds / generated;
+                rate = string.Create(CultureInfo.InvariantCulture, $", {perRecord * 1000:0.0} ms/record, about {perRecord * (p.Total - p.Done) / 60:0.0} min left");
+            }
+            return $"trajectories: {p.Done}/{p.Total} records ({p.Skipped} already on disk){rate}";
         }, p => p.Done == p.Total, seconds: 30);
         BenchLog.Info(string.Create(CultureInfo.InvariantCulture,
             $"trajectories: {config.TrajectoryCount} records, {options.Solver} {options.Steps} steps + frame times = {evaluations} evaluations each, frames at [{string.Join(", ", options.FrameTimes.Select(t => t.ToString("0.######", CultureInfo.InvariantCulture)))}]"));
