@@ -58,6 +58,8 @@ public sealed class BenchPaths
     public string Speed => Path.Combine(ResultFolder, "speed.json");
     /// <summary>Temporal power spectrum.</summary>
     public string Spectrum => Path.Combine(ResultFolder, "spectrum.json");
+    /// <summary>The solvers on every step list.</summary>
+    public string StepLists => Path.Combine(ResultFolder, "step-lists.json");
     /// <summary>Continuous-time decoding errors.</summary>
     public string Decoding => Path.Combine(ResultFolder, "decoding.json");
     /// <summary>Cached feature classifiers.</summary>

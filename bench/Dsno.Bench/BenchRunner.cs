@@ -24,6 +24,7 @@ public static class BenchRunner
             using var context = StageTimes.Measure(paths, "reference and classifier", _ => EvaluationContext.Create(config, paths, data, teacher, threads));
             using var generators = new MethodGenerators(teacher, paths);
             StageTimes.Measure(paths, "evaluation", _ => { EvaluationStage.Run(config, paths, context, generators); return 0; });
+            StageTimes.Measure(paths, "step lists", _ => StepListStage.Run(config, paths, context, generators));
             StageTimes.Measure(paths, "decoding", _ => DecodingStage.Run(config, paths, context, generators));
             StageTimes.Measure(paths, "spectrum", _ => SpectrumStage.Run(config, paths, teacher));
             StageTimes.Measure(paths, "speed", _ => SpeedStage.Run(config, paths, context, generators, threads));

@@ -170,25 +170,40 @@ public sealed class ReportWriter
         WhereDsnoLoses(data);
     }
 
-    /// <summary>Notes on teacher solver rows whose numbers reflect their step lists or implementation rather than their method.</summary>
+    /// <summary>
+    /// The teacher's solvers on every step list (<see cref="StepListStage"/>), and what that says about the main table's solver rows.
+    /// </summary>
     private void SolverNotes()
     {
-        var ddim10 = R("ddim-10");
-        var dpm10 = R("dpm-solver-2m-10");
-        var heun10 = R("heun-10");
-        var heun20 = R("heun-20");
+        var lists = JsonFiles.Read<StepListResult[]>(_paths.StepLists);
+        if (lists is null || lists.Length == 0) return;
+        Line($"**Step lists.** Each teacher solver at {StepListStage.Steps} steps on three step lists, the same held-out noises " +
+             "(uniform: uniform in t; log-SNR: uniform in log-SNR over the schedule's whole range [-20, 20]; Karras: rho = 7 in s = sigma/alpha, Karras et al. 2022, eq. 5). " +
+             "The main table uses each solver's default list (marked). Heun follows Karras et al.'s Algorithm 1 in y = x/alpha, s = sigma/alpha, " +
+             "with no corrector on the last step, so N steps cost 2N - 1 evaluations.");
+        Line();
+        Line("| Solver | Evaluations | " + string.Join(" | ", StepListStage.Lists.Select(l => $"FD ({l})")) + " | " + string.Join(" | ", StepListStage.Lists.Select(l => $"RMS ({l})")) + " |");
+        Line("|---|---:|" + string.Concat(Enumerable.Repeat("---:|", 2 * StepListStage.Lists.Length)));
         var notes = new List<string>();
-        if (ddim10 is not null && dpm10 is not null && dpm10.Fd > ddim10.Fd)
-            notes.Add($"DPM-Solver++(2M) scores worse than DDIM at the same step count (10 steps: FD {F(dpm10.Fd)} vs {F(ddim10.Fd)}). Its default step list is uniform in log-SNR over " +
-                      "the cosine schedule's whole range [-20, 20], so at 5 to 10 steps most steps fall where the image hardly changes (log-SNR below about -8 or above about 12); " +
-                      "this is the step list, not the solver, and DSNO's goal against it should be read with that in mind");
-        if (ddim10 is not null && heun20 is not null && heun20.RmsToTeacher > ddim10.RmsToTeacher)
-            notes.Add($"Heun is far from the reference even with 40 evaluations (RMS {F(heun20.RmsToTeacher)}, DDIM 10 steps {F(ddim10.RmsToTeacher)}" +
-                      (heun10 is null ? "" : $"; 10 steps: RMS {F(heun10.RmsToTeacher)}") + "). This points at the Heun solver as implemented with clipped denoised " +
-                      "estimates: its last corrector evaluates the network at t = 0, where the noise estimate is recomputed from the clipped image and divided by sigma(0), about 5e-5, " +
-                      "so any clipping is amplified; treat the Heun rows as a known defect, not as Heun's quality");
-        if (notes.Count > 0) Line("Notes on the teacher's rows: " + string.Join(". ", notes) + ".");
-        if (notes.Count > 0) Line();
+        foreach (var group in lists.GroupBy(r => r.Solver))
+        {
+            var rows = StepListStage.Lists.Select(l => group.FirstOrDefault(r => r.List == l)).ToArray();
+            string Cell(StepListResult? r, double v) => r is null ? "-" : r.IsDefault ? $"**{F(v)}**" : F(v);
+            Line($"| {group.Key} | {group.First().Evaluations} | " + string.Join(" | ", rows.Select(r => Cell(r, r?.Fd ?? double.NaN))) + " | " +
+                 string.Join(" | ", rows.Select(r => Cell(r, r?.RmsToTeacher ?? double.NaN))) + " |");
+            var best = group.MinBy(r => r.Fd)!;
+            var used = group.FirstOrDefault(r => r.IsDefault);
+            if (used is not null && best != used)
+                notes.Add($"{group.Key}'s default list ({used.List}, FD {F(used.Fd)}) is not its best here ({best.List}, FD {F(best.Fd)})");
+        }
+        Line();
+        var ddim = lists.FirstOrDefault(r => r.Solver == "ddim" && r.IsDefault);
+        var dpm = lists.Where(r => r.Solver == "dpm-solver-2m").ToArray();
+        if (ddim is not null && dpm.Length > 0 && dpm.All(r => r.Fd > ddim.Fd))
+            notes.Add($"DPM-Solver++(2M) trails DDIM at {StepListStage.Steps} steps on every list (best {F(dpm.Min(r => r.Fd))} vs DDIM's {F(ddim.Fd)}), so the gap is the " +
+                      "solver on this teacher at this step count, not its step list");
+        if (notes.Count > 0) Line(string.Join(". ", notes) + ".");
+        Line();
     }
 
     /// <summary>", its loss was still falling ..." when the mean loss of the last quarter of training is below the third quarter's.</summary>
