@@ -21,25 +21,17 @@ public sealed class DiffusionTeacherTransformer : ITransformer
     public const string LoaderSignature = "DsnoDiffusionTeacher";
 
     internal static readonly ModelKind Kind = new("DSNOTCHR", LoaderSignature, version: 1);
-    private const string ModelStream = "Model";
 
     private readonly TeacherSettings _settings;
-    private readonly BatchedMapping _mapping;
+    private readonly NoiseToImageMapping _mapping;
 
     internal DiffusionTeacherTransformer(DiffusionTeacher teacher, TeacherSettings settings)
     {
         Teacher = teacher;
         _settings = settings;
-        var a = teacher.Architecture;
-        var inputs = new List<BatchInputColumn> { BatchInputColumn.FloatVector(settings.NoiseColumnName, a.Channels, a.Height, a.Width) };
-        if (a.NumClasses > 0) inputs.Add(BatchInputColumn.Integer(settings.LabelColumnName ?? "Label"));
-        var outputs = new[]
-        {
-            new BatchOutputColumn(settings.TrajectoryColumnName, new[] { settings.Frames.Length, a.Channels, a.Height, a.Width },
-                new Dictionary<string, float[]> { ["Times"] = settings.Frames.Select(t => (float)t).ToArray() }),
-            new BatchOutputColumn(settings.OutputImageColumnName, new[] { a.Channels, a.Height, a.Width }),
-        };
-        _mapping = new BatchedMapping(inputs, outputs, settings.TransformBatchSize, MapBatch, gate: teacher.Network);
+        var columns = new GenerationColumns(settings.NoiseColumnName, settings.LabelColumnName, settings.TrajectoryColumnName,
+            settings.OutputImageColumnName, settings.OutputMLImage, settings.MLImageColumnName, settings.TransformBatchSize);
+        _mapping = new NoiseToImageMapping(teacher.Architecture, columns, settings.Frames, MapBatch, gate: teacher.Network);
     }
 
     /// <summary>The core teacher (network, schedule, training and sampling).</summary>
@@ -78,7 +70,7 @@ public sealed class DiffusionTeacherTransformer : ITransformer
     {
         using var scope = torch.NewDisposeScope();
         var noise = input.FloatTensor(0, Teacher.Device);
-        var labels = ClassCount > 0 ? Labels.Check(input.IntegerTensor(1, Teacher.Device), ClassCount, _settings.LabelColumnName ?? "Label") : null;
+        var labels = ClassCount > 0 ? Labels.Check(input.IntegerTensor(1, Teacher.Device), ClassCount, _mapping.LabelColumn) : null;
         // The frame times are always part of the step list, so Image is the same whether or not Trajectory is read.
         var (images, frames) = Teacher.Solve(noise, labels, _settings.Solver, _settings.SolverSteps,
             _settings.Frames, _settings.FramesAsStates ? FrameKind.State : FrameKind.Denoised, _settings.ClipDenoised);
@@ -90,41 +82,21 @@ public sealed class DiffusionTeacherTransformer : ITransformer
     public bool IsRowToRowMapper => true;
 
     /// <inheritdoc/>
-    public DataViewSchema GetOutputSchema(DataViewSchema inputSchema) => MLImageColumn.Schema(_mapping.GetOutputSchema(inputSchema), MLImage);
+    public DataViewSchema GetOutputSchema(DataViewSchema inputSchema) => _mapping.GetOutputSchema(inputSchema);
 
     /// <inheritdoc/>
-    public IDataView Transform(IDataView input) => MLImageColumn.Append(_mapping.Transform(input), MLImage);
+    public IDataView Transform(IDataView input) => _mapping.Transform(input);
 
     /// <inheritdoc/>
-    public IRowToRowMapper GetRowToRowMapper(DataViewSchema inputSchema) => MLImageColumn.Mapper(_mapping.GetRowToRowMapper(inputSchema), MLImage);
+    public IRowToRowMapper GetRowToRowMapper(DataViewSchema inputSchema) => _mapping.GetRowToRowMapper(inputSchema);
 
-    private MLImageColumn.Request? MLImage => _settings.OutputMLImage
-        ? new(_settings.OutputImageColumnName, _settings.MLImageColumnName, Teacher.Architecture.Channels, Teacher.Architecture.Height, Teacher.Architecture.Width)
-        : null;
-
-    void ICanSaveModel.Save(ModelSaveContext ctx)
-    {
-        using var stream = new MemoryStream();
-        Teacher.Save(stream);
-        ModelPersistence.Save(ctx, Kind, new PersistedModel
-        {
-            OptionsJson = ModelPersistence.ToJson(_settings),
-            InputColumns = ClassCount > 0 ? new[] { _settings.NoiseColumnName, _settings.LabelColumnName ?? "Label" } : new[] { _settings.NoiseColumnName },
-            OutputColumns = new[] { _settings.TrajectoryColumnName, _settings.OutputImageColumnName },
-            Streams = new Dictionary<string, byte[]> { [ModelStream] = stream.ToArray() },
-        });
-    }
+    void ICanSaveModel.Save(ModelSaveContext ctx) => _mapping.Save(ctx, Kind, _settings, Teacher.Save);
 
     // Called by ML.NET's component catalog when a model file names this loader; ctx is its internal ModelLoadContext.
     private static DiffusionTeacherTransformer Create(IHostEnvironment env, object ctx)
     {
-        var model = ModelPersistence.Load(ctx, Kind);
-        var settings = ModelPersistence.FromJson<TeacherSettings>(model.OptionsJson, LoaderSignature);
-        settings.Validate(msg => ModelPersistence.Corrupt(LoaderSignature, msg));
-        using var stream = new MemoryStream(model.GetStream(ModelStream), writable: false);
-        DiffusionTeacher teacher;
-        try { teacher = DiffusionTeacher.Load(stream, what: $"{LoaderSignature} model"); }
-        catch (InvalidDataException e) { throw ModelPersistence.Corrupt(LoaderSignature, e.Message); }
+        var (settings, teacher) = NoiseToImageMapping.Load<TeacherSettings, DiffusionTeacher>(ctx, Kind,
+            (s, error) => s.Validate(error), (stream, what) => DiffusionTeacher.Load(stream, what: what));
         return new DiffusionTeacherTransformer(teacher, settings);
     }
 }

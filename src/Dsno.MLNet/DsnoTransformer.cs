@@ -21,26 +21,17 @@ public sealed class DsnoTransformer : ITransformer
     public const string LoaderSignature = "DsnoOperator";
 
     internal static readonly ModelKind Kind = new("DSNOOPER", LoaderSignature, version: 1);
-    private const string ModelStream = "Model";
 
     private readonly DsnoSettings _settings;
-    private readonly BatchedMapping _mapping;
+    private readonly NoiseToImageMapping _mapping;
 
     internal DsnoTransformer(DsnoModel model, DsnoSettings settings)
     {
         Model = model;
         _settings = settings;
-        var a = model.Architecture;
-        var times = OutputTimes;
-        var inputs = new List<BatchInputColumn> { BatchInputColumn.FloatVector(settings.NoiseColumnName, a.Channels, a.Height, a.Width) };
-        if (a.NumClasses > 0) inputs.Add(BatchInputColumn.Integer(settings.LabelColumnName ?? "Label"));
-        var outputs = new[]
-        {
-            new BatchOutputColumn(settings.OutputTrajectoryColumnName, new[] { times.Length, a.Channels, a.Height, a.Width },
-                new Dictionary<string, float[]> { ["Times"] = times.Select(t => (float)t).ToArray() }),
-            new BatchOutputColumn(settings.OutputImageColumnName, new[] { a.Channels, a.Height, a.Width }),
-        };
-        _mapping = new BatchedMapping(inputs, outputs, settings.TransformBatchSize, MapBatch, gate: model.Network);
+        var columns = new GenerationColumns(settings.NoiseColumnName, settings.LabelColumnName, settings.OutputTrajectoryColumnName,
+            settings.OutputImageColumnName, settings.OutputMLImage, settings.MLImageColumnName, settings.TransformBatchSize);
+        _mapping = new NoiseToImageMapping(model.Architecture, columns, OutputTimes, MapBatch, gate: model.Network);
     }
 
     /// <summary>The core operator (network, grid, decoding).</summary>
@@ -109,7 +100,7 @@ public sealed class DsnoTransformer : ITransformer
     {
         using var scope = torch.NewDisposeScope();
         var noise = input.FloatTensor(0, Model.Device);
-        var labels = ClassCount > 0 ? Labels.Check(input.IntegerTensor(1, Model.Device), ClassCount, _settings.LabelColumnName ?? "Label") : null;
+        var labels = ClassCount > 0 ? Labels.Check(input.IntegerTensor(1, Model.Device), ClassCount, _mapping.LabelColumn) : null;
         var frames = Predict(noise, labels);
         output.Write(0, frames);
         output.Write(1, frames[.., ^1]);
@@ -119,45 +110,30 @@ public sealed class DsnoTransformer : ITransformer
     public bool IsRowToRowMapper => true;
 
     /// <inheritdoc/>
-    public DataViewSchema GetOutputSchema(DataViewSchema inputSchema) => MLImageColumn.Schema(_mapping.GetOutputSchema(inputSchema), MLImage);
+    public DataViewSchema GetOutputSchema(DataViewSchema inputSchema) => _mapping.GetOutputSchema(inputSchema);
 
     /// <inheritdoc/>
-    public IDataView Transform(IDataView input) => MLImageColumn.Append(_mapping.Transform(input), MLImage);
+    public IDataView Transform(IDataView input) => _mapping.Transform(input);
 
     /// <inheritdoc/>
-    public IRowToRowMapper GetRowToRowMapper(DataViewSchema inputSchema) => MLImageColumn.Mapper(_mapping.GetRowToRowMapper(inputSchema), MLImage);
+    public IRowToRowMapper GetRowToRowMapper(DataViewSchema inputSchema) => _mapping.GetRowToRowMapper(inputSchema);
 
-    private MLImageColumn.Request? MLImage => _settings.OutputMLImage
-        ? new(_settings.OutputImageColumnName, _settings.MLImageColumnName, Model.Architecture.Channels, Model.Architecture.Height, Model.Architecture.Width)
-        : null;
-
-    void ICanSaveModel.Save(ModelSaveContext ctx)
-    {
-        using var stream = new MemoryStream();
-        Model.Save(stream);
-        ModelPersistence.Save(ctx, Kind, new PersistedModel
-        {
-            OptionsJson = ModelPersistence.ToJson(_settings),
-            InputColumns = ClassCount > 0 ? new[] { _settings.NoiseColumnName, _settings.LabelColumnName ?? "Label" } : new[] { _settings.NoiseColumnName },
-            OutputColumns = new[] { _settings.OutputTrajectoryColumnName, _settings.OutputImageColumnName },
-            Streams = new Dictionary<string, byte[]> { [ModelStream] = stream.ToArray() },
-        });
-    }
+    void ICanSaveModel.Save(ModelSaveContext ctx) => _mapping.Save(ctx, Kind, _settings, Model.Save);
 
     // Called by ML.NET's component catalog when a model file names this loader; ctx is its internal ModelLoadContext.
     private static DsnoTransformer Create(IHostEnvironment env, object ctx)
     {
-        var persisted = ModelPersistence.Load(ctx, Kind);
-        var settings = ModelPersistence.FromJson<DsnoSettings>(persisted.OptionsJson, LoaderSignature);
-        settings.Validate(msg => ModelPersistence.Corrupt(LoaderSignature, msg));
-        using var stream = new MemoryStream(persisted.GetStream(ModelStream), writable: false);
-        DsnoModel model;
-        try { model = DsnoModel.Load(stream, what: $"{LoaderSignature} model"); }
-        catch (InvalidDataException e) { throw ModelPersistence.Corrupt(LoaderSignature, e.Message); }
+        var (settings, model) = NoiseToImageMapping.Load<DsnoSettings, DsnoModel>(ctx, Kind,
+            (s, error) => s.Validate(error), (stream, what) => DsnoModel.Load(stream, what: what));
+        // Query times can only be checked against the grid the network was trained on.
         if (settings.QueryTimes is not null)
         {
             try { ContinuousTimeQuery.Plan(model.FrameTimes, settings.QueryTimes); }
-            catch (ArgumentException e) { throw ModelPersistence.Corrupt(LoaderSignature, e.Message); }
+            catch (ArgumentException e)
+            {
+                model.Dispose();
+                throw ModelPersistence.Corrupt(LoaderSignature, e.Message);
+            }
         }
         return new DsnoTransformer(model, settings);
     }

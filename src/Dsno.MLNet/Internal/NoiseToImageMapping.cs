@@ -1,0 +1,92 @@
+using Dsno.Networks;
+using Microsoft.ML;
+using Microsoft.ML.Data;
+
+namespace Dsno.MLNet.Internal;
+
+/// <summary>The column names a generating transformer reads and writes (saved with the model in its settings).</summary>
+internal sealed record GenerationColumns(string Noise, string? Label, string Trajectory, string Image, bool OutputMLImage, string MLImage, int BatchSize);
+
+/// <summary>
+/// What the teacher's and DSNO's transformers share: Noise (and Label) in, Trajectory [F, C, H, W] with its Times annotation and
+/// Image [C, H, W] out (plus an optional MLImage), computed lazily in batches by a model-specific function; the ITransformer members
+/// built on that; and the save/load framing of a model whose network is one stream beside its JSON settings.
+/// </summary>
+internal sealed class NoiseToImageMapping
+{
+    private const string ModelStream = "Model";
+
+    private readonly GenerationColumns _columns;
+    private readonly BatchedMapping _mapping;
+    private readonly MLImageColumn.Request? _mlImage;
+
+    /// <param name="architecture">The network's shape and class count (a label column is read when it has classes).</param>
+    /// <param name="columns">The columns.</param>
+    /// <param name="times">The times of the trajectory frames.</param>
+    /// <param name="map">Fills output 0 (trajectory) and 1 (image) from input 0 (noise) and, for a class-conditional model, input 1 (labels).</param>
+    /// <param name="gate">The object locked around every batch (the network: one forward at a time).</param>
+    public NoiseToImageMapping(UNetOptions architecture, GenerationColumns columns, IReadOnlyList<double> times, Action<InputBatch, OutputBatch> map, object gate)
+    {
+        _columns = columns;
+        var a = architecture;
+        var inputs = new List<BatchInputColumn> { BatchInputColumn.FloatVector(columns.Noise, a.Channels, a.Height, a.Width) };
+        if (a.NumClasses > 0) inputs.Add(BatchInputColumn.Integer(LabelColumn));
+        var outputs = new[]
+        {
+            new BatchOutputColumn(columns.Trajectory, new[] { times.Count, a.Channels, a.Height, a.Width },
+                new Dictionary<string, float[]> { ["Times"] = times.Select(t => (float)t).ToArray() }),
+            new BatchOutputColumn(columns.Image, new[] { a.Channels, a.Height, a.Width }),
+        };
+        _mapping = new BatchedMapping(inputs, outputs, columns.BatchSize, map, gate);
+        _mlImage = columns.OutputMLImage ? new(columns.Image, columns.MLImage, a.Channels, a.Height, a.Width) : null;
+        IsConditional = a.NumClasses > 0;
+    }
+
+    /// <summary>Whether a label column is read.</summary>
+    public bool IsConditional { get; }
+
+    /// <summary>The label column's name.</summary>
+    public string LabelColumn => _columns.Label ?? "Label";
+
+    /// <summary>Batches run so far.</summary>
+    public long BatchCalls => _mapping.BatchCalls;
+
+    /// <inheritdoc cref="ITransformer.GetOutputSchema"/>
+    public DataViewSchema GetOutputSchema(DataViewSchema inputSchema) => MLImageColumn.Schema(_mapping.GetOutputSchema(inputSchema), _mlImage);
+
+    /// <inheritdoc cref="ITransformer.Transform"/>
+    public IDataView Transform(IDataView input) => MLImageColumn.Append(_mapping.Transform(input), _mlImage);
+
+    /// <inheritdoc cref="ITransformer.GetRowToRowMapper"/>
+    public IRowToRowMapper GetRowToRowMapper(DataViewSchema inputSchema) => MLImageColumn.Mapper(_mapping.GetRowToRowMapper(inputSchema), _mlImage);
+
+    /// <summary>Saves the settings as JSON and the network (written by <paramref name="writeModel"/>) as one stream.</summary>
+    public void Save<TSettings>(ModelSaveContext ctx, ModelKind kind, TSettings settings, Action<Stream> writeModel)
+    {
+        using var stream = new MemoryStream();
+        writeModel(stream);
+        ModelPersistence.Save(ctx, kind, new PersistedModel
+        {
+            OptionsJson = ModelPersistence.ToJson(settings),
+            InputColumns = IsConditional ? new[] { _columns.Noise, LabelColumn } : new[] { _columns.Noise },
+            OutputColumns = new[] { _columns.Trajectory, _columns.Image },
+            Streams = new Dictionary<string, byte[]> { [ModelStream] = stream.ToArray() },
+        });
+    }
+
+    /// <summary>
+    /// Reads what <see cref="Save"/> wrote: the settings (checked by <paramref name="validate"/>, which throws through the error
+    /// factory it is given) and the network (read by <paramref name="readModel"/>). Any damage surfaces as InvalidDataException.
+    /// </summary>
+    public static (TSettings Settings, TModel Model) Load<TSettings, TModel>(object ctx, ModelKind kind,
+        Action<TSettings, Func<string, Exception>> validate, Func<Stream, string, TModel> readModel)
+    {
+        string signature = kind.LoaderSignature;
+        var persisted = ModelPersistence.Load(ctx, kind);
+        var settings = ModelPersistence.FromJson<TSettings>(persisted.OptionsJson, signature);
+        validate(settings, msg => ModelPersistence.Corrupt(signature, msg));
+        using var stream = new MemoryStream(persisted.GetStream(ModelStream), writable: false);
+        try { return (settings, readModel(stream, $"{signature} model")); }
+        catch (InvalidDataException e) { throw ModelPersistence.Corrupt(signature, e.Message); }
+    }
+}
