@@ -41,8 +41,7 @@ public sealed class DiffusionTeacherEstimator : IEstimator<DiffusionTeacherTrans
     {
         ArgumentNullException.ThrowIfNull(input);
         var settings = Settings();
-        var training = TrainingOptions();
-        training.Validate();
+        var training = _options.ToTrainingOptions();
         var images = ImageColumnData.Read(input, _options.ImageColumnName, _options.LabelColumnName, _options.ClassCount);
         var architecture = new UNetOptions
         {
@@ -79,11 +78,4 @@ public sealed class DiffusionTeacherEstimator : IEstimator<DiffusionTeacherTrans
         settings.Validate(msg => new ArgumentOutOfRangeException("options", msg));
         return settings;
     }
-
-    private TrainingOptions TrainingOptions() => new()
-    {
-        Steps = _options.TrainingSteps, BatchSize = _options.BatchSize, LearningRate = _options.LearningRate, WarmupSteps = _options.WarmupSteps,
-        EmaDecay = _options.EmaDecay, Seed = _options.Seed, GradientClipNorm = _options.GradientClipNorm, CheckpointPath = _options.CheckpointPath,
-        CheckpointInterval = _options.CheckpointInterval, Device = _options.Device, Threads = _options.Threads,
-    };
 }

@@ -1,7 +1,7 @@
 namespace Dsno.MLNet;
 
 /// <summary>Options of <see cref="DiffusionTeacherEstimator"/>: the teacher's columns, architecture, training and sampling.</summary>
-public sealed class DiffusionTeacherOptions
+public sealed class DiffusionTeacherOptions : TorchTrainerOptions
 {
     /// <summary>Training images: a float vector column [C, H, W] with values in [-1, 1]. Default "Image".</summary>
     public string ImageColumnName = "Image";
@@ -48,33 +48,6 @@ public sealed class DiffusionTeacherOptions
     /// <summary>Noise schedule: "cosine" (default) or "linear".</summary>
     public string Schedule = "cosine";
 
-    /// <summary>Optimiser steps. Default 2000.</summary>
-    public int TrainingSteps = 2000;
-
-    /// <summary>Images per step. Default 64.</summary>
-    public int BatchSize = 64;
-
-    /// <summary>Peak Adam learning rate. Default 5e-4.</summary>
-    public double LearningRate = 5e-4;
-
-    /// <summary>Linear warm-up steps. Default 100.</summary>
-    public int WarmupSteps = 100;
-
-    /// <summary>Decay of the weight average used for sampling. Default 0.999.</summary>
-    public double EmaDecay = 0.999;
-
-    /// <summary>Gradient norm clip (0 = off). Default 1.</summary>
-    public double GradientClipNorm = 1.0;
-
-    /// <summary>Seed: same seed and thread count give bit-identical weights. Default 0.</summary>
-    public int Seed;
-
-    /// <summary>Checkpoint file to write during training and resume from. Default none.</summary>
-    public string? CheckpointPath;
-
-    /// <summary>Steps between checkpoints (0 = only at the end or when cancelled). Default 0.</summary>
-    public int CheckpointInterval;
-
     /// <summary>Solver used by Transform. Default DPM-Solver++(2M).</summary>
     public OdeSolver Solver = OdeSolver.DpmSolver2M;
 
@@ -93,15 +66,4 @@ public sealed class DiffusionTeacherOptions
     /// <summary>Rows solved together by Transform. Default 64.</summary>
     public int TransformBatchSize = 64;
 
-    /// <summary>Torch device: "cpu" (default) or "cuda".</summary>
-    public string Device = "cpu";
-
-    /// <summary>Torch intra-op threads during training (0 = leave as is). Default 0.</summary>
-    public int Threads;
-
-    /// <summary>Receives a report after every training step.</summary>
-    public IProgress<DsnoTrainingProgress>? Progress;
-
-    /// <summary>Stops training when cancelled (as does <c>MLContext.CancelExecution</c>).</summary>
-    public CancellationToken CancellationToken;
 }

@@ -49,13 +49,7 @@ public sealed class DsnoEstimator : IEstimator<DsnoTransformer>
             MLImageColumnName = _options.MLImageColumnName, TransformBatchSize = _options.TransformBatchSize,
         };
         settings.Validate(msg => new ArgumentOutOfRangeException("options", msg));
-        var training = new TrainingOptions
-        {
-            Steps = _options.TrainingSteps, BatchSize = _options.BatchSize, LearningRate = _options.LearningRate, WarmupSteps = _options.WarmupSteps,
-            EmaDecay = _options.EmaDecay, Seed = _options.Seed, GradientClipNorm = _options.GradientClipNorm, CheckpointPath = _options.CheckpointPath,
-            CheckpointInterval = _options.CheckpointInterval, Device = _options.Device, Threads = _options.Threads,
-        };
-        training.Validate();
+        var training = _options.ToTrainingOptions();
 
         var (layout, noise, trajectory, label) = ReadLayout(input.Schema);
         var model = CreateModel(layout);

@@ -1,8 +1,16 @@
 namespace Dsno.MLNet;
 
 /// <summary>Options of <see cref="DsnoEstimator"/>: columns, the backbone (from a teacher or from scratch), the operator and its training.</summary>
-public sealed class DsnoOptions
+public sealed class DsnoOptions : TorchTrainerOptions
 {
+    /// <summary>Sets DSNO's training defaults: 1000 steps, learning rate 2e-4 and no gradient clipping (the authors' choices).</summary>
+    public DsnoOptions()
+    {
+        TrainingSteps = 1000;
+        LearningRate = 2e-4;
+        GradientClipNorm = 0;
+    }
+
     /// <summary>Noise column (x_T): float vector [C, H, W]. Default "Noise".</summary>
     public string NoiseColumnName = "Noise";
 
@@ -54,45 +62,7 @@ public sealed class DsnoOptions
     /// <summary>Loss weighting over frames. Default sqrt(SNR).</summary>
     public LossWeighting LossWeighting = LossWeighting.SqrtSnr;
 
-    /// <summary>Optimiser steps. Default 1000.</summary>
-    public int TrainingSteps = 1000;
-
-    /// <summary>Trajectories per step. Default 64.</summary>
-    public int BatchSize = 64;
-
-    /// <summary>Peak Adam learning rate. Default 2e-4 (the authors').</summary>
-    public double LearningRate = 2e-4;
-
-    /// <summary>Linear warm-up steps. Default 100.</summary>
-    public int WarmupSteps = 100;
-
-    /// <summary>Decay of the weight average used for sampling. Default 0.999.</summary>
-    public double EmaDecay = 0.999;
-
-    /// <summary>Gradient norm clip (0 = off, the authors' choice). Default 0.</summary>
-    public double GradientClipNorm;
-
-    /// <summary>Seed. Default 0.</summary>
-    public int Seed;
-
-    /// <summary>Checkpoint file to write during training and resume from. Default none.</summary>
-    public string? CheckpointPath;
-
-    /// <summary>Steps between checkpoints (0 = only at the end or when cancelled). Default 0.</summary>
-    public int CheckpointInterval;
-
     /// <summary>Rows run through one forward pass by Transform. Default 64.</summary>
     public int TransformBatchSize = 64;
 
-    /// <summary>Torch device: "cpu" (default) or "cuda".</summary>
-    public string Device = "cpu";
-
-    /// <summary>Torch intra-op threads during training (0 = leave as is). Default 0.</summary>
-    public int Threads;
-
-    /// <summary>Receives a report after every training step.</summary>
-    public IProgress<DsnoTrainingProgress>? Progress;
-
-    /// <summary>Stops training when cancelled (as does <c>MLContext.CancelExecution</c>).</summary>
-    public CancellationToken CancellationToken;
 }
