@@ -89,6 +89,18 @@ internal static class MLImageColumn
         /// <summary>The input column a passed-through output column stands for.</summary>
         public DataViewSchema.Column InputColumn(DataViewSchema.Column column) => InputSchema[CheckIndex(column)];
 
+        /// <summary>Whether <paramref name="column"/> is active in a row or cursor built on <paramref name="input"/>.</summary>
+        public bool IsActive(DataViewSchema.Column column, DataViewRow input, bool imageActive) =>
+            IsImage(column) ? imageActive : input.IsColumnActive(InputColumn(column));
+
+        /// <summary>The getter of <paramref name="column"/> in a row or cursor built on <paramref name="input"/>.</summary>
+        public ValueGetter<TValue> Getter<TValue>(DataViewSchema.Column column, DataViewRow input, bool imageActive)
+        {
+            if (!IsImage(column)) return input.GetGetter<TValue>(InputColumn(column));
+            if (!imageActive) throw new InvalidOperationException($"Column '{column.Name}' was not requested when this row or cursor was created.");
+            return ImageGetter<TValue>(input);
+        }
+
         /// <summary>The input columns that produce <paramref name="outputColumns"/>: themselves, and the source for the image.</summary>
         public List<DataViewSchema.Column> InputColumnsFor(IEnumerable<DataViewSchema.Column> outputColumns, out bool imageNeeded)
         {
@@ -207,16 +219,9 @@ internal static class MLImageColumn
 
         public override ValueGetter<DataViewRowId> GetIdGetter() => _input.GetIdGetter();
 
-        public override bool IsColumnActive(DataViewSchema.Column column) =>
-            _binding.IsImage(column) ? _imageActive : _input.IsColumnActive(_binding.InputColumn(column));
+        public override bool IsColumnActive(DataViewSchema.Column column) => _binding.IsActive(column, _input, _imageActive);
 
-        public override ValueGetter<TValue> GetGetter<TValue>(DataViewSchema.Column column)
-        {
-            if (!_binding.IsImage(column)) return _input.GetGetter<TValue>(_binding.InputColumn(column));
-            if (!_imageActive)
-                throw new InvalidOperationException($"Column '{column.Name}' was not requested when this cursor was created.");
-            return _binding.ImageGetter<TValue>(_input);
-        }
+        public override ValueGetter<TValue> GetGetter<TValue>(DataViewSchema.Column column) => _binding.Getter<TValue>(column, _input, _imageActive);
 
         protected override void Dispose(bool disposing)
         {
@@ -273,16 +278,9 @@ internal static class MLImageColumn
 
         public override ValueGetter<DataViewRowId> GetIdGetter() => _input.GetIdGetter();
 
-        public override bool IsColumnActive(DataViewSchema.Column column) =>
-            _binding.IsImage(column) ? _imageActive : _input.IsColumnActive(_binding.InputColumn(column));
+        public override bool IsColumnActive(DataViewSchema.Column column) => _binding.IsActive(column, _input, _imageActive);
 
-        public override ValueGetter<TValue> GetGetter<TValue>(DataViewSchema.Column column)
-        {
-            if (!_binding.IsImage(column)) return _input.GetGetter<TValue>(_binding.InputColumn(column));
-            if (!_imageActive)
-                throw new InvalidOperationException($"Column '{column.Name}' was not requested when this row was created.");
-            return _binding.ImageGetter<TValue>(_input);
-        }
+        public override ValueGetter<TValue> GetGetter<TValue>(DataViewSchema.Column column) => _binding.Getter<TValue>(column, _input, _imageActive);
 
         protected override void Dispose(bool disposing)
         {
