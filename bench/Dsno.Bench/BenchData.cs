@@ -26,10 +26,16 @@ public sealed record BenchData(ImageSet Train, ImageSet Test, ImageSet Reference
                     $"the {train.Count} training images against the {test.Count} test images (no other real digits exist; the classifier saw them in training)");
             }
             case "fashion16":
+            case "fashion32":
             {
                 string folder = FashionMnistPackage.Locate(Path.Combine(outRoot, "packages"));
-                var train = IdxReader.Read(Path.Combine(folder, "train-images-idx3-ubyte.gz"), Path.Combine(folder, "train-labels-idx1-ubyte.gz"), pad: 2).AveragePool2x2();
-                var test = IdxReader.Read(Path.Combine(folder, "t10k-images-idx3-ubyte.gz"), Path.Combine(folder, "t10k-labels-idx1-ubyte.gz"), pad: 2).AveragePool2x2();
+                var train = IdxReader.Read(Path.Combine(folder, "train-images-idx3-ubyte.gz"), Path.Combine(folder, "train-labels-idx1-ubyte.gz"), pad: 2);
+                var test = IdxReader.Read(Path.Combine(folder, "t10k-images-idx3-ubyte.gz"), Path.Combine(folder, "t10k-labels-idx1-ubyte.gz"), pad: 2);
+                if (config.Architecture.Height == 16)
+                {
+                    train = train.AveragePool2x2();
+                    test = test.AveragePool2x2();
+                }
                 int floorCount = Math.Min(config.EvalSamples, test.Count / 5);
                 return new BenchData(train, test, test.Slice(floorCount, test.Count - floorCount), test.Slice(0, floorCount),
                     $"test images 0..{floorCount - 1} against the reference, test images {floorCount}..{test.Count - 1}");

@@ -1,8 +1,12 @@
 using System.CommandLine;
 using Dsno.Bench;
 
-var dataset = new Option<string>("--dataset") { Description = "Data set: digits (8x8, minutes) or fashion16 (Fashion-MNIST at 16x16, about 2 hours)", Required = true };
-dataset.AcceptOnlyFromAmong("digits", "fashion16");
+var dataset = new Option<string>("--dataset")
+{
+    Description = "Data set: digits (8x8, about an hour), fashion16 (Fashion-MNIST at 16x16, about 2 hours) or fashion32 (at 32x32, about 4x fashion16)",
+    Required = true,
+};
+dataset.AcceptOnlyFromAmong("digits", "fashion16", "fashion32");
 var output = new Option<string>("--out") { Description = "Folder of the resumable stage files (one sub-folder per data set)", DefaultValueFactory = _ => "bench-out" };
 var report = new Option<string>("--report") { Description = "Markdown file whose section for this data set is (re)written; PNGs go next to it", DefaultValueFactory = _ => "docs/benchmarks.md" };
 var threads = new Option<int>("--threads")

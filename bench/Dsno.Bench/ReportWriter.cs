@@ -87,7 +87,7 @@ public sealed class ReportWriter
         var a = _config.Architecture;
         bool smoke = _config.Dataset.EndsWith("-smoke", StringComparison.Ordinal);
         string key = _config.Dataset.Replace("-smoke", "", StringComparison.Ordinal);
-        string title = (key == "digits" ? "Digits 8x8" : "Fashion-MNIST 16x16") + (smoke ? " (smoke run: tiny budgets, numbers meaningless)" : "");
+        string title = (key switch { "digits" => "Digits 8x8", "fashion32" => "Fashion-MNIST 32x32", _ => "Fashion-MNIST 16x16" }) + (smoke ? " (smoke run: tiny budgets, numbers meaningless)" : "");
 
         Line($"## {title} (`--dataset {key}`)");
         Line();
