@@ -19,7 +19,7 @@ public sealed class MethodGenerators : IDisposable
     public MethodGenerators(DiffusionTeacher teacher, BenchPaths paths)
     {
         _teacher = teacher;
-        foreach (var spec in StudentSpec.All)
+        foreach (var spec in StudentSpec.Trained)
         {
             string path = paths.StudentModel(spec.Id);
             if (!File.Exists(path)) continue;

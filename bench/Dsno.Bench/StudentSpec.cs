@@ -10,8 +10,12 @@ namespace Dsno.Bench;
 /// <param name="M">Frames (1 for the one-step baseline).</param>
 /// <param name="Grid">"quadratic" or "uniform" frame times.</param>
 /// <param name="Weighting">Per-frame loss weights.</param>
-public sealed record StudentSpec(string Id, string Label, bool IsDsno, int M, string Grid, FrameWeighting Weighting)
+/// <param name="BudgetFactor">Its training steps as a multiple of the matched budget (1 for every student of the main tables).</param>
+public sealed record StudentSpec(string Id, string Label, bool IsDsno, int M, string Grid, FrameWeighting Weighting, double BudgetFactor = 1)
 {
+    /// <summary>Its optimiser steps under <paramref name="config"/>.</summary>
+    public int Steps(BenchConfig config) => Math.Max(1, (int)Math.Round(config.StudentSteps * BudgetFactor));
+
     /// <summary>The frame times it is trained on.</summary>
     public double[] Times => !IsDsno ? new[] { 0.0 } : Grid == "uniform" ? FrameTimes.Uniform(M) : FrameTimes.Quadratic(M);
 
@@ -26,6 +30,21 @@ public sealed record StudentSpec(string Id, string Label, bool IsDsno, int M, st
         new StudentSpec("dsno-m4-uniform-times", "DSNO M=4, uniform times", true, 4, "uniform", FrameWeighting.SqrtSnr),
     };
 
+    /// <summary>
+    /// DSNO M=4 and the one-step baseline again at a quarter and at twice the matched budget (the learning rate is constant after
+    /// warm-up, so each is also the same run stopped earlier or later): how far each gap is a matter of training time.
+    /// </summary>
+    public static IReadOnlyList<StudentSpec> Budget { get; } = new[]
+    {
+        new StudentSpec("kd-quarter-budget", "One-step distillation (KD), 1/4 budget", false, 1, "-", FrameWeighting.Uniform, 0.25),
+        new StudentSpec("dsno-m4-quarter-budget", "DSNO M=4, 1/4 budget", true, 4, "quadratic", FrameWeighting.SqrtSnr, 0.25),
+        new StudentSpec("kd-double-budget", "One-step distillation (KD), 2x budget", false, 1, "-", FrameWeighting.Uniform, 2),
+        new StudentSpec("dsno-m4-double-budget", "DSNO M=4, 2x budget", true, 4, "quadratic", FrameWeighting.SqrtSnr, 2),
+    };
+
+    /// <summary>Every student trained: <see cref="All"/>, then <see cref="Budget"/>.</summary>
+    public static IEnumerable<StudentSpec> Trained => All.Concat(Budget);
+
     /// <summary>The student with this id.</summary>
-    public static StudentSpec Get(string id) => All.First(s => s.Id == id);
+    public static StudentSpec Get(string id) => Trained.First(s => s.Id == id);
 }

@@ -5,13 +5,16 @@ using Dsno.Training;
 
 namespace Dsno.Bench;
 
-/// <summary>Stage 3: trains every student at the same budget (steps, batch, learning rate, seed), each with its own checkpoint.</summary>
+/// <summary>
+/// Stage 3: trains every student of the main tables at the same budget (steps, batch, learning rate, seed), then the budget-curve
+/// students; each has its own checkpoint.
+/// </summary>
 public static class StudentStage
 {
     /// <summary>Trains the students whose final model file is missing.</summary>
     public static void Run(BenchConfig config, BenchPaths paths, DiffusionTeacher teacher, TrajectoryShardSet records, int threads, StageClock clock)
     {
-        foreach (var spec in StudentSpec.All)
+        foreach (var spec in StudentSpec.Trained)
         {
             if (File.Exists(paths.StudentModel(spec.Id)))
             {
@@ -24,16 +27,16 @@ public static class StudentStage
     }
 
     /// <summary>Training options shared by every student.</summary>
-    public static TrainingOptions Options(BenchConfig config, BenchPaths paths, string id, int threads) => new()
+    public static TrainingOptions Options(BenchConfig config, BenchPaths paths, StudentSpec spec, int threads) => new()
     {
-        Steps = config.StudentSteps, BatchSize = config.StudentBatch, LearningRate = config.StudentLearningRate,
+        Steps = spec.Steps(config), BatchSize = config.StudentBatch, LearningRate = config.StudentLearningRate,
         WarmupSteps = config.StudentWarmup, EmaDecay = config.StudentEma, Seed = config.StudentSeed,
-        CheckpointPath = paths.StudentCheckpoint(id), CheckpointInterval = 100, Threads = threads,
+        CheckpointPath = paths.StudentCheckpoint(spec.Id), CheckpointInterval = 100, Threads = threads,
     };
 
     private static void Train(BenchConfig config, BenchPaths paths, DiffusionTeacher teacher, TrajectoryShardSet records, StudentSpec spec, int threads, StageClock clock)
     {
-        var options = Options(config, paths, spec.Id, threads);
+        var options = Options(config, paths, spec, threads);
         // The one-step baseline reads the last frame (t = 0) of the full records; DSNO reads its own grid.
         ITrajectorySource source = spec.IsDsno ? new FrameSubset(records, spec.Times) : records;
         string resuming = File.Exists(options.CheckpointPath) ? " (resuming)" : "";
