@@ -249,7 +249,8 @@ public sealed class ReportWriter
                           $"{string.Join(", ", closer.Select(r => F(r.Precision)))}). ");
             var student = JsonFiles.Read<TrainingSummary>(_paths.StudentInfo("dsno-m4"));
             if (student is not null)
-                sb.Append($"Both gaps most likely come from the training budget: DSNO had {N(student.Steps)} steps of {student.BatchSize} records on {N(JsonFiles.Read<TrajectorySummary>(_paths.TrajectoryInfo)?.Count ?? 0)} trajectories " +
+                sb.Append((closer.Count > 0 && farther.Count > 0 ? "Both gaps most likely come" : "The gap most likely comes") +
+                          $" from the training budget (the training-budget table below measures how it shrinks with more steps): DSNO had {N(student.Steps)} steps of {student.BatchSize} records on {N(JsonFiles.Read<TrajectorySummary>(_paths.TrajectoryInfo)?.Count ?? 0)} trajectories " +
                           $"({F(student.SecondsPerStep * student.Steps / 60, 2)} min here), while the authors trained CIFAR-10 DSNO for 400,000 steps on 1M trajectories" + LossTrendText("dsno-m4") + ". ");
             if (reference is not null && data is not null)
                 sb.Append($"For scale: the reference itself scores FD {F(reference.Fd)} and real held-out images {F(data.FloorFd)}. ");
