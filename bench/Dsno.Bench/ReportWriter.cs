@@ -362,7 +362,11 @@ public sealed class ReportWriter
             string trend = last < previous
                 ? $"Doubling the budget took DSNO M=4 from FD {F(previous)} to {F(last)} ({Percent(1 - last / previous)} lower); the 1.5x-reference target is {F(target)}" +
                   (last <= target ? ", which the doubled budget meets." : ", still " + Percent(last / target - 1) + " away.")
-                : $"Doubling the budget did not lower DSNO M=4's FD ({F(previous)} to {F(last)}): at this point more steps on the same records do not help, and more or more varied trajectories would be the next thing to try.";
+                : m4[2]!.RmsToTeacher < m4[1]!.RmsToTeacher
+                    ? $"Doubling the budget left DSNO M=4's FD where it was ({F(previous)} to {F(last)}, within the spread of neighbouring rows) while its RMS to the reference still fell " +
+                      $"({F(m4[1]!.RmsToTeacher)} to {F(m4[2]!.RmsToTeacher)}): each image gets closer to the solver's, but at this FD the metric no longer tells the two apart."
+                    : $"Doubling the budget lowered neither DSNO M=4's FD ({F(previous)} to {F(last)}) nor its RMS to the reference ({F(m4[1]!.RmsToTeacher)} to {F(m4[2]!.RmsToTeacher)}): " +
+                      "more steps on the same records no longer help; more or more varied trajectories would be the next thing to try.";
             Line(trend);
             Line();
         }
