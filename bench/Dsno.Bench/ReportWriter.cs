@@ -179,9 +179,9 @@ public sealed class ReportWriter
         var lists = JsonFiles.Read<StepListResult[]>(_paths.StepLists);
         if (lists is null || lists.Length == 0) return;
         Line($"**Step lists.** Each teacher solver at {StepListStage.Steps} steps on three step lists, the same held-out noises " +
-             "(uniform: uniform in t; log-SNR: uniform in log-SNR over the schedule's whole range [-20, 20]; Karras: rho = 7 in s = sigma/alpha, Karras et al. 2022, eq. 5). " +
+             "(uniform: uniform in t; log-SNR: uniform in log-SNR over the schedule's whole range [-20, 20]; Karras: one step from t = 1 to s = sigma/alpha = 80, then rho = 7 spacing in s down to the data end, Karras et al. 2022, eq. 5 with their sigma_max). " +
              "The main table uses each solver's default list (marked). Heun follows Karras et al.'s Algorithm 1 in y = x/alpha, s = sigma/alpha, " +
-             "with no corrector on the last step, so N steps cost 2N - 1 evaluations.");
+             "with no corrector on the step out of t = 1 nor on the last step, so N steps cost 2N - 2 evaluations.");
         Line();
         Line("| Solver | Evaluations | " + string.Join(" | ", StepListStage.Lists.Select(l => $"FD ({l})")) + " | " + string.Join(" | ", StepListStage.Lists.Select(l => $"RMS ({l})")) + " |");
         Line("|---|---:|" + string.Concat(Enumerable.Repeat("---:|", 2 * StepListStage.Lists.Length)));

@@ -23,18 +23,26 @@ public static class StepTimes
     }
 
     /// <summary>
-    /// Karras et al. 2022 (eq. 5): uniform in s^(1/rho) between s(1) and s(0), where s = sigma / alpha = exp(-lambda / 2) is the
-    /// noise level of the scaled ODE; rho = 7 puts most steps at low noise, where the images form.
+    /// Karras et al. 2022 (eq. 5): uniform in s^(1/rho) from <paramref name="maxNoise"/> down to s(0), where s = sigma / alpha =
+    /// exp(-lambda / 2) is the noise level of the scaled ODE; rho = 7 puts most steps at low noise, where the images form. When the
+    /// schedule's noise end s(1) lies above <paramref name="maxNoise"/> (the cosine schedule's is about 22,000), the first step jumps
+    /// from t = 1 straight to <paramref name="maxNoise"/> (EDM's sigma_max is 80): above it the state is noise alone and one step
+    /// crosses that range exactly enough, while a list spread over the whole range would spend most of its steps there.
     /// </summary>
-    public static double[] Karras(NoiseSchedule schedule, int steps, double rho = 7)
+    public static double[] Karras(NoiseSchedule schedule, int steps, double rho = 7, double maxNoise = 80)
     {
         ArgumentNullException.ThrowIfNull(schedule);
         CheckSteps(steps);
         if (!double.IsFinite(rho) || rho <= 0) throw new ArgumentOutOfRangeException(nameof(rho), rho, "rho must be positive");
-        double start = Math.Exp(-schedule.LogSnr(1.0) / (2 * rho)), end = Math.Exp(-schedule.LogSnr(0.0) / (2 * rho));
+        if (double.IsNaN(maxNoise) || maxNoise <= 0) throw new ArgumentOutOfRangeException(nameof(maxNoise), maxNoise, "maxNoise must be positive");
+        double noiseEnd = Math.Exp(-schedule.LogSnr(1.0) / 2), dataEnd = Math.Exp(-schedule.LogSnr(0.0) / 2);
+        bool jump = noiseEnd > maxNoise && maxNoise > dataEnd && steps >= 2;
+        int spread = jump ? steps - 1 : steps; // steps of the rho-spaced part
+        int offset = jump ? 1 : 0;
+        double start = Math.Pow(jump ? maxNoise : noiseEnd, 1 / rho), end = Math.Pow(dataEnd, 1 / rho);
         return Build(steps, i =>
         {
-            double s = Math.Pow(start + (end - start) * i / steps, rho);
+            double s = Math.Pow(start + (end - start) * (i - offset) / spread, rho);
             return schedule.TimeFromLogSnr(-2 * Math.Log(s));
         });
     }

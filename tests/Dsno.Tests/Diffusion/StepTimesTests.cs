@@ -47,17 +47,32 @@ public class StepTimesTests
     public void KarrasIsUniformInTheSeventhRootOfTheNoiseLevel(string name)
     {
         var schedule = NoiseSchedule.FromName(name);
-        double[] times = StepTimes.Karras(schedule, 12);
-        AssertStepList(times, 12);
-        // s = sigma / alpha = exp(-lambda / 2); s^(1/7) must have equal gaps.
-        double[] root = times.Select(t => Math.Exp(-schedule.LogSnr(t) / 14)).ToArray();
-        double gap = (root[^1] - root[0]) / 12;
-        Assert.True(gap < 0);
-        for (int i = 1; i < root.Length; i++)
-            Assert.Equal(gap, root[i] - root[i - 1], 1e-8);
+        double S(double t) => Math.Exp(-schedule.LogSnr(t) / 2); // sigma / alpha
+
+        // Over the schedule's whole range: s^(1/7) has equal gaps from s(1) to s(0).
+        double[] whole = StepTimes.Karras(schedule, 12, maxNoise: double.PositiveInfinity);
+        AssertEqualRootGaps(whole, 0, 12);
+
+        // Capped at EDM's sigma_max = 80: one step from t = 1 to s = 80, then equal gaps to s(0) over the other 11.
+        Assert.True(S(1) > 80, $"s(1) = {S(1)}");
+        double[] capped = StepTimes.Karras(schedule, 12);
+        Assert.Equal(1.0, capped[0]);
+        Assert.Equal(80, S(capped[1]), 1e-6 * 80);
+        AssertEqualRootGaps(capped, 1, 12);
         // Denser at the data end than a list uniform in t: its second-to-last time is smaller.
-        Assert.True(times[^2] < StepTimes.Uniform(12)[^2]);
+        Assert.True(capped[^2] < StepTimes.Uniform(12)[^2]);
         Assert.Throws<ArgumentOutOfRangeException>(() => StepTimes.Karras(schedule, 4, rho: 0));
+        Assert.Throws<ArgumentOutOfRangeException>(() => StepTimes.Karras(schedule, 4, maxNoise: -1));
+
+        void AssertEqualRootGaps(double[] times, int from, int steps)
+        {
+            AssertStepList(times, steps);
+            double[] root = times.Select(t => Math.Pow(S(t), 1 / 7.0)).ToArray();
+            double gap = (root[^1] - root[from]) / (steps - from);
+            Assert.True(gap < 0);
+            for (int i = from + 1; i < root.Length; i++)
+                Assert.Equal(gap, root[i] - root[i - 1], 1e-8);
+        }
     }
 
     [Fact]

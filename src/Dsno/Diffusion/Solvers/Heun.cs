@@ -7,14 +7,16 @@ namespace Dsno.Diffusion.Solvers;
 /// Heun's second-order method as in Karras et al. 2022 ("Elucidating the Design Space of Diffusion-Based Generative Models",
 /// Algorithm 1), on the probability-flow ODE in the scaled variables y = x / alpha and s = sigma / alpha, where it reads
 /// dy/ds = eps_hat(x, t) (eq. 4 with s(t) = 1 after the change of variables). Each step is an Euler predictor and a trapezoidal
-/// corrector; the last step, which ends at the data end where s is (nearly) zero, keeps only the predictor, as in Algorithm 1,
-/// because a corrector there divides the clipped estimate's error by a vanishing sigma. 2N - 1 model evaluations for N steps.
-/// Pair it with <see cref="StepTimes.Karras"/>: in s the step sizes of a list uniform in t span four orders of magnitude.
+/// corrector, with two exceptions that keep only the predictor. The last step, which ends at the data end where s is (nearly)
+/// zero, as in Algorithm 1: a corrector there divides the clipped estimate's error by a vanishing sigma. And the step out of the
+/// noise end t = 1, which Algorithm 1 does not have (it starts at sigma_max = 80): there the state is noise alone and eps_hat stays
+/// almost constant over the step except near its far end, so the trapezoid's half weight on that end is wrong while Euler is
+/// nearly exact. 2N - 2 model evaluations for N &gt;= 2 steps from t = 1. Pair it with <see cref="StepTimes.Karras"/>.
 /// </summary>
 public static class Heun
 {
-    /// <summary>Model evaluations for <paramref name="steps"/> steps.</summary>
-    public static int Evaluations(int steps) => 2 * steps - 1;
+    /// <summary>Model evaluations for <paramref name="steps"/> steps of a list that starts at t = 1.</summary>
+    public static int Evaluations(int steps) => steps == 1 ? 1 : 2 * steps - 2;
 
     /// <summary>Integrates from <c>times[0]</c> to <c>times[^1]</c>; see <see cref="Sampler"/>.</summary>
     public static Tensor Sample(IDenoiser model, Tensor x, IReadOnlyList<double> times, Action<SamplerStep>? callback = null)
@@ -31,7 +33,7 @@ public static class Heun
             callback?.Invoke(new SamplerStep(i, t[i], state, prediction.Denoised));
             var y = state / alpha;
             var next = y + prediction.Epsilon * h;
-            if (i + 2 < t.Length)
+            if (i + 2 < t.Length && t[i] < 1)
             {
                 var epsilonNext = model.Predict(next * alphaNext, t[i + 1]).Epsilon;
                 next = y + (prediction.Epsilon + epsilonNext) * (h / 2);
