@@ -5,7 +5,7 @@ public enum OdeSolver
 {
     /// <summary>DDIM: the first-order exponential integrator (Song et al. 2021), one model evaluation per step.</summary>
     Ddim,
-    /// <summary>DPM-Solver++(2M) (Lu et al. 2022): second order, multistep, one evaluation per step.</summary>
+    /// <summary>DPM-Solver++(2M) (Lu et al. 2022) on Karras et al.'s step list: second order, multistep, one evaluation per step.</summary>
     DpmSolver2M,
     /// <summary>Heun's method in Karras et al.'s form (2022, Algorithm 1) on their rho = 7 step list: second order, 2N - 1 evaluations for N steps.</summary>
     Heun,

@@ -8,7 +8,7 @@ namespace Dsno.Tests.Diffusion;
 
 /// <summary>
 /// Order of convergence of each solver against the exact flow of Gaussian data (float64 so that rounding does not hide the order).
-/// Euler runs with steps uniform in t, Heun with Karras et al.'s rho = 7 list over the whole noise range (DDIM too; the default list's
+/// Euler runs with steps uniform in t, Heun with Karras et al.'s rho = 7 list over the whole noise range (DDIM and DPM-Solver++(2M) too; the default list's
 /// fixed jump from t = 1 to s = 80 would add an error that does not shrink with N); DDIM and DPM-Solver++(2M), which step in log-SNR, also with steps uniform in log-SNR
 /// (there DPM-Solver++(2M)'s step ratio r is 1), and with log-SNR gaps alternating 1 : 2, where r jumps between 2 and 1/2 and a
 /// wrong r would cost an order (with smoothly varying steps it would not). N runs from 32 to 256: with the cosine
@@ -31,6 +31,7 @@ public class SolverConvergenceTests(ITestOutputHelper output)
             data.Add("euler", schedule, "uniform", -1.2, -0.8);
             data.Add("heun", schedule, "karras", -2.3, -1.7);
             data.Add("ddim", schedule, "karras", -1.2, -0.8);
+            data.Add("dpm-solver-2m", schedule, "karras", -2.3, -1.7);
         }
         return data;
     }
