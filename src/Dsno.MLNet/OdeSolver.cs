@@ -7,7 +7,7 @@ public enum OdeSolver
     Ddim,
     /// <summary>DPM-Solver++(2M) (Lu et al. 2022) on Karras et al.'s step list: second order, multistep, one evaluation per step.</summary>
     DpmSolver2M,
-    /// <summary>Heun's method in Karras et al.'s form (2022, Algorithm 1) on their step list: second order, 2N - 2 evaluations for N /// <summary>Heun's method in Karras et al.'s form (2022, Algorithm 1) on their rho = 7 step list: second order, 2N - 1 evaluations for N steps.</summary>gt;= 2 steps.</summary>
+    /// <summary>Heun's method in Karras et al.'s form (2022, Algorithm 1) on their step list: second order, 2N - 2 evaluations for N &gt;= 2 steps.</summary>
     Heun,
     /// <summary>Euler's method on the ODE in t, steps uniform in t: first order, one evaluation per step.</summary>
     Euler,
