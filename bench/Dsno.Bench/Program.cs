@@ -3,7 +3,7 @@ using Dsno.Bench;
 
 var dataset = new Option<string>("--dataset")
 {
-    Description = "Data set: digits (8x8, about an hour), fashion16 (Fashion-MNIST at 16x16, about 2 hours) or fashion32 (at 32x32, about 4x fashion16)",
+    Description = "Data set: digits (8x8, about 75 minutes), fashion16 (Fashion-MNIST at 16x16, about 2 hours) or fashion32 (at 32x32, about 4x fashion16)",
     Required = true,
 };
 dataset.AcceptOnlyFromAmong("digits", "fashion16", "fashion32");
