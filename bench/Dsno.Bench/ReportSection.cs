@@ -14,6 +14,9 @@ public static class ReportSection
     /// <summary>Writes <paramref name="body"/> as the section <paramref name="name"/> of <paramref name="path"/>.</summary>
     public static void Replace(string path, string name, string body, string fileHeader)
     {
+        // Runs of different data sets may finish together: hold an exclusive lock file across the read-modify-write.
+        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
+        using var gate = AcquireLock(path + ".lock");
         string begin = Begin(name), end = End(name);
         string section = begin + "\n" + body.TrimEnd() + "\n" + end;
         string text = File.Exists(path) ? File.ReadAllText(path) : fileHeader.TrimEnd() + "\n";
@@ -25,8 +28,16 @@ public static class ReportSection
             throw new InvalidDataException($"{path} has an unmatched marker of section '{name}'; fix the markers by hand");
         else
             text = text.TrimEnd() + "\n\n" + section + "\n";
-        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
         File.WriteAllText(path + ".tmp", text);
         File.Move(path + ".tmp", path, overwrite: true);
+    }
+
+    private static FileStream AcquireLock(string lockPath)
+    {
+        for (int attempt = 0; ; attempt++)
+        {
+            try { return new FileStream(lockPath, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None, 1, FileOptions.DeleteOnClose); }
+            catch (IOException) when (attempt < 600) { Thread.Sleep(100); }
+        }
     }
 }
