@@ -135,13 +135,13 @@ public sealed class ReportWriter
 
         WriteTable1(data);
         WriteGoals();
-        WriteLosses(students);
+        WriteLosses();
         WriteTable3();
         WriteAblations(students);
         WriteBudget(students);
         WriteDecoding(decoding);
         WriteSpectrum(spectrum);
-        WriteFigures(students);
+        WriteFigures();
     }
 
     private void WriteTable1(DataSummary? data)
@@ -226,7 +226,6 @@ public sealed class ReportWriter
         var solverRows = MethodSpec.All(_config).Where(m => m.StudentId is null).Select(m => R(m.Id)).OfType<MethodResult>().ToList();
         var better = solverRows.Where(r => r.Fd < dsno.Fd).ToList();
         var kd = R("kd");
-        var dpm10 = R("dpm-solver-2m-10");
         var reference = R("reference");
         Line("**Where DSNO loses, and why.** " + (better.Count == 0
             ? $"DSNO M=4 (FD {F(dsno.Fd)}, one evaluation) has a lower FD than every solver row of the teacher."
@@ -482,7 +481,7 @@ public sealed class ReportWriter
         Line();
     }
 
-    private void WriteLosses(Dictionary<string, TrainingSummary> students)
+    private void WriteLosses()
     {
         var teacherLoss = LossFile.Read(_paths.TeacherLoss);
         if (teacherLoss.Length > 0) Plots.Losses(FigurePath("loss-teacher"), $"{_config.Dataset}: teacher denoising loss", new[] { ("teacher", teacherLoss) }, 100);
@@ -492,7 +491,7 @@ public sealed class ReportWriter
         if (relative.Count > 0) Plots.Losses(FigurePath("loss-students"), $"{_config.Dataset}: student losses relative to their first 10 steps", relative, 25);
     }
 
-    private void WriteFigures(Dictionary<string, TrainingSummary> students)
+    private void WriteFigures()
     {
         Line("### Loss curves and samples");
         Line();

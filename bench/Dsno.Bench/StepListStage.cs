@@ -62,15 +62,12 @@ public static class StepListStage
 
     private static Tensor Solve(BenchConfig config, EvaluationContext context, Dsno.Models.DiffusionTeacher teacher, string solver, double[] times)
     {
-        var sampler = Samplers.Get(solver);
-        using var noGrad = torch.no_grad();
-        teacher.Network.eval();
         var parts = new List<Tensor>();
         for (int start = 0; start < config.EvalSamples; start += config.EvalBatch)
         {
             using var scope = torch.NewDisposeScope();
             var noise = context.Noise.narrow(0, start, Math.Min(config.EvalBatch, config.EvalSamples - start));
-            parts.Add(sampler(teacher.CreateDenoiser(null), noise, times).clamp(-1, 1).MoveToOuterDisposeScope());
+            parts.Add(teacher.Solve(noise, null, solver, times).clamp(-1, 1).MoveToOuterDisposeScope());
         }
         var images = torch.cat(parts, 0);
         foreach (var p in parts) p.Dispose();

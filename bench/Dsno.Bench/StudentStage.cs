@@ -27,7 +27,7 @@ public static class StudentStage
     }
 
     /// <summary>Training options shared by every student.</summary>
-    public static TrainingOptions Options(BenchConfig config, BenchPaths paths, StudentSpec spec, int threads) => new()
+    private static TrainingOptions Options(BenchConfig config, BenchPaths paths, StudentSpec spec, int threads) => new()
     {
         Steps = spec.Steps(config), BatchSize = config.StudentBatch, LearningRate = config.StudentLearningRate,
         WarmupSteps = config.StudentWarmup, EmaDecay = config.StudentEma, Seed = config.StudentSeed,

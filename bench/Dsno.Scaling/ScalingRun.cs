@@ -204,15 +204,6 @@ internal static class ScalingRun
         b.AppendLine();
         b.AppendLine($"Peak memory (VmHWM) of a fresh process fitting DSNO from a `.idv` file through a cursor, {large.Steps} steps of batch 64 (so the large file is read " +
                      $"through once): {small.Rows:N0} rows {(small.PeakKb / 1024.0).ToString("F0", Inv)} MiB, {large.Rows:N0} rows {(large.PeakKb / 1024.0).ToString("F0", Inv)} MiB, ratio {ratio.ToString("F3", Inv)} (goal: at most 1.5).");
-        string section = b.ToString();
-        const string begin = "<!-- dsno-bench:mlnet:begin -->", end = "<!-- dsno-bench:mlnet:end -->";
-        string text = File.Exists(path) ? File.ReadAllText(path) : "# Benchmarks\n";
-        int i = text.IndexOf(begin, StringComparison.Ordinal), j = text.IndexOf(end, StringComparison.Ordinal);
-        text = i >= 0 && j > i
-            ? text[..i] + begin + "\n" + section + end + text[(j + end.Length)..]
-            : text.TrimEnd() + "\n\n" + begin + "\n" + section + end + "\n";
-        string temp = path + ".tmp";
-        File.WriteAllText(temp, text);
-        File.Move(temp, path, overwrite: true);
+        Dsno.Bench.ReportSection.Replace(path, "mlnet", b.ToString(), "# Benchmarks");
     }
 }

@@ -36,7 +36,7 @@ public sealed class DiffusionTeacher : IDisposable
     public NoiseSchedule Schedule { get; }
     /// <summary>Where it runs.</summary>
     public Device Device { get; }
-    /// <summary>Network evaluations made through <see cref="Solve"/> so far.</summary>
+    /// <summary>Network evaluations made so far through the denoisers of <see cref="CreateDenoiser"/> (every solve uses one).</summary>
     public long Evaluations => Interlocked.Read(ref _evaluations);
 
     /// <summary>Trains on <paramref name="data"/> with the denoising loss; see <see cref="TrainingLoop"/> for progress, cancellation and checkpoints.</summary>
@@ -77,16 +77,26 @@ public sealed class DiffusionTeacher : IDisposable
     public (Tensor Images, Tensor? Frames) Solve(Tensor noise, Tensor? labels, string solver, int steps,
         IReadOnlyList<double>? frameTimes = null, FrameKind kind = FrameKind.Denoised, bool clipDenoised = true)
     {
-        CheckLabels(labels, noise.shape[0]);
-        var sampler = Samplers.Get(solver);
         var stepTimes = DefaultStepTimes(solver, steps);
         if (frameTimes is not null) stepTimes = StepTimes.WithFrames(stepTimes, FrameTimes.Validate(frameTimes));
+        using var recorder = frameTimes is null ? null : new TrajectoryRecorder(frameTimes, recordStates: kind == FrameKind.State);
+        var images = Solve(noise, labels, solver, stepTimes, recorder?.Callback, clipDenoised);
+        return (images, recorder?.Frames);
+    }
+
+    /// <summary>
+    /// Solves the probability-flow ODE from <paramref name="noise"/> (x at t = 1) with <paramref name="solver"/> on the given step
+    /// list (decreasing times from 1 to 0) and returns the final images [B, C, H, W]; <paramref name="callback"/> sees every step.
+    /// </summary>
+    public Tensor Solve(Tensor noise, Tensor? labels, string solver, IReadOnlyList<double> stepTimes, Action<SamplerStep>? callback = null,
+        bool clipDenoised = true)
+    {
+        CheckLabels(labels, noise.shape[0]);
+        var sampler = Samplers.Get(solver);
         using var noGrad = torch.no_grad();
         Network.eval();
-        using var recorder = frameTimes is null ? null : new TrajectoryRecorder(frameTimes, recordStates: kind == FrameKind.State);
         var x = noise.to(ScalarType.Float32, Device);
-        var images = sampler(CreateDenoiser(labels?.to(Device), clipDenoised), x, stepTimes, recorder?.Callback);
-        return (images, recorder?.Frames);
+        return sampler(CreateDenoiser(labels?.to(Device), clipDenoised), x, stepTimes, callback);
     }
 
     /// <summary>
