@@ -46,14 +46,12 @@ public static class ImageGeneration
             var getImage = cursor.GetGetter<VBuffer<float>>(image);
             var getTrajectory = keepTrajectories > 0 ? cursor.GetGetter<VBuffer<float>>(trajectory) : null;
             VBuffer<float> buffer = default;
-            while (cursor.MoveNext() && (images.Count < keepImages || trajectories.Count < keepTrajectories))
+            // Every row is read, kept or not: the outputs are computed lazily, and the count and the timing promise all of them.
+            while (cursor.MoveNext())
             {
                 context.CancellationToken.ThrowIfCancellationRequested();
-                if (images.Count < keepImages)
-                {
-                    getImage(ref buffer);
-                    images.Add(buffer.DenseValues().ToArray());
-                }
+                getImage(ref buffer);
+                if (images.Count < keepImages) images.Add(buffer.DenseValues().ToArray());
                 if (getTrajectory is not null && trajectories.Count < keepTrajectories)
                 {
                     getTrajectory(ref buffer);
