@@ -46,9 +46,6 @@ internal static class CommonOptions
     /// <summary>The solver enum of a <c>--solver</c> value, or null.</summary>
     public static OdeSolver? ParseSolver(string? name) => name is null ? null : OdeSolverNames.FromCoreName(name);
 
-    /// <summary>An absent list option reads as an empty array: null instead.</summary>
-    public static T[]? NonEmpty<T>(T[]? values) => values is { Length: > 0 } ? values : null;
-
     /// <summary>A file path for messages and JSON: as given, but absolute.</summary>
     public static string Full(string path) => Path.GetFullPath(path);
 

@@ -175,7 +175,7 @@ public static class CliOptions
     };
 
     /// <summary>A flag.</summary>
-    public static Option<bool> Flag(string name, string description, params string[] aliases) => new(name, aliases) { Description = description };
+    public static Option<bool> Flag(string name, string description) => new(name) { Description = description };
 
     private static int? ParseInt(ArgumentResult r, string name, int min)
     {

@@ -22,7 +22,7 @@ public static partial class ErrorMapper
             InvalidDataException e => (ExitCodes.BadInput, OneLine(e.Message)),
             IOException e => (ExitCodes.BadInput, OneLine(e.Message)),
             // The ML.NET layer and the core check option values with ArgumentException: a value the user gave is out of range.
-            ArgumentException e => (ExitCodes.Usage, "invalid value: " + OneLine(StripParameterSuffix(e.Message))),
+            ArgumentException e => (ExitCodes.Usage, "invalid value: " + ArgumentMessage(e.Message)),
             InvalidOperationException e => (ExitCodes.BadInput, OneLine(e.Message)),
             _ => (ExitCodes.InternalError, $"unexpected {error.GetType().Name}: {OneLine(error.Message)} (rerun with --verbose for the stack trace)"),
         };
@@ -31,8 +31,11 @@ public static partial class ErrorMapper
     /// <summary>Collapses line breaks and runs of white space so that a message fits on one line.</summary>
     public static string OneLine(string message) => Whitespace().Replace(message ?? "", " ").Trim();
 
-    // ArgumentException appends " (Parameter 'x')" and ArgumentOutOfRangeException "Actual value was v." on lines of their own.
-    private static string StripParameterSuffix(string message) => ParameterSuffix().Replace(message, "");
+    /// <summary>
+    /// An ArgumentException's message on one line without the " (Parameter 'x')" that ArgumentException appends (the value that
+    /// ArgumentOutOfRangeException adds on a line of its own is kept).
+    /// </summary>
+    public static string ArgumentMessage(string message) => OneLine(ParameterSuffix().Replace(message, ""));
 
     [GeneratedRegex(@"\s+")]
     private static partial Regex Whitespace();

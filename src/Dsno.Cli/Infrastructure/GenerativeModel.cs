@@ -86,11 +86,11 @@ public sealed class GenerativeModel
             try { grid = TimeGrid.FromTimes(times); }
             catch (ArgumentException e)
             {
-                throw new BadInputException($"--times {Join(times)} is not a frame grid for a teacher: {ErrorMapper.OneLine(StripParameter(e.Message))}; give strictly decreasing times in [0, 1) ending at 0", e);
+                throw new BadInputException($"--times {Join(times)} is not a frame grid for a teacher: {ErrorMapper.ArgumentMessage(e.Message)}; give strictly decreasing times in [0, 1) ending at 0", e);
             }
         }
         try { return Of(Path, teacher.WithSampler(solver ?? teacher.Solver, solverSteps ?? teacher.SolverSteps, grid)); }
-        catch (ArgumentException e) { throw new BadInputException($"cannot sample '{Path}' that way: {ErrorMapper.OneLine(StripParameter(e.Message))}", e); }
+        catch (ArgumentException e) { throw new BadInputException($"cannot sample '{Path}' that way: {ErrorMapper.ArgumentMessage(e.Message)}", e); }
     }
 
     /// <summary>Checks a label against the model's classes (bad input when the model was not trained with it).</summary>
@@ -111,6 +111,4 @@ public sealed class GenerativeModel
     }
 
     private static string Join(float[] times) => string.Join(",", times.Select(t => t.ToString(System.Globalization.CultureInfo.InvariantCulture)));
-
-    private static string StripParameter(string message) => System.Text.RegularExpressions.Regex.Replace(message, @"\s*\(Parameter '[^']*'\)", "");
 }

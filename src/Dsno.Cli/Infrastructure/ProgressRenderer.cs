@@ -79,12 +79,6 @@ public sealed class ProgressBar
         _context.Observer?.Invoke(new CliProgressEvent(_stage, done, _total, loss));
     }
 
-    /// <summary>Changes the bar's text.</summary>
-    public void Describe(string description)
-    {
-        if (_task is not null) _task.Description = Markup.Escape(description);
-    }
-
     /// <summary>Shows the bar as busy with no known total (for a step that reports no progress of its own).</summary>
     public void Indeterminate(bool on)
     {

@@ -23,9 +23,6 @@ public sealed class TrainingProgressReporter : IProgress<DsnoTrainingProgress>
     /// <summary>The step the run resumed from (0 for a fresh run); null until the first report.</summary>
     public int? ResumedFromStep { get; private set; }
 
-    /// <summary>Steps done in total.</summary>
-    public int Step { get; private set; }
-
     /// <summary>Loss of the last step.</summary>
     public double LastLoss { get; private set; } = double.NaN;
 
@@ -41,7 +38,6 @@ public sealed class TrainingProgressReporter : IProgress<DsnoTrainingProgress>
             ResumedFromStep = value.Step - 1;
             _bar.SetAlreadyDone(value.Step - 1);
         }
-        Step = value.Step;
         LastLoss = value.Loss;
         _smoothed = double.IsNaN(_smoothed) ? value.Loss : 0.95 * _smoothed + 0.05 * value.Loss;
         string text = string.Create(CultureInfo.InvariantCulture, $"{_label} {value.Step}/{value.TotalSteps}  loss {value.Loss:0.0000} (avg {_smoothed:0.0000})");
