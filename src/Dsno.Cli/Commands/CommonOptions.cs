@@ -43,6 +43,9 @@ internal static class CommonOptions
     /// </summary>
     public static void SeedInitialWeights(int seed) => torch.manual_seed(seed);
 
+    /// <summary>An absent list option reads as an empty array: null instead.</summary>
+    public static T[]? NonEmpty<T>(T[]? values) => values is { Length: > 0 } ? values : null;
+
     /// <summary>The solver enum of a <c>--solver</c> value, or null.</summary>
     public static OdeSolver? ParseSolver(string? name) => name is null ? null : OdeSolverNames.FromCoreName(name);
 

@@ -37,7 +37,7 @@ public static class SampleCommand
             model, count, seed, label, times, solver, solverSteps, png, columns, idv, strip, threads,
         };
         command.SetAction(r => Execute(context, new Settings(r.GetValue(model)!, r.GetValue(count), r.GetValue(seed), r.GetValue(label),
-            r.GetValue(times), r.GetValue(solver), r.GetValue(solverSteps), r.GetValue(png), r.GetValue(columns), r.GetValue(idv),
+            CommonOptions.NonEmpty(r.GetValue(times)), r.GetValue(solver), r.GetValue(solverSteps), r.GetValue(png), r.GetValue(columns), r.GetValue(idv),
             r.GetValue(strip), r.GetValue(threads))));
         return command;
     }

@@ -37,7 +37,7 @@ public static class TrajectoriesCommand
             teacher, count, first, solver, solverSteps, frames, times, uniform, seed, shardSize, threads, output,
         };
         command.SetAction(r => Execute(context, new Settings(r.GetValue(teacher)!, r.GetValue(count), r.GetValue(first), r.GetValue(solver),
-            r.GetValue(solverSteps), r.GetValue(frames), r.GetValue(times), r.GetValue(uniform), r.GetValue(seed), r.GetValue(shardSize),
+            r.GetValue(solverSteps), r.GetValue(frames), CommonOptions.NonEmpty(r.GetValue(times)), r.GetValue(uniform), r.GetValue(seed), r.GetValue(shardSize),
             r.GetValue(threads), r.GetValue(output)!)));
         return command;
     }
