@@ -29,8 +29,9 @@ internal sealed class NoiseToImageMapping
     {
         _columns = columns;
         var a = architecture;
+        IsConditional = a.NumClasses > 0;
         var inputs = new List<BatchInputColumn> { BatchInputColumn.FloatVector(columns.Noise, a.Channels, a.Height, a.Width) };
-        if (a.NumClasses > 0) inputs.Add(BatchInputColumn.Integer(LabelColumn));
+        if (IsConditional) inputs.Add(BatchInputColumn.Integer(LabelColumn));
         var outputs = new[]
         {
             new BatchOutputColumn(columns.Trajectory, new[] { times.Count, a.Channels, a.Height, a.Width },
@@ -39,7 +40,6 @@ internal sealed class NoiseToImageMapping
         };
         _mapping = new BatchedMapping(inputs, outputs, columns.BatchSize, map, gate);
         _mlImage = columns.OutputMLImage ? new(columns.Image, columns.MLImage, a.Channels, a.Height, a.Width) : null;
-        IsConditional = a.NumClasses > 0;
     }
 
     /// <summary>Whether a label column is read.</summary>

@@ -37,12 +37,11 @@ public static class StepTimes
         if (double.IsNaN(maxNoise) || maxNoise <= 0) throw new ArgumentOutOfRangeException(nameof(maxNoise), maxNoise, "maxNoise must be positive");
         double noiseEnd = Math.Exp(-schedule.LogSnr(1.0) / 2), dataEnd = Math.Exp(-schedule.LogSnr(0.0) / 2);
         bool jump = noiseEnd > maxNoise && maxNoise > dataEnd && steps >= 2;
-        int spread = jump ? steps - 1 : steps; // steps of the rho-spaced part
-        int offset = jump ? 1 : 0;
+        int first = jump ? 1 : 0; // where the rho-spaced part starts
         double start = Math.Pow(jump ? maxNoise : noiseEnd, 1 / rho), end = Math.Pow(dataEnd, 1 / rho);
         return Build(steps, i =>
         {
-            double s = Math.Pow(start + (end - start) * (i - offset) / spread, rho);
+            double s = Math.Pow(start + (end - start) * (i - first) / (steps - first), rho);
             return schedule.TimeFromLogSnr(-2 * Math.Log(s));
         });
     }

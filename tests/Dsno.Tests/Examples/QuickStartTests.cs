@@ -1,6 +1,6 @@
 using Dsno.Examples.QuickStart;
 using Dsno.MLNet;
-using Dsno.Tests.Data;
+using Dsno.Tests.MLNet;
 using Microsoft.ML;
 using Microsoft.ML.Data;
 using SixLabors.ImageSharp;
@@ -47,7 +47,7 @@ public class QuickStartTests
         var ml = new MLContext(seed: 99);
         var model = ml.Model.Load(result.ModelPath, out var inputSchema);
         Assert.NotNull(inputSchema.GetColumnOrNull("Noise"));
-        var images = Column(model.Transform(ml.Data.GaussianNoise(options.SampleImages, 1, side, side, seed: options.Seed + 1000)), "Image");
+        var images = MlNetModels.Column(model.Transform(ml.Data.GaussianNoise(options.SampleImages, 1, side, side, seed: options.Seed + 1000)), "Image");
         Assert.Equal(options.SampleImages, images.Length);
         using var picture = Image.Load<Rgb24>(result.SamplesPicture);
         int scale = QuickStartRun.SampleScale;
@@ -67,7 +67,7 @@ public class QuickStartTests
 
         // The trajectory cache is an ML.NET binary file with the frame times annotated.
         var trajectories = ml.Data.LoadFromBinary(result.TrajectoriesPath);
-        Assert.Equal(options.Trajectories, Column(trajectories, "Trajectory").Length);
+        Assert.Equal(options.Trajectories, MlNetModels.Column(trajectories, "Trajectory").Length);
         Assert.Equal(new[] { m, 1, side, side }, ((VectorDataViewType)trajectories.Schema["Trajectory"].Type).Dimensions.ToArray());
         VBuffer<float> times = default;
         trajectories.Schema["Trajectory"].Annotations.GetValue("Times", ref times);
@@ -110,20 +110,5 @@ public class QuickStartTests
         options.Data = folder.File("no-such-images.idx3-ubyte");
         var e = Assert.Throws<FileNotFoundException>(() => QuickStartRun.Execute(options, TextWriter.Null));
         Assert.Contains("no-such-images.idx3-ubyte", e.Message);
-    }
-
-    private static float[][] Column(IDataView view, string column)
-    {
-        var rows = new List<float[]>();
-        var col = view.Schema[column];
-        using var cursor = view.GetRowCursor(new[] { col });
-        var get = cursor.GetGetter<VBuffer<float>>(col);
-        VBuffer<float> buffer = default;
-        while (cursor.MoveNext())
-        {
-            get(ref buffer);
-            rows.Add(buffer.DenseValues().ToArray());
-        }
-        return rows.ToArray();
     }
 }

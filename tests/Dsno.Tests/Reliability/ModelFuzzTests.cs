@@ -58,7 +58,6 @@ public class ModelFuzzTests(ITestOutputHelper output)
 
     private static string LoadOnce(string path, IDataView noise, float[][] expected)
     {
-        long before = GC.GetAllocatedBytesForCurrentThread();
         var task = Task.Run(() =>
         {
             long start = GC.GetAllocatedBytesForCurrentThread();
@@ -80,7 +79,6 @@ public class ModelFuzzTests(ITestOutputHelper output)
             }
         });
         if (!task.Wait(LoadTimeout)) return "hang";
-        _ = before;
         return task.Result;
     }
 

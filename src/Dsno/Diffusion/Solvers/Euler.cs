@@ -20,10 +20,21 @@ public static class Euler
             using var scope = torch.NewDisposeScope();
             var prediction = model.Predict(state, t[i]);
             callback?.Invoke(new SamplerStep(i, t[i], state, prediction.Denoised));
-            var slope = SolverSupport.Slope(schedule, state, prediction.Epsilon, t[i]);
+            var slope = Slope(schedule, state, prediction.Epsilon, t[i]);
             var next = state + slope * (t[i + 1] - t[i]);
             state = SolverSupport.Advance(state, next, x);
         }
         return SolverSupport.Finish(state, t, callback);
+    }
+
+    /// <summary>
+    /// The probability-flow ODE in t with an epsilon model: dx/dt = (d log alpha / dt) x + alpha (ds/dt) eps_hat, where s = sigma / alpha
+    /// = exp(-lambda / 2), d log alpha / dt = sigma^2 lambda'(t) / 2 and ds/dt = -s lambda'(t) / 2; together
+    /// dx/dt = lambda'(t) / 2 (sigma^2 x - sigma eps_hat).
+    /// </summary>
+    private static Tensor Slope(NoiseSchedule schedule, Tensor x, Tensor epsilon, double t)
+    {
+        double halfDerivative = schedule.LogSnrDerivative(t) / 2, sigma = schedule.Sigma(t);
+        return x * (halfDerivative * sigma * sigma) - epsilon * (halfDerivative * sigma);
     }
 }

@@ -2,7 +2,7 @@ using static TorchSharp.torch;
 
 namespace Dsno.Diffusion.Solvers;
 
-/// <summary>What the four solvers share: input checks, the hand-over of the state between step scopes, the last report.</summary>
+/// <summary>What the solvers share: input checks, the hand-over of the state between step scopes, the last report.</summary>
 internal static class SolverSupport
 {
     /// <summary>Checks the arguments of a <see cref="Sampler"/> and returns the times as an array.</summary>
@@ -39,16 +39,5 @@ internal static class SolverSupport
     {
         callback?.Invoke(new SamplerStep(times.Length - 1, times[^1], state, state));
         return state;
-    }
-
-    /// <summary>
-    /// The probability-flow ODE in t with an epsilon model: dx/dt = (d log alpha / dt) x + alpha (ds/dt) eps_hat, where s = sigma / alpha
-    /// = exp(-lambda / 2), d log alpha / dt = sigma^2 lambda'(t) / 2 and ds/dt = -s lambda'(t) / 2; together
-    /// dx/dt = lambda'(t) / 2 (sigma^2 x - sigma eps_hat).
-    /// </summary>
-    public static Tensor Slope(NoiseSchedule schedule, Tensor x, Tensor epsilon, double t)
-    {
-        double halfDerivative = schedule.LogSnrDerivative(t) / 2, sigma = schedule.Sigma(t);
-        return x * (halfDerivative * sigma * sigma) - epsilon * (halfDerivative * sigma);
     }
 }
