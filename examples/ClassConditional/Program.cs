@@ -11,7 +11,6 @@ bool tiny = args.Contains("--tiny");
 // One torch thread by default: the same results on any machine, and no oversubscription of a shared one.
 int threads = int.Parse(ArgumentAfter(args, "--threads") ?? "1", System.Globalization.CultureInfo.InvariantCulture);
 if (threads > 0) TorchSharp.torch.set_num_threads(threads);
-TorchSharp.torch.manual_seed(0); // initial weights come from torch's global generator: seeded, a rerun repeats
 string folder = Path.GetFullPath(ArgumentAfter(args, "--out") ?? Path.Combine("out", "class-conditional"));
 Directory.CreateDirectory(folder);
 int teacherSteps = tiny ? 30 : 1500, dsnoSteps = tiny ? 20 : 800, trajectories = tiny ? 64 : 2048, solverSteps = tiny ? 8 : 64;

@@ -36,8 +36,6 @@ public static class QuickStartRun
         options.Validate();
         var clock = Stopwatch.StartNew();
         if (options.Threads > 0) torch.set_num_threads(options.Threads);
-        // The teacher's initial weights come from torch's global generator: seed it so that a rerun gives the same pictures.
-        torch.manual_seed(options.Seed);
         string folder = Path.GetFullPath(options.OutputFolder);
         Directory.CreateDirectory(folder);
         var ml = new MLContext(seed: options.Seed);

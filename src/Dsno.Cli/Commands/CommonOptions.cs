@@ -37,12 +37,6 @@ internal static class CommonOptions
         if (threads > 0) torch.set_num_threads(threads);
     }
 
-    /// <summary>
-    /// Seeds torch's global generator, which the networks' initial weights are drawn from, so that the same command gives the same
-    /// model whatever ran before it in the process (the training steps themselves draw from generators seeded by (seed, step)).
-    /// </summary>
-    public static void SeedInitialWeights(int seed) => torch.manual_seed(seed);
-
     /// <summary>An absent list option reads as an empty array: null instead.</summary>
     public static T[]? NonEmpty<T>(T[]? values) => values is { Length: > 0 } ? values : null;
 

@@ -81,7 +81,6 @@ public static class FitCommand
                 Progress = progress, CancellationToken = context.CancellationToken,
             };
             DsnoTransformer fitted;
-            CommonOptions.SeedInitialWeights(s.Seed);
             try { fitted = CommonOptions.WithCheckpoint(checkpoint, resuming, () => ml.Transforms.Dsno(options).Fit(trajectories)); }
             catch (ArgumentOutOfRangeException e) when (e.ParamName == "modes")
             {

@@ -82,7 +82,6 @@ public static class TeacherCommand
                 Threads = s.Threads, Device = s.Device, CheckpointPath = checkpoint, CheckpointInterval = s.CheckpointEvery,
                 Progress = progress, CancellationToken = context.CancellationToken,
             };
-            CommonOptions.SeedInitialWeights(s.Seed);
             var fitted = CommonOptions.WithCheckpoint(checkpoint, resuming, () => ml.Transforms.DiffusionTeacher(options).Fit(images));
             bar.Complete();
             return (fitted, progress);
