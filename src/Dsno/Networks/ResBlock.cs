@@ -54,13 +54,8 @@ public sealed class ResBlock : nn.Module<Tensor, Tensor, Tensor>
     public override Tensor forward(Tensor x, Tensor embedding)
     {
         using var scope = torch.NewDisposeScope();
-        var h = conv1.forward(nn.functional.silu(norm1.forward(x)));
-        var film = filmProjection.forward(nn.functional.silu(embedding)).unsqueeze(-1).unsqueeze(-1);
-        var parts = film.chunk(2, dim: 1);
-        h = norm2.forward(h) * (parts[0] + 1) + parts[1];
-        h = conv2.forward(dropout.forward(nn.functional.silu(h)));
-        var residual = skip is null ? x : skip.forward(x);
-        return (residual + h).MoveToOuterDisposeScope();
+        var h = Conditioned(conv1.forward(nn.functional.silu(norm1.forward(x))), embedding);
+        return (Residual(x) + h).MoveToOuterDisposeScope();
     }
 
     /// <summary>
@@ -72,14 +67,20 @@ public sealed class ResBlock : nn.Module<Tensor, Tensor, Tensor>
     public Tensor ForwardRepeated(Tensor x, Tensor embedding, int repeats)
     {
         using var scope = torch.NewDisposeScope();
-        var h = Repeat(conv1.forward(nn.functional.silu(norm1.forward(x))), repeats);
+        var h = Conditioned(Repeat(conv1.forward(nn.functional.silu(norm1.forward(x))), repeats), embedding);
+        return (Repeat(Residual(x), repeats) + h).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>The second half of the block: FiLM by the embedding (scale and shift after GroupNorm), SiLU, dropout, conv.</summary>
+    private Tensor Conditioned(Tensor h, Tensor embedding)
+    {
         var film = filmProjection.forward(nn.functional.silu(embedding)).unsqueeze(-1).unsqueeze(-1);
         var parts = film.chunk(2, dim: 1);
         h = norm2.forward(h) * (parts[0] + 1) + parts[1];
-        h = conv2.forward(dropout.forward(nn.functional.silu(h)));
-        var residual = Repeat(skip is null ? x : skip.forward(x), repeats);
-        return (residual + h).MoveToOuterDisposeScope();
+        return conv2.forward(dropout.forward(nn.functional.silu(h)));
     }
+
+    private Tensor Residual(Tensor x) => skip is null ? x : skip.forward(x);
 
     /// <summary>Rows n * repeats + r = x[n]: repeat_interleave along the batch as one plain copy.</summary>
     internal static Tensor Repeat(Tensor x, int repeats)
