@@ -7,13 +7,15 @@ namespace Dsno.ModelHost;
 /// Loads a model zip with a new <see cref="MLContext"/> and applies it to a binary IDataView file.
 /// Usage: <c>Dsno.ModelHost &lt;model.zip&gt; &lt;input.idv&gt; &lt;output.idv&gt; [--threads N] [--resave &lt;model2.zip&gt;]</c>.
 /// Exit codes: 0 success, 1 bad arguments, 2 the model failed to load or run (the exception's type and message go to stderr).
-/// With <c>--job ...</c> it runs one of the <see cref="InterruptibleJobs"/> instead, for the kill-and-resume tests.
+/// With <c>--job ...</c> it runs one of the <see cref="InterruptibleJobs"/> instead, for the kill-and-resume tests, and with
+/// <c>--numerics ...</c> one of the <see cref="NumericsJobs"/>.
 /// </summary>
 internal static class Program
 {
     private static int Main(string[] args)
     {
         if (args is ["--job", .. var job]) return InterruptibleJobs.Run(job);
+        if (args is ["--numerics", .. var numerics]) return NumericsJobs.Run(numerics);
 
         // Nothing in this app touches Dsno.MLNet before the model load: only the module initializer that Dsno.MLNet.targets
         // adds to the app can have loaded it (and with it the resolver for the in-memory loader assembly).

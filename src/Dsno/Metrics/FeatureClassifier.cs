@@ -4,6 +4,7 @@ using System.Security.Cryptography;
 using System.Text;
 using Dsno.Data;
 using Dsno.Runtime;
+using Dsno.Training;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -177,6 +178,7 @@ public sealed class FeatureClassifier : IDisposable
     {
         using var images = train.ToTensor(device);
         using var labels = train.LabelsTensor(device)!;
+        GradientSelfCheck.Verify("classifier", network);
         using var optimizer = torch.optim.Adam(network.parameters(), options.LearningRate);
         int n = train.Count;
         int shift = options.MaxShift;

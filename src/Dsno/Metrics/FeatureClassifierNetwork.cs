@@ -1,3 +1,4 @@
+using Dsno.Networks;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -8,7 +9,7 @@ namespace Dsno.Metrics;
 /// The small CNN behind <see cref="FeatureClassifier"/>: three 3x3 convolutions (the last two with stride 2), each followed by
 /// GroupNorm and SiLU, global average pooling, a SiLU-activated projection to the feature width, and a linear classification head.
 /// </summary>
-internal sealed class FeatureClassifierNetwork : nn.Module<Tensor, Tensor>
+internal sealed class FeatureClassifierNetwork : nn.Module<Tensor, Tensor>, IGradientCheckable
 {
     private readonly Conv2d stem;
     private readonly GroupNorm stemNorm;
@@ -19,8 +20,11 @@ internal sealed class FeatureClassifierNetwork : nn.Module<Tensor, Tensor>
     private readonly Linear project;
     private readonly Linear head;
 
+    private readonly (int Channels, int Classes, int BaseChannels, int FeatureDim, int Groups) shape;
+
     public FeatureClassifierNetwork(int channels, int classes, int baseChannels, int featureDim, int groups) : base(nameof(FeatureClassifierNetwork))
     {
+        shape = (channels, classes, baseChannels, featureDim, groups);
         stem = nn.Conv2d(channels, baseChannels, 3, padding: 1);
         stemNorm = nn.GroupNorm(groups, baseChannels);
         down1 = nn.Conv2d(baseChannels, 2 * baseChannels, 3, stride: 2, padding: 1);
@@ -64,11 +68,21 @@ internal sealed class FeatureClassifierNetwork : nn.Module<Tensor, Tensor>
     public Tensor Features(Tensor images)
     {
         using var scope = torch.NewDisposeScope();
-        var h = nn.functional.silu(stemNorm.forward(stem.forward(images)));
-        h = nn.functional.silu(down1Norm.forward(down1.forward(h)));
-        h = nn.functional.silu(down2Norm.forward(down2.forward(h)));
+        var h = nn.functional.silu(stemNorm.forward(RoutedConvolution.Forward(stem, images)));
+        h = nn.functional.silu(down1Norm.forward(RoutedConvolution.Forward(down1, h)));
+        h = nn.functional.silu(down2Norm.forward(RoutedConvolution.Forward(down2, h)));
         h = h.mean(new long[] { 2, 3 });
         return nn.functional.silu(project.forward(h)).MoveToOuterDisposeScope();
+    }
+
+    /// <inheritdoc/>
+    public nn.Module NewUntrainedCopy() => new FeatureClassifierNetwork(shape.Channels, shape.Classes, shape.BaseChannels, shape.FeatureDim, shape.Groups);
+
+    /// <summary>Gradient self-check on two 16x16 images (the network pools globally, so any size works).</summary>
+    public Tensor CheckObjective(Generator generator)
+    {
+        var images = GradientCheckInputs.Normal(new long[] { GradientCheckInputs.Samples, shape.Channels, 16, 16 }, GradientCheckInputs.TypeOf(this), generator);
+        return GradientCheckInputs.Mixed(forward(images), generator);
     }
 
     /// <summary>Class logits [N, classes].</summary>

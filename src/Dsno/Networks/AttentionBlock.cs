@@ -45,12 +45,12 @@ public sealed class AttentionBlock : nn.Module<Tensor, Tensor>
         long n = x.shape[0], c = x.shape[1], height = x.shape[2], width = x.shape[3];
         long d = c / Heads;
         // [N, 3, heads, d, HW] -> q, k, v of [N, heads, HW, d]
-        var parts = qkv.forward(norm.forward(x)).reshape(n, 3, Heads, d, height * width).unbind(1);
+        var parts = RoutedConvolution.Forward(qkv, norm.forward(x)).reshape(n, 3, Heads, d, height * width).unbind(1);
         var q = parts[0].transpose(-1, -2);
         var k = parts[1].transpose(-1, -2);
         var v = parts[2].transpose(-1, -2);
         var weights = torch.softmax(torch.matmul(q, k.transpose(-1, -2)) * (1.0 / Math.Sqrt(d)), dim: -1);
         var attended = torch.matmul(weights, v).transpose(-1, -2).reshape(n, c, height, width);
-        return (x + proj.forward(attended)).MoveToOuterDisposeScope();
+        return (x + RoutedConvolution.Forward(proj, attended)).MoveToOuterDisposeScope();
     }
 }

@@ -18,5 +18,5 @@ public sealed class Downsample : nn.Module<Tensor, Tensor>
     }
 
     /// <summary>[N, C, H, W] -> [N, C, H/2, W/2].</summary>
-    public override Tensor forward(Tensor x) => conv.forward(x);
+    public override Tensor forward(Tensor x) => RoutedConvolution.Forward(conv, x);
 }

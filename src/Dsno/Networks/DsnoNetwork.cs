@@ -10,7 +10,7 @@ namespace Dsno.Networks;
 /// its own frame time, with one <see cref="TemporalConvolution"/> at every temporal insertion point of the backbone. One forward
 /// pass maps the noise x_T [B, C, H, W] to all M predicted frames [B, M, C, H, W]; the backbone's raw output of slice m is frame m.
 /// </summary>
-public sealed class DsnoNetwork : nn.Module<Tensor, Tensor?, Tensor>
+public sealed class DsnoNetwork : nn.Module<Tensor, Tensor?, Tensor>, IGradientCheckable
 {
     private readonly UNet backbone;
     private readonly ModuleList<TemporalConvolution> temporal;
@@ -53,6 +53,19 @@ public sealed class DsnoNetwork : nn.Module<Tensor, Tensor?, Tensor>
         var network = new DsnoNetwork(teacher.Options, frameTimes, modes, device: device);
         network.backbone.CopyStateFrom(teacher);
         return network;
+    }
+
+    /// <inheritdoc/>
+    public nn.Module NewUntrainedCopy() => new DsnoNetwork(backbone.Options, frameTimes, Modes) { TemporalPath = TemporalPath };
+
+    /// <inheritdoc/>
+    public Tensor CheckObjective(Generator generator)
+    {
+        var type = GradientCheckInputs.TypeOf(this);
+        var o = backbone.Options;
+        var noise = GradientCheckInputs.Normal(new long[] { GradientCheckInputs.Samples, o.Channels, o.Height, o.Width }, type, generator);
+        var labels = GradientCheckInputs.Labels(o.NumClasses, generator);
+        return GradientCheckInputs.Mixed(forward(noise, labels), generator);
     }
 
     /// <summary>The U-Net backbone (shared spatial layers).</summary>
@@ -120,7 +133,7 @@ public sealed class DsnoNetwork : nn.Module<Tensor, Tensor?, Tensor>
         Interlocked.Increment(ref forwardPasses);
         using var scope = torch.NewDisposeScope();
         // Row b * M + m is slice m of sample b: times tile over the batch, labels repeat per slice.
-        var times = torch.tensor(sliceTimes.Select(s => (float)s).ToArray(), device: noise.device).repeat(batch);
+        var times = torch.tensor(sliceTimes.ToArray(), device: noise.device).to(noise.dtype).repeat(batch);
         var sliceLabels = labels?.to(ScalarType.Int64).repeat_interleave(m, dim: 0);
         var output = backbone.Forward(noise, times, sliceLabels, m, (k, h) => temporalLayers[k].forward(h, m));
         return output.reshape(batch, m, noise.shape[1], noise.shape[2], noise.shape[3]).MoveToOuterDisposeScope();

@@ -54,7 +54,7 @@ public sealed class ResBlock : nn.Module<Tensor, Tensor, Tensor>
     public override Tensor forward(Tensor x, Tensor embedding)
     {
         using var scope = torch.NewDisposeScope();
-        var h = Conditioned(conv1.forward(nn.functional.silu(norm1.forward(x))), embedding);
+        var h = Conditioned(RoutedConvolution.Forward(conv1, nn.functional.silu(norm1.forward(x))), embedding);
         return (Residual(x) + h).MoveToOuterDisposeScope();
     }
 
@@ -67,7 +67,7 @@ public sealed class ResBlock : nn.Module<Tensor, Tensor, Tensor>
     public Tensor ForwardRepeated(Tensor x, Tensor embedding, int repeats)
     {
         using var scope = torch.NewDisposeScope();
-        var h = Conditioned(Repeat(conv1.forward(nn.functional.silu(norm1.forward(x))), repeats), embedding);
+        var h = Conditioned(Repeat(RoutedConvolution.Forward(conv1, nn.functional.silu(norm1.forward(x))), repeats), embedding);
         return (Repeat(Residual(x), repeats) + h).MoveToOuterDisposeScope();
     }
 
@@ -77,10 +77,10 @@ public sealed class ResBlock : nn.Module<Tensor, Tensor, Tensor>
         var film = filmProjection.forward(nn.functional.silu(embedding)).unsqueeze(-1).unsqueeze(-1);
         var parts = film.chunk(2, dim: 1);
         h = norm2.forward(h) * (parts[0] + 1) + parts[1];
-        return conv2.forward(dropout.forward(nn.functional.silu(h)));
+        return RoutedConvolution.Forward(conv2, dropout.forward(nn.functional.silu(h)));
     }
 
-    private Tensor Residual(Tensor x) => skip is null ? x : skip.forward(x);
+    private Tensor Residual(Tensor x) => skip is null ? x : RoutedConvolution.Forward(skip, x);
 
     /// <summary>Rows n * repeats + r = x[n]: repeat_interleave along the batch as one plain copy.</summary>
     internal static Tensor Repeat(Tensor x, int repeats)

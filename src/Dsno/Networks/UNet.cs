@@ -14,7 +14,7 @@ namespace Dsno.Networks;
 /// attention), which is where DSNO puts its temporal convolutions.
 /// </para>
 /// </summary>
-public sealed class UNet : nn.Module<Tensor, Tensor, Tensor?, Tensor>
+public sealed class UNet : nn.Module<Tensor, Tensor, Tensor?, Tensor>, IGradientCheckable
 {
     private readonly TimestepEmbedding timeEmbedding;
     private readonly Conv2d stem;
@@ -140,7 +140,7 @@ public sealed class UNet : nn.Module<Tensor, Tensor, Tensor?, Tensor>
 
         using var scope = torch.NewDisposeScope();
         var embedding = timeEmbedding.forward(t, labels);
-        var stemOutput = stem.forward(x);
+        var stemOutput = RoutedConvolution.Forward(stem, x);
         // With repeats the stem output is the same for every copy of a sample: the first block's part before the time
         // conditioning runs once per sample (ForwardRepeated), and only its skip is stored repeated.
         var h = repeats > 1 ? ResBlock.Repeat(stemOutput, repeats) : stemOutput;
@@ -181,7 +181,7 @@ public sealed class UNet : nn.Module<Tensor, Tensor, Tensor?, Tensor>
             if (level > 0) h = upsamplers[upsampler++].forward(h);
         }
 
-        var output = outConv.forward(nn.functional.silu(outNorm.forward(h)));
+        var output = RoutedConvolution.Forward(outConv, nn.functional.silu(outNorm.forward(h)));
         return output.MoveToOuterDisposeScope();
 
         Tensor Apply(int k, Tensor activation)
@@ -194,6 +194,20 @@ public sealed class UNet : nn.Module<Tensor, Tensor, Tensor?, Tensor>
                     $"the hook changed the shape at insertion point {k}: [{string.Join(", ", activation.shape)}] -> [{string.Join(", ", replaced.shape)}]");
             return replaced;
         }
+    }
+
+    /// <inheritdoc/>
+    public nn.Module NewUntrainedCopy() => new UNet(Options);
+
+    /// <inheritdoc/>
+    public Tensor CheckObjective(Generator generator)
+    {
+        var type = GradientCheckInputs.TypeOf(this);
+        int n = GradientCheckInputs.Samples;
+        var x = GradientCheckInputs.Normal(new long[] { n, Options.Channels, Options.Height, Options.Width }, type, generator);
+        var t = torch.rand(new long[] { n }, ScalarType.Float64, generator: generator).to(type);
+        var labels = GradientCheckInputs.Labels(Options.NumClasses, generator);
+        return GradientCheckInputs.Mixed(forward(x, t, labels), generator);
     }
 
     /// <summary>

@@ -22,6 +22,6 @@ public sealed class Upsample : nn.Module<Tensor, Tensor>
     {
         using var scope = torch.NewDisposeScope();
         var up = nn.functional.interpolate(x, scale_factor: new[] { 2.0, 2.0 }, mode: InterpolationMode.Nearest);
-        return conv.forward(up).MoveToOuterDisposeScope();
+        return RoutedConvolution.Forward(conv, up).MoveToOuterDisposeScope();
     }
 }

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Dsno.Networks;
 using Dsno.Runtime;
 using TorchSharp;
 using TorchSharp.Modules;
@@ -8,7 +9,8 @@ namespace Dsno.Training;
 
 /// <summary>
 /// The optimisation loop every trainer shares: Adam with linear warm-up, gradient clipping, weight averaging, a dispose scope and a
-/// cancellation check per step, NaN detection, progress reports and atomic checkpoints that a new process resumes from.
+/// cancellation check per step, NaN detection, progress reports and atomic checkpoints that a new process resumes from. A network
+/// that implements <see cref="IGradientCheckable"/> first passes <see cref="GradientSelfCheck"/>.
 /// A trainer only supplies the loss of step s, computed from a generator seeded by (seed, s).
 /// </summary>
 public static class TrainingLoop
@@ -31,6 +33,8 @@ public static class TrainingLoop
         if (options.Threads > 0) torch.set_num_threads(options.Threads);
         var device = torch.device(options.Device);
         var clock = Stopwatch.StartNew();
+        // Before any step, also after a resume (the machine may have changed): never train on wrong gradients.
+        var check = model is IGradientCheckable checkable ? GradientSelfCheck.Verify(stage, checkable) : null;
 
         model.train();
         var parameters = model.parameters().ToList();
@@ -79,7 +83,7 @@ public static class TrainingLoop
         SaveCheckpoint(options, options.Steps, model, ema, optimizer, losses);
         ema?.CopyTo(model);
         model.eval();
-        return new TrainingResult(losses, resumedFrom, clock.Elapsed);
+        return new TrainingResult(losses, resumedFrom, clock.Elapsed) { GradientCheck = check };
     }
 
     private static void SaveCheckpoint(TrainingOptions options, int step, nn.Module model, ExponentialMovingAverage? ema, OptimizerHelper optimizer, List<float> losses)

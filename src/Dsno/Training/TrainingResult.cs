@@ -6,6 +6,9 @@ namespace Dsno.Training;
 /// <param name="Elapsed">Wall time of this run.</param>
 public sealed record TrainingResult(IReadOnlyList<float> Losses, int ResumedFromStep, TimeSpan Elapsed)
 {
+    /// <summary>The gradient self-check that ran before the first step, or null for a network without one.</summary>
+    public GradientCheckResult? GradientCheck { get; init; }
+
     /// <summary>Mean loss over the first and the last <paramref name="window"/> steps, to see that it fell.</summary>
     public (double First, double Last) LossTrend(int window = 20)
     {

@@ -1,0 +1,98 @@
+using System.Globalization;
+using System.Security.Cryptography;
+using Dsno.Data;
+using Dsno.Diffusion;
+using Dsno.Models;
+using Dsno.Runtime;
+using Dsno.Tests.Numerics;
+using Dsno.Training;
+using TorchSharp;
+
+namespace Dsno.ModelHost;
+
+/// <summary>
+/// CPU-numerics jobs, run by the tests in this process's own runtime (and, for the faulty-CPU emulation, with an altered libtorch):
+/// <c>--numerics cases &lt;threads&gt; &lt;case&gt;...</c> prints the chosen convolution route and each gradient case's error;
+/// <c>--numerics selfcheck &lt;threads&gt;</c> runs the pre-training self-check on a small U-Net;
+/// <c>--numerics teacher &lt;threads&gt; &lt;steps&gt;</c> trains a small teacher, then DSNO on its trajectories, and prints their last
+/// losses and hashes of their weights.
+/// Exit codes: 0 done, 1 bad arguments, 3 the self-check refused the network.
+/// </summary>
+internal static class NumericsJobs
+{
+    public static int Run(string[] args)
+    {
+        if (args.Length < 2 || !int.TryParse(args[1], out int threads) || threads < 1)
+        {
+            Console.Error.WriteLine("usage: --numerics cases|selfcheck|teacher <threads> ...");
+            return 1;
+        }
+        torch.set_num_threads(threads);
+        switch (args)
+        {
+            case ["cases", _, .. var names]:
+            {
+                var check = CpuNumerics.Check();
+                Console.WriteLine($"route {CpuNumerics.Route}");
+                foreach (var probe in check.Probes) Console.WriteLine($"probe {probe}");
+                foreach (var name in names)
+                {
+                    var c = ModuleGradientCases.Get(name);
+                    using var module = c.Build();
+                    using var copy = ModuleGradientCases.Float64Copy(c, module);
+                    var (error, where) = ModuleGradientCases.Compare(ModuleGradientCases.Gradients(c, module), ModuleGradientCases.Gradients(c, copy));
+                    Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"case {name} error {error:G3} at {where}"));
+                }
+                return 0;
+            }
+            case ["selfcheck", _]:
+            {
+                using var network = new Networks.UNet(InterruptibleJobs.Architecture);
+                try
+                {
+                    Console.WriteLine($"selfcheck ok: {GradientSelfCheck.Verify("selfcheck", network)}");
+                    return 0;
+                }
+                catch (GradientCheckFailedException e)
+                {
+                    Console.WriteLine($"selfcheck failed: {e.Message}");
+                    return 3;
+                }
+            }
+            case ["teacher", _, var stepsText] when int.TryParse(stepsText, out int steps):
+            {
+                // A teacher, then DSNO on its trajectories: both training loops, every kind of layer, at this thread count.
+                using var teacher = new DiffusionTeacher(InterruptibleJobs.Architecture, seed: 4);
+                var budget = new TrainingOptions { Steps = steps, BatchSize = 16, LearningRate = 2e-3, WarmupSteps = 5, Seed = 4, Threads = threads };
+                try
+                {
+                    var teacherRun = teacher.Train(Digits.Load(), budget);
+                    var generation = new TrajectoryGenerationOptions { Solver = "ddim", Steps = 6, Seed = 8, BatchSize = 16 };
+                    using var data = new InMemoryTrajectories(TrajectoryGenerator.Generate(teacher, generation, 0, 32),
+                        TrajectoryGenerator.Layout(teacher, generation));
+                    using var dsno = DsnoModel.FromTeacher(teacher, data.Layout.FrameTimes, seed: 4);
+                    var dsnoRun = dsno.Train(data, budget with { BatchSize = 8 });
+                    Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                        $"teacher loss {teacherRun.Losses[^1]:R} weights {Hash(teacher.Save)} dsno loss {dsnoRun.Losses[^1]:R} weights {Hash(dsno.Save)}"));
+                    Console.WriteLine($"route {CpuNumerics.Route}");
+                    return 0;
+                }
+                catch (GradientCheckFailedException e)
+                {
+                    Console.WriteLine($"selfcheck failed: {e.Message}");
+                    return 3;
+                }
+            }
+            default:
+                Console.Error.WriteLine("usage: --numerics cases|selfcheck|teacher <threads> ...");
+                return 1;
+        }
+    }
+
+    private static string Hash(Action<Stream> save)
+    {
+        using var buffer = new MemoryStream();
+        save(buffer);
+        return Convert.ToHexString(SHA256.HashData(buffer.ToArray()));
+    }
+}
