@@ -7,7 +7,7 @@ using Spectre.Console;
 namespace Dsno.Cli;
 
 /// <summary>
-/// The <c>dsno</c> command line: verbs <c>teacher</c>, <c>trajectories</c>, <c>fit</c>, <c>sample</c> and <c>eval</c> over the Dsno.MLNet
+/// The <c>dsno</c> command line: verbs <c>teacher</c>, <c>trajectories</c>, <c>fit</c>, <c>sample</c>, <c>eval</c> and <c>doctor</c> over the Dsno.MLNet
 /// estimators and transformers. <see cref="Run(string[], IAnsiConsole, TextWriter, TextWriter, CancellationToken)"/> runs one command
 /// in-process and returns its exit code (see <see cref="ExitCodes"/>).
 /// </summary>
@@ -77,6 +77,7 @@ public static class DsnoCli
             FitCommand.Create(context),
             SampleCommand.Create(context),
             EvalCommand.Create(context),
+            DoctorCommand.Create(context),
         };
         return root;
     }

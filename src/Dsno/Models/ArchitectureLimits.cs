@@ -27,6 +27,8 @@ public static class ArchitectureLimits
         Require(o.NumClasses is >= 0 and <= 100_000, $"class count {o.NumClasses} outside 0..100000");
         Require(o.GroupNormGroups is >= 1 and <= 1024, $"group norm groups {o.GroupNormGroups} out of range");
         Require(o.Dropout is >= 0 and < 1, $"dropout {o.Dropout} outside [0, 1)");
+        Require(o.AttentionHeads is >= 1 and <= 1024, $"attention heads {o.AttentionHeads} outside 1..1024");
+        Require(o.AttentionResolutions.All(r => r is >= 1 and <= 1024), "an attention resolution is outside 1..1024");
         // A generous upper estimate: each level has (2 R + 1) residual blocks of two 3x3 convolutions at up to 2 x width channels.
         long width = (long)o.BaseChannels * o.ChannelMultipliers.Max();
         long estimate = o.ChannelMultipliers.Count * (2L * o.ResBlocksPerLevel + 3) * 2 * 9 * (2 * width) * (2 * width)

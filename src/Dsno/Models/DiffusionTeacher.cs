@@ -141,7 +141,9 @@ public sealed class DiffusionTeacher : IDisposable
         NoiseSchedule schedule;
         try { schedule = NoiseSchedule.FromName(header.Schedule); }
         catch (ArgumentOutOfRangeException e) { throw new InvalidDataException($"{what}: {e.Message}", e); }
-        var teacher = new DiffusionTeacher(header.Architecture, schedule, device);
+        DiffusionTeacher teacher;
+        try { teacher = new DiffusionTeacher(header.Architecture, schedule, device); }
+        catch (ArgumentException e) { throw new InvalidDataException($"{what}: {e.Message}", e); }
         try
         {
             WeightFile.ReadInto(reader, teacher.Network, what);

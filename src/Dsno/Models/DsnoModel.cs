@@ -114,6 +114,7 @@ public sealed class DsnoModel : IDisposable
         try
         {
             if (header.FrameTimes is null || header.FrameTimes.Length > 1024) throw new ArgumentOutOfRangeException(nameof(header), "bad frame time count");
+            if (!Enum.IsDefined(header.Kind)) throw new ArgumentOutOfRangeException(nameof(header), (int)header.Kind, "unknown frame kind");
             model = new DsnoModel(new DsnoNetwork(header.Architecture, header.FrameTimes, header.Modes), NoiseSchedule.FromName(header.Schedule), header.Kind, device);
         }
         catch (ArgumentException e)

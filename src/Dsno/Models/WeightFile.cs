@@ -74,6 +74,9 @@ public static class WeightFile
                 var bytes = ReadExactly(reader, checked((int)(elements * sizeof(float))), what);
                 var data = new float[elements];
                 Buffer.BlockCopy(bytes, 0, data, 0, bytes.Length);
+                // Every number that reaches torch from a file is finite: a damaged file is refused here, not met as NaN later.
+                int bad = Array.FindIndex(data, v => !float.IsFinite(v));
+                if (bad >= 0) throw new InvalidDataException($"{what}: tensor '{name}' holds a non-finite value ({data[bad]}) at element {bad}");
                 using var source = torch.tensor(data, target.shape);
                 target.copy_(source);
             }

@@ -56,6 +56,7 @@ internal static class TrainingCheckpoint
             if (count != step || count < 0) throw new InvalidDataException($"checkpoint '{path}' is inconsistent: {count} losses for step {step}");
             var losses = new List<float>(count);
             for (int i = 0; i < count; i++) losses.Add(reader.ReadSingle());
+            if (losses.Any(l => !float.IsFinite(l))) throw new InvalidDataException($"checkpoint '{path}' holds a non-finite loss: it is damaged");
             WeightFile.ReadInto(reader, model, $"checkpoint '{path}' model");
             bool hasEma = reader.ReadBoolean();
             if (hasEma != (ema is not null)) throw new InvalidDataException($"checkpoint '{path}' {(hasEma ? "has" : "lacks")} averaged weights, unlike this run");
