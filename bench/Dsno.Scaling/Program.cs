@@ -21,4 +21,18 @@ var fitMemory = new Command("fit-memory", "Fits DSNO streaming from an .idv file
 fitMemory.SetAction(parse => MemoryProbe.Fit(parse.GetValue(fitFile)!, parse.GetValue(teacherFile)!, parse.GetValue(steps)));
 root.Subcommands.Add(fitMemory);
 
+// Training steps per second by convolution route and thread count (the CPU-numerics speed table of docs/benchmarks.md).
+var section = new Option<string>("--section") { Description = "Name of the docs/benchmarks.md section to write", DefaultValueFactory = _ => "training-speed" };
+var machine = new Option<string>("--machine") { Description = "How to describe this machine in the report", DefaultValueFactory = _ => "this machine" };
+var speedSteps = new Option<int>("--steps") { Description = "Timed training steps per configuration", DefaultValueFactory = _ => 6 };
+var repeats = new Option<int>("--repeats") { Description = "Interleaved repeats of every configuration", DefaultValueFactory = _ => 3 };
+var speedReport = new Option<string>("--benchmarks") { Description = "docs/benchmarks.md, whose training-speed section is rewritten", DefaultValueFactory = _ => "docs/benchmarks.md" };
+var trainingSpeed = new Command("training-speed", "Measures teacher and DSNO training steps per second on each convolution route at 1 and 2 threads")
+{
+    speedReport, section, machine, speedSteps, repeats,
+};
+trainingSpeed.SetAction(parse => TrainingSpeed.Execute(parse.GetValue(speedReport)!, parse.GetValue(section)!, parse.GetValue(machine)!,
+    parse.GetValue(speedSteps), parse.GetValue(repeats)));
+root.Subcommands.Add(trainingSpeed);
+
 return root.Parse(args).Invoke();

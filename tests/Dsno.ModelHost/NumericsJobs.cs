@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Runtime.InteropServices;
 using System.Security.Cryptography;
 using Dsno.Data;
 using Dsno.Diffusion;
@@ -30,6 +31,12 @@ internal static class NumericsJobs
         torch.set_num_threads(threads);
         switch (args)
         {
+            case ["environment", _]:
+            {
+                // What libgomp saw: the native environment, not .NET's copy of it.
+                Console.WriteLine($"OMP_WAIT_POLICY={Marshal.PtrToStringUTF8(getenv("OMP_WAIT_POLICY")) ?? "(unset)"}");
+                return 0;
+            }
             case ["cases", _, .. var names]:
             {
                 var check = CpuNumerics.Check();
@@ -88,6 +95,9 @@ internal static class NumericsJobs
                 return 1;
         }
     }
+
+    [DllImport("libc")]
+    private static extern IntPtr getenv(string name);
 
     private static string Hash(Action<Stream> save)
     {

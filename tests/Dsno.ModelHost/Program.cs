@@ -16,6 +16,13 @@ internal static class Program
     {
         if (args is ["--job", .. var job]) return InterruptibleJobs.Run(job);
         if (args is ["--numerics", .. var numerics]) return NumericsJobs.Run(numerics);
+        if (args is ["--emulate-faulty-onednn", var programFolder, var target])
+        {
+            // For manual checks of any built program on an emulated faulty CPU (docs/cpu-numerics.md).
+            Dsno.Tests.Numerics.FaultyOneDnnEmulation.Create(programFolder, target);
+            Console.WriteLine($"{target}: a copy of {programFolder} whose libtorch reports no cache sizes to oneDNN");
+            return 0;
+        }
 
         // Nothing in this app touches Dsno.MLNet before the model load: only the module initializer that Dsno.MLNet.targets
         // adds to the app can have loaded it (and with it the resolver for the in-memory loader assembly).

@@ -41,8 +41,8 @@ internal static class BuiltProgram
     /// <summary>Runs <paramref name="assembly"/> with <paramref name="arguments"/>, killing it after <paramref name="timeout"/>.</summary>
     public static Result Run(string assembly, TimeSpan timeout, params string[] arguments) => Run(assembly, timeout, null, arguments);
 
-    /// <summary>As <see cref="Run(string, TimeSpan, string[])"/>, with extra environment variables for the process.</summary>
-    public static Result Run(string assembly, TimeSpan timeout, IReadOnlyDictionary<string, string>? environment, params string[] arguments)
+    /// <summary>As <see cref="Run(string, TimeSpan, string[])"/>, with environment variables set for the process (null: removed).</summary>
+    public static Result Run(string assembly, TimeSpan timeout, IReadOnlyDictionary<string, string?>? environment, params string[] arguments)
     {
         var dotnet = Environment.GetEnvironmentVariable("DOTNET_HOST_PATH");
         if (string.IsNullOrEmpty(dotnet) || !File.Exists(dotnet)) dotnet = "dotnet";
@@ -52,7 +52,11 @@ internal static class BuiltProgram
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        foreach (var (name, value) in environment ?? new Dictionary<string, string>()) start.Environment[name] = value;
+        foreach (var (name, value) in environment ?? new Dictionary<string, string?>())
+        {
+            if (value is null) start.Environment.Remove(name);
+            else start.Environment[name] = value;
+        }
         start.ArgumentList.Add(assembly);
         foreach (var argument in arguments) start.ArgumentList.Add(argument);
         using var process = Process.Start(start) ?? throw new InvalidOperationException($"Could not start {assembly}.");

@@ -36,6 +36,7 @@ public static class DoctorCommand
             ["torchCaches"] = new JsonObject { ["l1d"] = report.TorchCaches.L1Data, ["l2"] = report.TorchCaches.L2 },
             ["versions"] = new JsonObject(report.Versions.Select(kv => KeyValuePair.Create(kv.Key, (JsonNode?)kv.Value))),
             ["threads"] = report.DefaultThreads,
+            ["openMpWaitPolicy"] = report.OpenMpWaitPolicy,
             ["routeOverride"] = report.RouteOverride?.ToString(),
             ["checks"] = new JsonArray(report.Checks.Select(c => (JsonNode?)new JsonObject
             {
@@ -66,6 +67,7 @@ public static class DoctorCommand
         machine.AddRow("caches (libtorch)", Markup.Escape($"L1d {report.TorchCaches.L1Data:N0} B, L2 {report.TorchCaches.L2:N0} B"));
         foreach (var (name, version) in report.Versions) machine.AddRow(Markup.Escape(name), Markup.Escape(version));
         machine.AddRow("torch threads", report.DefaultThreads.ToString());
+        machine.AddRow("OpenMP wait policy", Markup.Escape(report.OpenMpWaitPolicy));
         machine.AddRow(CpuNumerics.EnvironmentVariable, Markup.Escape(report.RouteOverride?.ToString() ?? "(auto)"));
         console.Write(machine);
 

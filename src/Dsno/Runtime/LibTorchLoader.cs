@@ -27,6 +27,9 @@ public static class LibTorchLoader
     private static readonly object Gate = new();
     private static bool _done;
 
+    /// <summary>What <see cref="EnsureLoadable"/> did about OpenMP's wait policy (see <see cref="OpenMpWaitPolicy"/>).</summary>
+    public static string WaitPolicy { get; private set; } = "not set";
+
     /// <summary>What the last <see cref="EnsureLoadable"/> found or did, for diagnostics and tests.</summary>
     public static string Status { get; private set; } = "not run";
 
@@ -49,6 +52,8 @@ public static class LibTorchLoader
             }
             try
             {
+                // Before anything loads libtorch (and with it libgomp, which reads its settings once).
+                WaitPolicy = OpenMpWaitPolicy.Apply();
                 Status = Run();
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidDataException)

@@ -22,10 +22,11 @@ namespace Dsno.Runtime;
 /// <param name="SelfCheck">The gradient self-check of a small U-Net at the default thread count, or null when it refused.</param>
 /// <param name="SelfCheckFailure">Why the self-check refused, or null.</param>
 /// <param name="RouteOverride">The route fixed by <c>DSNO_CONVOLUTION</c>, or null.</param>
+/// <param name="OpenMpWaitPolicy">OpenMP's wait policy for this process, and who chose it (see <c>OpenMpWaitPolicy</c>).</param>
 public sealed record MachineReport(
     string Cpu, int LogicalCores, IReadOnlyList<string> KernelFlags, IReadOnlyList<string> LinuxCaches, (long L1Data, long L2) TorchCaches,
     IReadOnlyDictionary<string, string> Versions, int DefaultThreads, IReadOnlyList<CpuNumericsCheck> Checks,
-    GradientCheckResult? SelfCheck, string? SelfCheckFailure, ConvolutionRoute? RouteOverride)
+    GradientCheckResult? SelfCheck, string? SelfCheckFailure, ConvolutionRoute? RouteOverride, string OpenMpWaitPolicy)
 {
     private static readonly string[] InterestingFlags =
     {
@@ -70,7 +71,8 @@ public sealed record MachineReport(
         };
         var (cpu, flags) = ReadCpuInfo();
         return new MachineReport(cpu, Environment.ProcessorCount, flags, ReadLinuxCaches(), LibTorchContext.CacheSizes, versions, threads,
-            checks, selfCheck, failure, CpuNumerics.RouteOverride);
+            checks, selfCheck, failure, CpuNumerics.RouteOverride,
+            $"{Environment.GetEnvironmentVariable(Runtime.OpenMpWaitPolicy.Variable) ?? "(libgomp default: spin)"} ({LibTorchLoader.WaitPolicy})");
     }
 
     private static (string Model, IReadOnlyList<string> Flags) ReadCpuInfo()

@@ -24,7 +24,7 @@ public sealed class FaultyCpuTests : IClassFixture<FaultyCpuTests.EmulatedHost>
         public string HostPath { get; }
 
         internal BuiltProgram.Result Run(string route, params string[] arguments) =>
-            BuiltProgram.Run(HostPath, TimeSpan.FromMinutes(4), new Dictionary<string, string> { ["DSNO_CONVOLUTION"] = route }, arguments);
+            BuiltProgram.Run(HostPath, TimeSpan.FromMinutes(4), new Dictionary<string, string?> { ["DSNO_CONVOLUTION"] = route }, arguments);
 
         public void Dispose() => folder.Dispose();
     }

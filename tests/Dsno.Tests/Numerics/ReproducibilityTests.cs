@@ -21,4 +21,19 @@ public sealed class ReproducibilityTests
         Assert.Matches("^teacher loss [0-9.E-]+ weights [0-9A-F]{64} dsno loss [0-9.E-]+ weights [0-9A-F]{64}$", line);
         Assert.Equal(line, FaultyCpuTests.TeacherLine(second));
     }
+
+    [Fact]
+    public void TorchThreadsWaitPassivelyUnlessTheUserChose()
+    {
+        // Spinning OpenMP threads made 2-thread training 16 times slower on a shared 2-core machine (OpenMpWaitPolicy).
+        // The test process set the variable in its own environment too: the child must not simply inherit it.
+        var chosen = BuiltProgram.Run(ModelHostRunner.HostPath(), TimeSpan.FromMinutes(2),
+            new Dictionary<string, string?> { ["OMP_WAIT_POLICY"] = null }, "--numerics", "environment", "1");
+        Assert.True(chosen.ExitCode == 0, chosen.ToString());
+        Assert.Contains("OMP_WAIT_POLICY=PASSIVE", chosen.StandardOutput);
+
+        var user = BuiltProgram.Run(ModelHostRunner.HostPath(), TimeSpan.FromMinutes(2),
+            new Dictionary<string, string?> { ["OMP_WAIT_POLICY"] = "ACTIVE" }, "--numerics", "environment", "1");
+        Assert.Contains("OMP_WAIT_POLICY=ACTIVE", user.StandardOutput);
+    }
 }
