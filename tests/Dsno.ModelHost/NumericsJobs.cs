@@ -47,8 +47,8 @@ internal static class NumericsJobs
                     var c = ModuleGradientCases.Get(name);
                     using var module = c.Build();
                     using var copy = ModuleGradientCases.Float64Copy(c, module);
-                    var (error, where) = ModuleGradientCases.Compare(ModuleGradientCases.Gradients(c, module), ModuleGradientCases.Gradients(c, copy));
-                    Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"case {name} error {error:G3} at {where}"));
+                    var (score, error, where) = ModuleGradientCases.Compare(c, ModuleGradientCases.Gradients(c, module), ModuleGradientCases.Gradients(c, copy));
+                    Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"case {name} score {score:G3} error {error:G3} at {where}"));
                 }
                 return 0;
             }

@@ -68,6 +68,14 @@ public sealed class DsnoNetwork : nn.Module<Tensor, Tensor?, Tensor>, IGradientC
         return GradientCheckInputs.Mixed(forward(noise, labels), generator);
     }
 
+    /// <inheritdoc/>
+    /// <remarks>
+    /// The temporal layers' weights: each layer adds LeakyReLU(y) where y starts almost zero (near-identity initialisation), so a
+    /// handful of the elements of y fall within rounding of the kink. Measured: float32 against float64 weight gradients of the
+    /// M = 8 Fashion-MNIST-16 network 5e-6 for some weight draws and up to 4% (norm 1.3%) for others, on every convolution route.
+    /// </remarks>
+    public bool IsKinkSensitive(string parameter) => parameter.StartsWith("temporal.", StringComparison.Ordinal);
+
     /// <summary>The U-Net backbone (shared spatial layers).</summary>
     public UNet Backbone => backbone;
 

@@ -17,4 +17,12 @@ public interface IGradientCheckable
     /// (drawn in float64, then cast to the network's own dtype) and mixed with random weights, so that errors cannot cancel.
     /// </summary>
     Tensor CheckObjective(Generator generator);
+
+    /// <summary>
+    /// Whether the gradient of <paramref name="parameter"/> (a name from <c>named_parameters</c>) passes through a kink of a
+    /// piecewise-linear activation whose inputs sit near zero, so that float32 and float64 may take different sides of the kink
+    /// for a few elements and legitimately disagree by a few percent (DSNO's temporal layers: LeakyReLU of a branch that starts
+    /// almost zero). Such gradients are held to <see cref="Training.GradientSelfCheck.KinkTolerance"/> instead.
+    /// </summary>
+    bool IsKinkSensitive(string parameter) => false;
 }

@@ -48,9 +48,9 @@ public sealed class FaultyCpuTests : IClassFixture<FaultyCpuTests.EmulatedHost>
         var errors = CaseErrors(result.StandardOutput);
         // The networks end in a 3x3 convolution to 1 channel: its input gradient, and so every gradient before it, is wrong.
         foreach (var name in new[] { "unet-quickstart-8x8-b8", "dsno-quickstart-m4-b4", "onestep-fashion16-16x16-b4" })
-            Assert.True(!(errors[name] <= 0.01), $"{name}: error {errors[name]} on the emulated faulty CPU without the fix\n{result}");
+            Assert.True(!(errors[name] <= 100), $"{name}: error score {errors[name]} on the emulated faulty CPU without the fix\n{result}");
         // Aligned layers are right even there.
-        Assert.True(errors["resblock-32-64-16x16-b64"] <= ModuleGradientCases.Tolerance, result.ToString());
+        Assert.True(errors["resblock-32-64-16x16-b64"] <= 1, result.ToString());
         Assert.Contains("WRONG", result.StandardOutput);
     }
 
@@ -63,7 +63,7 @@ public sealed class FaultyCpuTests : IClassFixture<FaultyCpuTests.EmulatedHost>
         Assert.True(result.ExitCode == 0, result.ToString());
         Assert.Contains("route ChannelPadded", result.StandardOutput);
         foreach (var (name, error) in CaseErrors(result.StandardOutput))
-            Assert.True(error <= ModuleGradientCases.Tolerance, $"{name}: error {error}\n{result}");
+            Assert.True(error <= 1, $"{name}: error score {error} (1 = the limit)\n{result}");
         Assert.Equal(Cases.Length, CaseErrors(result.StandardOutput).Count);
     }
 
@@ -94,6 +94,7 @@ public sealed class FaultyCpuTests : IClassFixture<FaultyCpuTests.EmulatedHost>
     internal static string TeacherLine(BuiltProgram.Result result) =>
         result.StandardOutput.Split('\n').Single(l => l.StartsWith("teacher loss ", StringComparison.Ordinal)).Trim();
 
+    /// <summary>Each case's score: its worst tensor's error as a multiple of that tensor's limit.</summary>
     private static Dictionary<string, double> CaseErrors(string output) => output.Split('\n')
         .Where(l => l.StartsWith("case ", StringComparison.Ordinal))
         .Select(l => l.Split(' '))

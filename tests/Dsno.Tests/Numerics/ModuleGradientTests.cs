@@ -26,8 +26,8 @@ public sealed class ModuleGradientTests
                 foreach (int threads in new[] { 1, 2 })
                 {
                     torch.set_num_threads(threads);
-                    var (error, where) = ModuleGradientCases.Compare(ModuleGradientCases.Gradients(c, module), reference);
-                    Assert.True(error <= ModuleGradientCases.Tolerance,
+                    var (score, error, where) = ModuleGradientCases.Compare(c, ModuleGradientCases.Gradients(c, module), reference);
+                    Assert.True(score <= 1,
                         $"{name}, {threads} thread(s), run {repeat}: relative gradient error {error:G3} in {where} (route {Runtime.CpuNumerics.Route})");
                 }
         }
