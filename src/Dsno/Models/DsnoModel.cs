@@ -158,8 +158,24 @@ public sealed class DsnoModel : IDisposable
         }
     }
 
+    /// <summary>
+    /// Writes the operator as an ONNX model (opset 17, float32; see <see cref="Onnx.DsnoOnnxExporter"/>) to <paramref name="stream"/>,
+    /// which stays open.
+    /// </summary>
+    public void ExportOnnx(Stream stream) => Onnx.DsnoOnnxExporter.Export(this, stream);
+
+    /// <summary>Writes the operator as an ONNX model to <paramref name="path"/> atomically (temporary file, then rename).</summary>
+    public void ExportOnnx(string path) => Onnx.DsnoOnnxExporter.Export(this, path);
+
+    /// <summary>Whether <see cref="Dispose"/> has released the network's tensors.</summary>
+    public bool IsDisposed { get; private set; }
+
     /// <inheritdoc/>
-    public void Dispose() => Network.Dispose();
+    public void Dispose()
+    {
+        IsDisposed = true;
+        Network.Dispose();
+    }
 
     private sealed record OperatorHeader(UNetOptions Architecture, double[] FrameTimes, int Modes, string Schedule, FrameKind Kind);
 }
