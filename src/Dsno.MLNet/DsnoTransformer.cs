@@ -93,6 +93,41 @@ public sealed class DsnoTransformer : ITransformer
         return result.ToArray();
     }
 
+    /// <summary>
+    /// Writes the operator as an ONNX model to <paramref name="stream"/> (which stays open): opset 17, standard operators only, float32.
+    /// Inputs <c>noise</c> float32 [N, C, H, W] (symbolic N) and, for a class-conditional model, <c>labels</c> int64 [N]; outputs
+    /// <c>image</c> [N, C, H, W] and <c>trajectory</c> [N, M, C, H, W] at the trained frame times, which the model's metadata records
+    /// (key <c>dsno.frame_times</c>). It runs in ONNX Runtime on any platform, in ML.NET's <c>ApplyOnnxModel</c>, and in a browser.
+    /// </summary>
+    /// <exception cref="ObjectDisposedException">The transformer's <see cref="Model"/> has been disposed.</exception>
+    /// <exception cref="NotSupportedException">The transformer decodes at query times (<see cref="WithQueryTimes"/>).</exception>
+    public void ExportOnnx(Stream stream)
+    {
+        ArgumentNullException.ThrowIfNull(stream);
+        CheckExportable();
+        lock (Model.Network) Model.ExportOnnx(stream);
+    }
+
+    /// <summary>
+    /// Writes the operator as an ONNX model to <paramref name="path"/> (see <see cref="ExportOnnx(Stream)"/>) atomically: a temporary file,
+    /// then a rename, so a failed export never leaves a partial file.
+    /// </summary>
+    public void ExportOnnx(string path)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(path);
+        CheckExportable();
+        lock (Model.Network) Model.ExportOnnx(path);
+    }
+
+    private void CheckExportable()
+    {
+        if (Model.IsDisposed)
+            throw new ObjectDisposedException(nameof(DsnoTransformer), "this DsnoTransformer's model has been disposed; export it before disposing its Model");
+        if (_settings.QueryTimes is not null)
+            throw new NotSupportedException("this DsnoTransformer decodes at query times (WithQueryTimes); the ONNX export holds the trained frame times " +
+                                            $"[{string.Join(", ", Model.FrameTimes)}]: export the transformer returned by Fit or Load");
+    }
+
     private torch.Tensor Predict(torch.Tensor noise, torch.Tensor? labels) =>
         _settings.QueryTimes is null ? Model.Generate(noise, labels) : Model.Decode(noise, labels, _settings.QueryTimes);
 

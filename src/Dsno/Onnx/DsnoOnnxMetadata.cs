@@ -1,4 +1,6 @@
 using System.Globalization;
+using Google.Protobuf;
+using Onnx;
 
 namespace Dsno.Onnx;
 
@@ -53,6 +55,31 @@ public sealed record DsnoOnnxMetadata(double[] FrameTimes, int Channels, int Hei
         yield return new(ModesKey, Modes.ToString(CultureInfo.InvariantCulture));
         yield return new(ScheduleKey, Schedule);
         yield return new(FrameKindKey, FrameKind);
+    }
+
+    /// <summary>
+    /// Reads the metadata of the exported file at <paramref name="path"/> without running it (the protobuf is parsed, nothing native is
+    /// loaded). Throws <see cref="FileNotFoundException"/> when it is missing and <see cref="InvalidDataException"/> naming it when it
+    /// is not a whole ONNX model (for example truncated) or not a DSNO export.
+    /// </summary>
+    public static DsnoOnnxMetadata ReadFile(string path)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(path);
+        if (!File.Exists(path)) throw new FileNotFoundException($"ONNX model '{path}' not found", path);
+        string what = $"ONNX model '{path}'";
+        ModelProto model;
+        try
+        {
+            using var file = File.OpenRead(path);
+            model = ModelProto.Parser.ParseFrom(file);
+        }
+        catch (InvalidProtocolBufferException e)
+        {
+            throw new InvalidDataException($"{what} is not a readable ONNX model ({e.Message}); is it truncated?", e);
+        }
+        if (model.Graph is null || model.Graph.Output.Count == 0)
+            throw new InvalidDataException($"{what} has no graph outputs: not a whole ONNX model (truncated?)");
+        return Parse(model.MetadataProps.GroupBy(p => p.Key).ToDictionary(g => g.Key, g => g.Last().Value), what);
     }
 
     /// <summary>

@@ -1,0 +1,125 @@
+using Dsno.MLNet;
+using Dsno.Tests.MLNet;
+using Microsoft.ML;
+using Microsoft.ML.Data;
+using TorchSharp;
+using Xunit.Abstractions;
+
+namespace Dsno.Tests.Onnx;
+
+/// <summary>A DSNO export inside a stock ML.NET pipeline: ApplyOnnxModel runs one row per call on flattened vector columns.</summary>
+public class ApplyOnnxModelTests(ITestOutputHelper output)
+{
+    private static readonly object Gate = new();
+    private static DsnoTransformer? _unconditional, _conditional;
+
+    internal static DsnoTransformer Fitted(bool conditional)
+    {
+        lock (Gate)
+        {
+            torch.set_num_threads(1);
+            var teacher = conditional ? MlNetModels.ConditionalTeacher : MlNetModels.Teacher;
+            ref var slot = ref conditional ? ref _conditional : ref _unconditional;
+            if (slot is null)
+            {
+                var ml = new MLContext(seed: 2);
+                slot = ml.Transforms.Dsno(MlNetModels.DsnoOptions(teacher, steps: 10)).Fit(MlNetModels.Trajectories(ml, teacher, 64));
+            }
+            return slot;
+        }
+    }
+
+    [Fact]
+    public void ApplyOnnxModelGivesTheTransformersImages()
+    {
+        var dsno = Fitted(conditional: false);
+        using var folder = new TempFolder();
+        string path = folder.File("dsno.onnx");
+        dsno.ExportOnnx(path);
+
+        var ml = new MLContext(seed: 0);
+        IDataView noise = ml.Data.GaussianNoise(rows: 20, channels: 1, height: 8, width: 8, seed: 4);
+        // The ONNX input is named 'noise'; ApplyOnnxModel feeds each row as a batch of one ([1, 1, 8, 8] from 64 values).
+        var pipeline = ml.Transforms.CopyColumns("noise", "Noise")
+            .Append(ml.Transforms.ApplyOnnxModel(new[] { "image", "trajectory" }, new[] { "noise" }, path));
+        var onnxRows = pipeline.Fit(noise).Transform(noise);
+
+        var expectedImages = MlNetModels.Column(dsno.Transform(noise), "Image");
+        var expectedFrames = MlNetModels.Column(dsno.Transform(noise), "Trajectory");
+        var images = MlNetModels.Column(onnxRows, "image");
+        var frames = MlNetModels.Column(onnxRows, "trajectory");
+        Assert.Equal(20, images.Length);
+        Assert.Equal(64, images[0].Length);
+        Assert.Equal(4 * 64, frames[0].Length);
+        double difference = Math.Max(MaxAbs(expectedImages, images), MaxAbs(expectedFrames, frames));
+        output.WriteLine($"max |ApplyOnnxModel - DsnoTransformer| = {difference:E2}");
+        Assert.InRange(difference, 0, 1e-4);
+    }
+
+    [Fact]
+    public void ApplyOnnxModelTakesLabelsAsInt64()
+    {
+        var dsno = Fitted(conditional: true);
+        using var folder = new TempFolder();
+        string path = folder.File("dsno-conditional.onnx");
+        dsno.ExportOnnx(path);
+
+        var ml = new MLContext(seed: 0);
+        // Zero-based int classes. The ONNX input 'labels' is int64 [N]: ApplyOnnxModel feeds a scalar column as [1, 1] but a vector
+        // column of one value as [1], so the label is converted to int64 and then made a one-value vector by Concatenate.
+        var noiseRows = MlNetModels.Column(ml.Data.GaussianNoise(rows: 20, channels: 1, height: 8, width: 8, seed: 4), "Noise");
+        IDataView noise = ml.Data.LoadFromEnumerable(noiseRows.Select((n, i) => new LabelledNoise { Noise = n, Label = i % dsno.ClassCount }));
+        var pipeline = ml.Transforms.CopyColumns("noise", "Noise")
+            .Append(ml.Transforms.Conversion.ConvertType("label64", "Label", DataKind.Int64))
+            .Append(ml.Transforms.Concatenate("labels", "label64"))
+            .Append(ml.Transforms.ApplyOnnxModel(new[] { "image" }, new[] { "noise", "labels" }, path));
+        var onnxRows = pipeline.Fit(noise).Transform(noise);
+
+        var expected = MlNetModels.Column(dsno.Transform(noise), "Image");
+        double difference = MaxAbs(expected, MlNetModels.Column(onnxRows, "image"));
+        output.WriteLine($"conditional: max |ApplyOnnxModel - DsnoTransformer| = {difference:E2}");
+        Assert.InRange(difference, 0, 1e-4);
+    }
+
+    [Fact]
+    public void ApplyDsnoOnnxModelBuildsTheStockChain()
+    {
+        var dsno = Fitted(conditional: true);
+        using var folder = new TempFolder();
+        string path = folder.File("dsno-conditional.onnx");
+        dsno.ExportOnnx(path);
+
+        var ml = new MLContext(seed: 0);
+        var noiseRows = MlNetModels.Column(ml.Data.GaussianNoise(rows: 12, channels: 1, height: 8, width: 8, seed: 6), "Noise");
+        IDataView noise = ml.Data.LoadFromEnumerable(noiseRows.Select((n, i) => new LabelledNoise { Noise = n, Label = (i * 7) % dsno.ClassCount }));
+        var estimator = ml.Transforms.ApplyDsnoOnnxModel(ml, path, labelColumnName: "Label");
+        Assert.Equal(dsno.Model.FrameTimes, estimator.Metadata.FrameTimes);
+        var fitted = estimator.Fit(noise);
+        var chain = Assert.IsAssignableFrom<IEnumerable<ITransformer>>(fitted);
+        Assert.IsType<Microsoft.ML.Transforms.Onnx.OnnxTransformer>(chain.Last());
+
+        var onnxRows = fitted.Transform(noise);
+        double difference = Math.Max(
+            MaxAbs(MlNetModels.Column(dsno.Transform(noise), "Image"), MlNetModels.Column(onnxRows, "image")),
+            MaxAbs(MlNetModels.Column(dsno.Transform(noise), "Trajectory"), MlNetModels.Column(onnxRows, "trajectory")));
+        Assert.InRange(difference, 0, 1e-4);
+    }
+
+    private sealed class LabelledNoise
+    {
+        [VectorType(1, 8, 8)]
+        public float[] Noise { get; set; } = Array.Empty<float>();
+
+        public int Label { get; set; }
+    }
+
+    private static double MaxAbs(float[][] a, float[][] b)
+    {
+        Assert.Equal(a.Length, b.Length);
+        return a.Zip(b, (x, y) =>
+        {
+            Assert.Equal(x.Length, y.Length);
+            return x.Zip(y, (u, v) => Math.Abs((double)u - v)).Max();
+        }).Max();
+    }
+}
