@@ -103,6 +103,12 @@ public class ApplyOnnxModelTests(ITestOutputHelper output)
             MaxAbs(MlNetModels.Column(dsno.Transform(noise), "Image"), MlNetModels.Column(onnxRows, "image")),
             MaxAbs(MlNetModels.Column(dsno.Transform(noise), "Trajectory"), MlNetModels.Column(onnxRows, "trajectory")));
         Assert.InRange(difference, 0, 1e-4);
+
+        // A chain of stock transformers: it saves and loads like any ML.NET model and gives the same images.
+        string zip = folder.File("onnx-chain.zip");
+        ml.Model.Save(fitted, noise.Schema, zip);
+        var reloaded = new MLContext().Model.Load(zip, out _);
+        Assert.Equal(MlNetModels.Column(onnxRows, "image"), MlNetModels.Column(reloaded.Transform(noise), "image"));
     }
 
     private sealed class LabelledNoise
