@@ -15,19 +15,24 @@ namespace Dsno.Onnx;
 /// </summary>
 public static class DsnoOnnxExporter
 {
-    /// <summary>Builds the ONNX model of <paramref name="model"/>.</summary>
-    public static ModelProto Build(DsnoModel model)
+    /// <summary>
+    /// Builds the ONNX model of <paramref name="model"/>. With <paramref name="queryTimes"/> the <c>trajectory</c> output holds the frames at
+    /// those times, decoded as <see cref="DsnoModel.Decode"/> does (slices on a refined grid, blended), and the metadata records them.
+    /// </summary>
+    public static ModelProto Build(DsnoModel model, IReadOnlyList<double>? queryTimes = null)
     {
         ArgumentNullException.ThrowIfNull(model);
         ObjectDisposedException.ThrowIf(model.IsDisposed, model);
         var a = model.Architecture;
-        var metadata = new DsnoOnnxMetadata(model.FrameTimes, a.Channels, a.Height, a.Width, a.NumClasses, model.Network.Modes,
-            model.Schedule.Name, model.Kind.ToString());
-        int m = model.FrameTimes.Length;
+        var query = queryTimes is null ? null : ContinuousTimeQuery.Plan(model.FrameTimes, queryTimes);
+        var outputTimes = queryTimes?.ToArray() ?? model.FrameTimes;
+        var metadata = new DsnoOnnxMetadata(outputTimes, a.Channels, a.Height, a.Width, a.NumClasses, model.Network.Modes,
+            model.Schedule.Name, model.Kind.ToString()) { TrainedFrameTimes = model.FrameTimes };
+        int m = outputTimes.Length;
         var g = new OnnxGraphBuilder();
         var noise = g.Input(DsnoOnnxMetadata.NoiseInput, OnnxGraphBuilder.Float32, new long?[] { null, a.Channels, a.Height, a.Width });
         var labels = a.NumClasses > 0 ? g.Input(DsnoOnnxMetadata.LabelsInput, OnnxGraphBuilder.Int64, new long?[] { null }) : null;
-        var (trajectory, image) = model.Network.ExportOnnx(g, noise, labels);
+        var (trajectory, image) = model.Network.ExportOnnx(g, noise, labels, query);
         g.Output(image, DsnoOnnxMetadata.ImageOutput, OnnxGraphBuilder.Float32, new long?[] { null, a.Channels, a.Height, a.Width });
         g.Output(trajectory, DsnoOnnxMetadata.TrajectoryOutput, OnnxGraphBuilder.Float32, new long?[] { null, m, a.Channels, a.Height, a.Width });
         var version = typeof(DsnoOnnxExporter).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "0";
@@ -35,12 +40,12 @@ public static class DsnoOnnxExporter
         return g.Build(plus > 0 ? version[..plus] : version, metadata.ToProperties());
     }
 
-    /// <summary>Writes the ONNX model of <paramref name="model"/> to <paramref name="stream"/>, which stays open.</summary>
-    public static void Export(DsnoModel model, Stream stream)
+    /// <summary>Writes the ONNX model of <paramref name="model"/> (see <see cref="Build"/>) to <paramref name="stream"/>, which stays open.</summary>
+    public static void Export(DsnoModel model, Stream stream, IReadOnlyList<double>? queryTimes = null)
     {
         ArgumentNullException.ThrowIfNull(stream);
         if (!stream.CanWrite) throw new ArgumentException("the stream is not writable", nameof(stream));
-        var proto = Build(model);
+        var proto = Build(model, queryTimes);
         using var output = new CodedOutputStream(stream, leaveOpen: true);
         proto.WriteTo(output);
         output.Flush();
@@ -50,12 +55,12 @@ public static class DsnoOnnxExporter
     /// Writes the ONNX model of <paramref name="model"/> to <paramref name="path"/> atomically: a temporary file beside it, then a rename,
     /// so that a failure leaves any earlier file at <paramref name="path"/> as it was.
     /// </summary>
-    public static void Export(DsnoModel model, string path)
+    public static void Export(DsnoModel model, string path, IReadOnlyList<double>? queryTimes = null)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
         string full = Path.GetFullPath(path);
         if (Directory.Exists(full)) throw new IOException($"'{path}' is a folder; give an .onnx file path");
-        var proto = Build(model);
+        var proto = Build(model, queryTimes);
         string? folder = Path.GetDirectoryName(full);
         if (!string.IsNullOrEmpty(folder)) Directory.CreateDirectory(folder);
         string temp = $"{full}.{Environment.ProcessId}.{Guid.NewGuid():N}.tmp";

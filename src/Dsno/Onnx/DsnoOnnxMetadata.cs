@@ -8,7 +8,7 @@ namespace Dsno.Onnx;
 /// What an exported DSNO file says about itself in the ONNX model's metadata (string key/value pairs): the frame times of the
 /// <c>trajectory</c> output and the architecture it came from. Readers in any language find them under the keys below.
 /// </summary>
-/// <param name="FrameTimes">Times of the M trajectory frames, noisiest first; the last is 0 (the image).</param>
+/// <param name="FrameTimes">Times of the M frames of the <c>trajectory</c> output; the last one is the image's.</param>
 /// <param name="Channels">Image channels C.</param>
 /// <param name="Height">Image height H.</param>
 /// <param name="Width">Image width W.</param>
@@ -23,8 +23,10 @@ public sealed record DsnoOnnxMetadata(double[] FrameTimes, int Channels, int Hei
 
     /// <summary>Key of the format version (present in every DSNO export).</summary>
     public const string FormatKey = "dsno.format";
-    /// <summary>Key of the frame times: comma-separated, invariant culture, round-trip precision.</summary>
+    /// <summary>Key of the frame times of the <c>trajectory</c> output: comma-separated, invariant culture, round-trip precision.</summary>
     public const string FrameTimesKey = "dsno.frame_times";
+    /// <summary>Key of the times the operator was trained on (the same as the frame times unless the export decodes at query times).</summary>
+    public const string TrainedFrameTimesKey = "dsno.trained_frame_times";
     /// <summary>Key of the image shape "C,H,W".</summary>
     public const string ImageShapeKey = "dsno.image_shape";
     /// <summary>Key of the class count.</summary>
@@ -45,17 +47,28 @@ public sealed record DsnoOnnxMetadata(double[] FrameTimes, int Channels, int Hei
     /// <summary>The output name of the trajectory, float32 [N, M, C, H, W].</summary>
     public const string TrajectoryOutput = "trajectory";
 
+    /// <summary>The times the operator was trained on; null when the file does not say (then they are <see cref="FrameTimes"/>).</summary>
+    public double[]? TrainedFrameTimes { get; init; }
+
     /// <summary>The key/value pairs to write.</summary>
     public IEnumerable<KeyValuePair<string, string>> ToProperties()
     {
         yield return new(FormatKey, CurrentFormat);
-        yield return new(FrameTimesKey, string.Join(",", FrameTimes.Select(t => t.ToString("R", CultureInfo.InvariantCulture))));
+        yield return new(FrameTimesKey, Join(FrameTimes));
+        if (TrainedFrameTimes is not null) yield return new(TrainedFrameTimesKey, Join(TrainedFrameTimes));
         yield return new(ImageShapeKey, string.Create(CultureInfo.InvariantCulture, $"{Channels},{Height},{Width}"));
         yield return new(ClassesKey, Classes.ToString(CultureInfo.InvariantCulture));
         yield return new(ModesKey, Modes.ToString(CultureInfo.InvariantCulture));
         yield return new(ScheduleKey, Schedule);
         yield return new(FrameKindKey, FrameKind);
     }
+
+    private static string Join(double[] times) => string.Join(",", times.Select(t => t.ToString("R", CultureInfo.InvariantCulture)));
+
+    private static double[] Times(string text, string key, string what) => text.Split(',').Select(item =>
+        double.TryParse(item, NumberStyles.Float, CultureInfo.InvariantCulture, out double t) && t >= 0 && t <= 1
+            ? t
+            : throw new InvalidDataException($"{what}: metadata '{key}' has '{item}', not a time in [0, 1]")).ToArray();
 
     /// <summary>
     /// Reads the metadata of the exported file at <paramref name="path"/> without running it (the protobuf is parsed, nothing native is
@@ -100,13 +113,13 @@ public sealed record DsnoOnnxMetadata(double[] FrameTimes, int Channels, int Hei
                 throw new InvalidDataException($"{what}: metadata '{key}' = '{text}' is not an integer >= {min}");
             return value;
         }
-        var times = Get(FrameTimesKey).Split(',').Select(text =>
-            double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out double t) && t >= 0 && t <= 1
-                ? t
-                : throw new InvalidDataException($"{what}: metadata '{FrameTimesKey}' has '{text}', not a time in [0, 1]")).ToArray();
+        var times = Times(Get(FrameTimesKey), FrameTimesKey, what);
         var shape = Get(ImageShapeKey).Split(',');
         if (shape.Length != 3) throw new InvalidDataException($"{what}: metadata '{ImageShapeKey}' = '{Get(ImageShapeKey)}' is not C,H,W");
         return new DsnoOnnxMetadata(times, Integer(ImageShapeKey, shape[0], 1), Integer(ImageShapeKey, shape[1], 1), Integer(ImageShapeKey, shape[2], 1),
-            Integer(ClassesKey, Get(ClassesKey), 0), Integer(ModesKey, Get(ModesKey), 1), Get(ScheduleKey), Get(FrameKindKey));
+            Integer(ClassesKey, Get(ClassesKey), 0), Integer(ModesKey, Get(ModesKey), 1), Get(ScheduleKey), Get(FrameKindKey))
+        {
+            TrainedFrameTimes = properties.TryGetValue(TrainedFrameTimesKey, out var trained) ? Times(trained, TrainedFrameTimesKey, what) : null,
+        };
     }
 }

@@ -11,7 +11,8 @@ public static class DsnoOnnxVerifier
     /// <summary>
     /// Runs <paramref name="model"/> (TorchSharp) and <paramref name="session"/> (ONNX Runtime) on the same <paramref name="batch"/> noises
     /// drawn from <paramref name="seed"/> (labels 0, 1, 2, ... modulo the class count for a class-conditional model) and returns the
-    /// largest absolute difference over every value of the trajectories (which include the images).
+    /// largest absolute difference over every value of the trajectories (which include the images). An export at query times is
+    /// compared with <see cref="DsnoModel.Decode"/> at the times its metadata records.
     /// </summary>
     public static double MaxAbsDifference(DsnoModel model, DsnoOnnxSession session, int batch, int seed)
     {
@@ -21,14 +22,17 @@ public static class DsnoOnnxVerifier
         var a = model.Architecture;
         var md = session.Metadata;
         if (md.Channels != a.Channels || md.Height != a.Height || md.Width != a.Width || md.Classes != a.NumClasses ||
-            !md.FrameTimes.SequenceEqual(model.FrameTimes))
+            !(md.TrainedFrameTimes ?? md.FrameTimes).SequenceEqual(model.FrameTimes))
             throw new ArgumentException($"the ONNX model ({md.Channels}x{md.Height}x{md.Width}, {md.Classes} classes, {md.FrameTimes.Length} frames) " +
                                         $"is not an export of this operator ({a.Channels}x{a.Height}x{a.Width}, {a.NumClasses} classes, {model.FrameTimes.Length} frames)",
                 nameof(session));
         using var scope = torch.NewDisposeScope();
         var noise = GaussianNoise.Sample(0, batch, a.Channels, a.Height, a.Width, seed, torch.CPU);
         long[]? labels = a.NumClasses > 0 ? Enumerable.Range(0, batch).Select(i => (long)(i % a.NumClasses)).ToArray() : null;
-        var expected = model.Generate(noise, labels is null ? null : torch.tensor(labels)).cpu().contiguous().data<float>().ToArray();
+        var labelTensor = labels is null ? null : torch.tensor(labels);
+        // An export at query times is compared with the model's own decoding at those times.
+        var frames = md.FrameTimes.SequenceEqual(model.FrameTimes) ? model.Generate(noise, labelTensor) : model.Decode(noise, labelTensor, md.FrameTimes);
+        var expected = frames.cpu().contiguous().data<float>().ToArray();
         var (_, trajectories) = session.Run(noise.contiguous().data<float>().ToArray(), batch, labels);
         if (trajectories.Length != expected.Length)
             throw new InvalidOperationException($"ONNX Runtime returned {trajectories.Length} trajectory values, TorchSharp {expected.Length}");

@@ -112,14 +112,6 @@ public class OnnxBadInputTests(ITestOutputHelper output)
     }
 
     [Fact]
-    public void QueryTimeTransformerIsNotExportedSilentlyAtOtherTimes()
-    {
-        var dsno = ApplyOnnxModelTests.Fitted(conditional: false).WithQueryTimes(0.9f, 0.5f, 0f);
-        var error = Assert.Throws<NotSupportedException>(() => dsno.ExportOnnx(new MemoryStream()));
-        Assert.Contains("WithQueryTimes", error.Message);
-    }
-
-    [Fact]
     public void CliExportsCheckedFileAndRejectsATeacher()
     {
         var ml = new MLContext(seed: 0);

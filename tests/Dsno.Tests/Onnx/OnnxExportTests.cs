@@ -31,14 +31,32 @@ public class OnnxExportTests(ITestOutputHelper output)
         int classes = conditional ? 5 : 0;
         var architecture = size == 8 ? OnnxTestModels.Small8(classes) : OnnxTestModels.Small16(classes);
         using var model = OnnxTestModels.Perturbed(architecture, m, seed: 10 * m + size + classes);
-        using var stream = new MemoryStream();
-        model.ExportOnnx(stream);
-        using var session = DsnoOnnxSession.Open(stream.ToArray(), "test export");
+        var metadata = ExportAndCompare(model, null, $"{size}x{size}, M = {m}, classes {classes}");
+        Assert.Equal(model.FrameTimes, metadata.FrameTimes);
+    }
 
-        Assert.Equal(model.FrameTimes, session.Metadata.FrameTimes);
+    [Fact]
+    public void QueryTimeExportDecodesLikeTheModel()
+    {
+        torch.set_num_threads(1);
+        using var model = OnnxTestModels.Perturbed(OnnxTestModels.Small8(classes: 3), 4, seed: 12);
+        // 0.9 lies before the first frame, 0.4 between frames (blended), 0.25 on a frame, 0.1 between frames on a refined grid.
+        double[] queries = { 0.9, 0.4, 0.25, 0.1, 0 };
+        var metadata = ExportAndCompare(model, queries, "query times (against Decode)");
+        Assert.Equal(queries, metadata.FrameTimes);
+        Assert.Equal(model.FrameTimes, metadata.TrainedFrameTimes);
+    }
+
+    /// <summary>Exports, runs the file in ONNX Runtime on 3 noises, asserts agreement with TorchSharp within 1e-4; returns the metadata.</summary>
+    private DsnoOnnxMetadata ExportAndCompare(Dsno.Models.DsnoModel model, double[]? queries, string what)
+    {
+        using var stream = new MemoryStream();
+        model.ExportOnnx(stream, queries);
+        using var session = DsnoOnnxSession.Open(stream.ToArray(), what);
         double difference = DsnoOnnxVerifier.MaxAbsDifference(model, session, batch: 3, seed: 5);
-        output.WriteLine($"{size}x{size}, M = {m}, classes {classes}: max |ORT - TorchSharp| = {difference:E2}");
+        output.WriteLine($"{what}: max |ORT - TorchSharp| = {difference:E2}");
         Assert.InRange(difference, 0, 1e-4);
+        return session.Metadata;
     }
 
     [Fact]
