@@ -7,7 +7,7 @@ using Spectre.Console;
 namespace Dsno.Cli;
 
 /// <summary>
-/// The <c>dsno</c> command line: verbs <c>teacher</c>, <c>trajectories</c>, <c>fit</c>, <c>sample</c>, <c>eval</c> and <c>doctor</c> over the Dsno.MLNet
+/// The <c>dsno</c> command line: verbs <c>teacher</c>, <c>trajectories</c>, <c>fit</c>, <c>sample</c>, <c>eval</c>, <c>export</c> and <c>doctor</c> over the Dsno.MLNet
 /// estimators and transformers. <see cref="Run(string[], IAnsiConsole, TextWriter, TextWriter, CancellationToken)"/> runs one command
 /// in-process and returns its exit code (see <see cref="ExitCodes"/>).
 /// </summary>
@@ -65,7 +65,7 @@ public static class DsnoCli
     public static Command CreateRootCommand(CliContext context)
     {
         // A plain command named "dsno" (a RootCommand takes the executable's name, Dsno.Cli when run with dotnet).
-        var root = new Command("dsno", "dsno: one-pass diffusion sampling (DSNO) with ML.NET. Train a teacher, generate its trajectories, fit DSNO, sample and evaluate.")
+        var root = new Command("dsno", "dsno: one-pass diffusion sampling (DSNO) with ML.NET. Train a teacher, generate its trajectories, fit DSNO, sample, evaluate and export to ONNX.")
         {
             new HelpOption { Recursive = true },
             new VersionOption(),
@@ -78,6 +78,7 @@ public static class DsnoCli
             SampleCommand.Create(context),
             EvalCommand.Create(context),
             DoctorCommand.Create(context),
+            ExportCommand.Create(context),
         };
         return root;
     }

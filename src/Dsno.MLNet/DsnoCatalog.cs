@@ -36,4 +36,23 @@ public static class DsnoCatalog
     /// <summary>DSNO with every option given.</summary>
     public static DsnoEstimator Dsno(this TransformsCatalog catalog, DsnoOptions options) =>
         new(MlNetInternals.EnvironmentOf(catalog ?? throw new ArgumentNullException(nameof(catalog))), options);
+
+    /// <summary>
+    /// Runs an exported DSNO file in ML.NET's stock <c>ApplyOnnxModel</c> (see <see cref="DsnoOnnxEstimator"/>): adds <c>image</c> and
+    /// <c>trajectory</c> from <paramref name="noiseColumnName"/> (and, for a class-conditional file, zero-based int classes in
+    /// <paramref name="labelColumnName"/>), checking first that the columns fit the file.
+    /// </summary>
+    /// <param name="catalog">The transforms catalog.</param>
+    /// <param name="mlContext">The context whose stock transforms make up the chain.</param>
+    /// <param name="modelFile">The .onnx file.</param>
+    /// <param name="noiseColumnName">Noise [C, H, W], float.</param>
+    /// <param name="labelColumnName">Zero-based classes (Int32, UInt32 or Int64) for a class-conditional file, else null.</param>
+    public static DsnoOnnxEstimator ApplyDsnoOnnxModel(this TransformsCatalog catalog, MLContext mlContext, string modelFile, string noiseColumnName = "Noise",
+        string? labelColumnName = null)
+    {
+        ArgumentNullException.ThrowIfNull(catalog);
+        ArgumentNullException.ThrowIfNull(mlContext);
+        ArgumentException.ThrowIfNullOrWhiteSpace(modelFile);
+        return new DsnoOnnxEstimator(mlContext, modelFile, noiseColumnName, labelColumnName);
+    }
 }

@@ -37,13 +37,14 @@ public static class DsnoDataCatalog
         if (classes is not { } k)
         {
             var plain = SchemaDefinition.Create(typeof(NoiseRow));
-            plain[nameof(NoiseRow.Noise)].ColumnName = columnName;
+            // Type first: the indexer finds a column by its current name, which the rename changes.
             plain[nameof(NoiseRow.Noise)].ColumnType = noiseType;
+            plain[nameof(NoiseRow.Noise)].ColumnName = columnName;
             return catalog.LoadFromEnumerable(all.Select(r => new NoiseRow { Noise = r.Noise }), plain);
         }
         var definition = SchemaDefinition.Create(typeof(LabelledNoiseRow));
-        definition[nameof(LabelledNoiseRow.Noise)].ColumnName = columnName;
         definition[nameof(LabelledNoiseRow.Noise)].ColumnType = noiseType;
+        definition[nameof(LabelledNoiseRow.Noise)].ColumnName = columnName;
         definition[nameof(LabelledNoiseRow.Label)].ColumnType = new KeyDataViewType(typeof(uint), k);
         return catalog.LoadFromEnumerable(all, definition);
     }

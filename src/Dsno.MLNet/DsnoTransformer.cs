@@ -93,6 +93,39 @@ public sealed class DsnoTransformer : ITransformer
         return result.ToArray();
     }
 
+    /// <summary>
+    /// Writes the operator as an ONNX model to <paramref name="stream"/> (which stays open): opset 17, standard operators only, float32.
+    /// Inputs <c>noise</c> float32 [N, C, H, W] (symbolic N) and, for a class-conditional model, <c>labels</c> int64 [N]; outputs
+    /// <c>image</c> [N, C, H, W] and <c>trajectory</c> [N, M, C, H, W] at the trained frame times, which the model's metadata records
+    /// (key <c>dsno.frame_times</c>). A transformer made by <see cref="WithQueryTimes"/> exports its query times: the trajectory holds the
+    /// frames this transformer's <c>Trajectory</c> column holds. It runs in ONNX Runtime on any platform, in ML.NET's
+    /// <c>ApplyOnnxModel</c>, and in a browser.
+    /// </summary>
+    /// <exception cref="ObjectDisposedException">The transformer's <see cref="Model"/> has been disposed.</exception>
+    public void ExportOnnx(Stream stream)
+    {
+        ArgumentNullException.ThrowIfNull(stream);
+        CheckExportable();
+        lock (Model.Network) Model.ExportOnnx(stream, _settings.QueryTimes);
+    }
+
+    /// <summary>
+    /// Writes the operator as an ONNX model to <paramref name="path"/> (see <see cref="ExportOnnx(Stream)"/>) atomically: a temporary file,
+    /// then a rename, so a failed export never leaves a partial file.
+    /// </summary>
+    public void ExportOnnx(string path)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(path);
+        CheckExportable();
+        lock (Model.Network) Model.ExportOnnx(path, _settings.QueryTimes);
+    }
+
+    private void CheckExportable()
+    {
+        if (Model.IsDisposed)
+            throw new ObjectDisposedException(nameof(DsnoTransformer), "this DsnoTransformer's model has been disposed; export it before disposing its Model");
+    }
+
     private torch.Tensor Predict(torch.Tensor noise, torch.Tensor? labels) =>
         _settings.QueryTimes is null ? Model.Generate(noise, labels) : Model.Decode(noise, labels, _settings.QueryTimes);
 

@@ -32,6 +32,27 @@ public static class ModelFiles
         throw new BadInputException($"{option} '{path}' is an ML.NET model but not a diffusion teacher ({Describe(model)}); give the teacher .zip written by 'dsno teacher'");
     }
 
+    /// <summary>Loads a DSNO operator (alone or the last one of a chain); a teacher or another model is bad input naming the file.</summary>
+    public static DsnoTransformer LoadDsno(MLContext ml, string option, string path)
+    {
+        var model = Load(ml, option, path);
+        if (Find<DsnoTransformer>(model) is { } dsno) return dsno;
+        if (Find<DiffusionTeacherTransformer>(model) is not null)
+            throw new BadInputException($"{option} '{path}' holds a diffusion teacher, not a fitted DSNO model; fit one with 'dsno fit' and give its .zip");
+        throw new BadInputException($"{option} '{path}' is an ML.NET model but not a DSNO model ({Describe(model)}); give the .zip written by 'dsno fit'");
+    }
+
+    /// <summary>Writes <paramref name="bytes"/> to <paramref name="path"/> atomically (temporary file beside it, then rename).</summary>
+    public static void WriteAtomically(string path, byte[] bytes)
+    {
+        string full = System.IO.Path.GetFullPath(path);
+        string? folder = System.IO.Path.GetDirectoryName(full);
+        if (folder is not null) Directory.CreateDirectory(folder);
+        string temp = full + ".tmp";
+        File.WriteAllBytes(temp, bytes);
+        File.Move(temp, full, overwrite: true);
+    }
+
     /// <summary>Loads a DSNO operator or a teacher (a chain's last DSNO operator wins over its teacher).</summary>
     public static GenerativeModel LoadGenerator(MLContext ml, string option, string path)
     {

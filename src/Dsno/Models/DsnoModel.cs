@@ -159,8 +159,24 @@ public sealed class DsnoModel : IDisposable
         }
     }
 
+    /// <summary>
+    /// Writes the operator as an ONNX model (opset 17, float32; see <see cref="Onnx.DsnoOnnxExporter"/>) to <paramref name="stream"/>,
+    /// which stays open. With <paramref name="queryTimes"/> the file's trajectory holds the frames at those times, as <see cref="Decode"/> gives them.
+    /// </summary>
+    public void ExportOnnx(Stream stream, IReadOnlyList<double>? queryTimes = null) => Onnx.DsnoOnnxExporter.Export(this, stream, queryTimes);
+
+    /// <summary>Writes the operator as an ONNX model to <paramref name="path"/> atomically (temporary file, then rename).</summary>
+    public void ExportOnnx(string path, IReadOnlyList<double>? queryTimes = null) => Onnx.DsnoOnnxExporter.Export(this, path, queryTimes);
+
+    /// <summary>Whether <see cref="Dispose"/> has released the network's tensors.</summary>
+    public bool IsDisposed { get; private set; }
+
     /// <inheritdoc/>
-    public void Dispose() => Network.Dispose();
+    public void Dispose()
+    {
+        IsDisposed = true;
+        Network.Dispose();
+    }
 
     private sealed record OperatorHeader(UNetOptions Architecture, double[] FrameTimes, int Modes, string Schedule, FrameKind Kind);
 }

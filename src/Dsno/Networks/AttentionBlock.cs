@@ -8,7 +8,7 @@ namespace Dsno.Networks;
 /// Self-attention over the H*W positions of a feature map (DDPM/ADM): GroupNorm, 1x1 conv to queries/keys/values, multi-head
 /// scaled dot-product attention, 1x1 output projection, added to the input.
 /// </summary>
-public sealed class AttentionBlock : nn.Module<Tensor, Tensor>
+public sealed partial class AttentionBlock : nn.Module<Tensor, Tensor>
 {
     private readonly GroupNorm norm;
     private readonly Conv2d qkv;

@@ -5,7 +5,7 @@ using static TorchSharp.torch;
 namespace Dsno.Networks;
 
 /// <summary>Halves the resolution with a stride-2 3x3 convolution (channels unchanged).</summary>
-public sealed class Downsample : nn.Module<Tensor, Tensor>
+public sealed partial class Downsample : nn.Module<Tensor, Tensor>
 {
     private readonly Conv2d conv;
 

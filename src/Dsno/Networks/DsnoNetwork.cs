@@ -10,7 +10,7 @@ namespace Dsno.Networks;
 /// its own frame time, with one <see cref="TemporalConvolution"/> at every temporal insertion point of the backbone. One forward
 /// pass maps the noise x_T [B, C, H, W] to all M predicted frames [B, M, C, H, W]; the backbone's raw output of slice m is frame m.
 /// </summary>
-public sealed class DsnoNetwork : nn.Module<Tensor, Tensor?, Tensor>, IGradientCheckable
+public sealed partial class DsnoNetwork : nn.Module<Tensor, Tensor?, Tensor>, IGradientCheckable
 {
     private readonly UNet backbone;
     private readonly ModuleList<TemporalConvolution> temporal;

@@ -9,7 +9,7 @@ namespace Dsno.Networks;
 /// h = GroupNorm(h) (1 + scale) + shift with (scale, shift) from the embedding, SiLU, Dropout, Conv3x3; a 1x1 conv on the skip
 /// path when the channel count changes. Time enters the network only here (as in the DSNO authors' backbone).
 /// </summary>
-public sealed class ResBlock : nn.Module<Tensor, Tensor, Tensor>
+public sealed partial class ResBlock : nn.Module<Tensor, Tensor, Tensor>
 {
     private readonly GroupNorm norm1;
     private readonly Conv2d conv1;

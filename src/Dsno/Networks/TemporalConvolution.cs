@@ -15,7 +15,7 @@ namespace Dsno.Networks;
 /// time-domain path keeps its mixing matrices from one call to the next and rebuilds them whenever the weight's values change.
 /// </para>
 /// </summary>
-public sealed class TemporalConvolution : nn.Module<Tensor, int, Tensor>
+public sealed partial class TemporalConvolution : nn.Module<Tensor, int, Tensor>
 {
     /// <summary>Negative slope of the LeakyReLU on the spectral branch (PyTorch's default, as in the authors' layer).</summary>
     public const double LeakySlope = 0.01;
@@ -116,13 +116,21 @@ public sealed class TemporalConvolution : nn.Module<Tensor, int, Tensor>
         using var scope = torch.NewDisposeScope();
         long batch = x.shape[0] / m, height = x.shape[2], width = x.shape[3];
         var dtype = ComputeType(x);
-        var slices = x.to(dtype).reshape(batch, m, Channels, height, width);
+        var y = SpectralBranch(x.to(dtype).reshape(batch, m, Channels, height, width), m).reshape(x.shape).to(x.dtype);
+        return (x + nn.functional.leaky_relu(y, LeakySlope)).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>
+    /// The branch y before the activation, for <paramref name="slices"/> [B, M, C, H, W] in float32 or float64 (the weight follows
+    /// that type): rfft over M, the lowest J modes mixed by R, inverse rfft back to M points.
+    /// </summary>
+    private Tensor SpectralBranch(Tensor slices, int m)
+    {
         var spectrum = torch.fft.rfft(slices, dim: 1).narrow(1, 0, Modes);          // [B, J, C, H, W] complex
-        var mixing = torch.view_as_complex(weight.to(dtype));                       // [J, C_in, C_out]
+        var mixing = torch.view_as_complex(weight.to(slices.dtype));                // [J, C_in, C_out]
         var mixed = torch.einsum("bjihw,jio->bjohw", spectrum, mixing);
         // irfft zero-pads the spectrum to M/2 + 1 bins, which drops every mode above J.
-        var y = torch.fft.irfft(mixed, n: m, dim: 1).reshape(x.shape).to(x.dtype);
-        return (x + nn.functional.leaky_relu(y, LeakySlope)).MoveToOuterDisposeScope();
+        return torch.fft.irfft(mixed, n: m, dim: 1);
     }
 
     /// <summary>

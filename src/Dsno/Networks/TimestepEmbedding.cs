@@ -8,7 +8,7 @@ namespace Dsno.Networks;
 /// Conditioning vector of every residual block: a sinusoidal embedding of 1000 t (as in DDPM, whose steps run 0..999) mapped by
 /// Linear-SiLU-Linear to 4x the base width, plus a learned class embedding when the model is class-conditional.
 /// </summary>
-public sealed class TimestepEmbedding : nn.Module<Tensor, Tensor?, Tensor>
+public sealed partial class TimestepEmbedding : nn.Module<Tensor, Tensor?, Tensor>
 {
     /// <summary>Scale from continuous t in [0, 1] to the DDPM step range the sinusoid frequencies were designed for.</summary>
     public const double TimeScale = 1000.0;

@@ -14,7 +14,7 @@ namespace Dsno.Networks;
 /// attention), which is where DSNO puts its temporal convolutions.
 /// </para>
 /// </summary>
-public sealed class UNet : nn.Module<Tensor, Tensor, Tensor?, Tensor>, IGradientCheckable
+public sealed partial class UNet : nn.Module<Tensor, Tensor, Tensor?, Tensor>, IGradientCheckable
 {
     private readonly TimestepEmbedding timeEmbedding;
     private readonly Conv2d stem;

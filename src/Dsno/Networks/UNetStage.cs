@@ -4,7 +4,7 @@ using static TorchSharp.torch;
 namespace Dsno.Networks;
 
 /// <summary>One residual block of a U-Net level, followed by self-attention when the level's resolution asks for it.</summary>
-public sealed class UNetStage : nn.Module<Tensor, Tensor, Tensor>
+public sealed partial class UNetStage : nn.Module<Tensor, Tensor, Tensor>
 {
     private readonly ResBlock res;
     private readonly AttentionBlock? attn;

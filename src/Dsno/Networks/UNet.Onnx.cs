@@ -1,0 +1,74 @@
+using Dsno.Onnx;
+
+namespace Dsno.Networks;
+
+public sealed partial class UNet
+{
+    /// <summary>
+    /// Writes <see cref="Forward"/> into <paramref name="g"/> for slices at fixed <paramref name="times"/> (M = repeats of every sample):
+    /// <paramref name="x"/> [N, C, H, W] at this network's <see cref="UNetOptions.Height"/> and <see cref="UNetOptions.Width"/>,
+    /// <paramref name="labels"/> [N] (int64) for a class-conditional network. After insertion point k the activation
+    /// [N * M, C_k, H_k, W_k] is replaced by <paramref name="hook"/>(k, value, H_k * W_k). Returns [N * M, C, H, W].
+    /// </summary>
+    internal string ExportOnnx(OnnxGraphBuilder g, string x, string? labels, IReadOnlyList<double> times, Func<int, string, long, string>? hook)
+    {
+        int repeats = times.Count;
+        var embedding = timeEmbedding.ExportOnnx(g, times, labels, x, "time_embed");
+        var activatedEmbedding = g.Silu(embedding, "time_embed_act");
+        long height = Options.Height, width = Options.Width;
+        var stemOutput = g.Conv(stem, x, "stem");
+        var h = repeats > 1 ? ResBlock.ExportRepeat(g, stemOutput, repeats, Options.BaseChannels, height, width, "stem_repeat") : stemOutput;
+        var skips = new Stack<string>();
+        skips.Push(h);
+        int point = 0;
+        int levels = Options.ChannelMultipliers.Count;
+        int blocks = Options.ResBlocksPerLevel;
+
+        int stage = 0;
+        for (int level = 0; level < levels; level++)
+        {
+            for (int b = 0; b < blocks; b++)
+            {
+                var block = stage == 0 && repeats > 1
+                    ? downStages[stage].ExportOnnx(g, stemOutput, activatedEmbedding, repeats, height, width, $"down{stage}")
+                    : downStages[stage].ExportOnnx(g, h, activatedEmbedding, 1, height, width, $"down{stage}");
+                stage++;
+                h = Apply(point++, block);
+                skips.Push(h);
+            }
+            if (level < levels - 1)
+            {
+                h = downsamplers[level].ExportOnnx(g, h, $"downsample{level}");
+                height /= 2;
+                width /= 2;
+                skips.Push(h);
+            }
+        }
+
+        h = Apply(point++, midAttn.ExportOnnx(g, midRes1.ExportOnnx(g, h, activatedEmbedding, 1, height, width, "mid.res1"), "mid.attn"));
+        h = midRes2.ExportOnnx(g, h, activatedEmbedding, 1, height, width, "mid.res2");
+
+        stage = 0;
+        int upsampler = 0;
+        for (int level = levels - 1; level >= 0; level--)
+        {
+            for (int b = 0; b <= blocks; b++)
+            {
+                var joined = g.Node("Concat", new[] { h, skips.Pop() }, $"up{stage}_joined", OnnxGraphBuilder.Attribute("axis", 1L));
+                h = Apply(point++, upStages[stage].ExportOnnx(g, joined, activatedEmbedding, 1, height, width, $"up{stage}"));
+                stage++;
+            }
+            if (level > 0)
+            {
+                h = upsamplers[upsampler].ExportOnnx(g, h, $"upsample{upsampler}");
+                upsampler++;
+                height *= 2;
+                width *= 2;
+            }
+        }
+
+        return g.Conv(outConv, g.Silu(g.GroupNorm(outNorm, h, hookChannels[^1], "out.norm"), "out_act"), "out.conv");
+
+        string Apply(int k, string activation) => hook is null ? activation : hook(k, activation, height * width);
+    }
+}
