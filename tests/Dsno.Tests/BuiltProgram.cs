@@ -38,12 +38,26 @@ internal static class BuiltProgram
         throw new FileNotFoundException($"Cannot place {assemblyName} relative to {AppContext.BaseDirectory}.");
     }
 
+    /// <summary>The repository's root folder (the one holding Dsno.MLNet.sln and .ci), found above the test assembly.</summary>
+    public static string RepositoryRoot()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+            if (File.Exists(Path.Combine(dir.FullName, "Dsno.MLNet.sln")) && Directory.Exists(Path.Combine(dir.FullName, ".ci")))
+                return dir.FullName;
+        throw new DirectoryNotFoundException($"no repository root above {AppContext.BaseDirectory}");
+    }
+
+    /// <summary>The dotnet host that runs the tests (so that a program runs on the same runtime).</summary>
+    public static string DotnetHost()
+    {
+        var dotnet = Environment.GetEnvironmentVariable("DOTNET_HOST_PATH");
+        return string.IsNullOrEmpty(dotnet) || !File.Exists(dotnet) ? "dotnet" : dotnet;
+    }
+
     /// <summary>Runs <paramref name="assembly"/> with <paramref name="arguments"/>, killing it after <paramref name="timeout"/>.</summary>
     public static Result Run(string assembly, TimeSpan timeout, params string[] arguments)
     {
-        var dotnet = Environment.GetEnvironmentVariable("DOTNET_HOST_PATH");
-        if (string.IsNullOrEmpty(dotnet) || !File.Exists(dotnet)) dotnet = "dotnet";
-        var start = new ProcessStartInfo(dotnet)
+        var start = new ProcessStartInfo(DotnetHost())
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,

@@ -5,7 +5,7 @@ namespace Dsno.Tests.Examples;
 /// <summary>README.md says what the repository does: its code sample compiles, its commands and pictures exist.</summary>
 public class ReadmeTests
 {
-    private static readonly string Root = FindRoot();
+    private static readonly string Root = BuiltProgram.RepositoryRoot();
 
     [Fact]
     public void TheCodeSampleIsTheCompiledOne()
@@ -66,12 +66,4 @@ public class ReadmeTests
 
     // Compared without indentation and blank lines; everything else must match.
     private static string[] Normalised(IEnumerable<string> lines) => lines.Select(l => l.Trim()).Where(l => l.Length > 0).ToArray();
-
-    private static string FindRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-            if (File.Exists(Path.Combine(dir.FullName, "Dsno.MLNet.sln")) && Directory.Exists(Path.Combine(dir.FullName, ".ci")))
-                return dir.FullName;
-        throw new DirectoryNotFoundException($"no repository root above {AppContext.BaseDirectory}");
-    }
 }
