@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Text.Json.Serialization;
 
 namespace Dsno.Cli.Infrastructure;
 
@@ -14,6 +15,7 @@ namespace Dsno.Cli.Infrastructure;
 public sealed record TaskLayout(long First, long Count, int TaskCount)
 {
     /// <summary>One past the set's last record.</summary>
+    [JsonIgnore]
     public long End => First + Count;
 
     /// <summary>The shards of the set at <paramref name="shardSize"/> records a shard.</summary>

@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Runtime.InteropServices;
 using System.Security.Cryptography;
 using System.Text.Json;
 using System.Text.RegularExpressions;
@@ -294,15 +295,31 @@ public sealed partial class TrajectoryFolder
         return Convert.ToHexString(SHA256.HashData(stream));
     }
 
-    // Written whole under a temporary name, then linked into place only where no file exists: of writers racing, one wins and the
-    // others read its file.
+    // Written whole under a temporary name, then hard-linked to its name: link(2) fails when the name exists, atomically (also on NFS),
+    // so of tasks racing to create the file exactly one does and the others read its file. (File.Move without overwrite checks for the
+    // name and then renames, which two processes can both get through.)
     private static void CreateIfAbsent(string file, string text)
     {
         string temp = file + TemporarySuffix;
         File.WriteAllText(temp, text);
-        try { File.Move(temp, file, overwrite: false); }
-        catch (IOException) when (File.Exists(file)) { File.Delete(temp); }
+        try
+        {
+            if (OperatingSystem.IsWindows())
+            {
+                try { File.Move(temp, file, overwrite: false); }
+                catch (IOException) when (File.Exists(file)) { }
+            }
+            else if (Link(temp, file) != 0 && !File.Exists(file))
+            {
+                throw new BadInputException($"cannot create '{file}' (link failed with errno {Marshal.GetLastPInvokeError()}): " +
+                    "the trajectory folder must be on a filesystem with hard links (local disks, NFS, Lustre, GPFS)");
+            }
+        }
+        finally { File.Delete(temp); }
     }
+
+    [DllImport("libc", EntryPoint = "link", SetLastError = true)]
+    private static extern int Link(string existingPath, string newPath);
 
     [GeneratedRegex(@"^trajectories-(\d{12,19})-(\d{12,19})\.idv$")]
     private static partial Regex ShardName();

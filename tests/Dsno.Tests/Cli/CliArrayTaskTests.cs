@@ -154,6 +154,29 @@ public class CliArrayTaskTests
     }
 
     [Fact]
+    public void TasksStartingTogetherAgreeOnOneManifest()
+    {
+        // Tasks with two different teachers start at once on a fresh folder, round after round: exactly one manifest is created,
+        // and exactly the tasks whose settings it holds get the folder.
+        var a = new TrajectoryFolder.Manifest("AA", "ddim", 4, new[] { 0.5f, 0f }, 7, 8, 1, 8, 8, 0);
+        var b = a with { TeacherSha256 = "BB" };
+        for (int round = 0; round < 20; round++)
+        {
+            string dir = TinyModels.TempDir();
+            var outcomes = Enumerable.Range(0, 12).AsParallel().WithDegreeOfParallelism(12).Select(i =>
+            {
+                var mine = i % 2 == 0 ? a : b;
+                try { return (mine, TrajectoryFolder.Open(dir, mine).Settings); }
+                catch (BadInputException) { return (mine, (TrajectoryFolder.Manifest?)null); }
+            }).ToList();
+            var winner = outcomes.First(o => o.Item2 is not null).mine;
+            Assert.All(outcomes, o => Assert.Equal(o.mine == winner, o.Item2 is not null));
+            Assert.Equal(winner.TeacherSha256, TrajectoryFolder.OpenExisting(dir).Settings.TeacherSha256);
+            Assert.Equal(new[] { TrajectoryFolder.ManifestName }, Directory.GetFiles(dir).Select(Path.GetFileName));
+        }
+    }
+
+    [Fact]
     public void ATeacherThatDiffersBetweenTasksIsRefusedByTheTaskTheCheckAndFit()
     {
         torch.set_num_threads(1);
