@@ -38,15 +38,20 @@ internal static class BuiltProgram
         throw new FileNotFoundException($"Cannot place {assemblyName} relative to {AppContext.BaseDirectory}.");
     }
 
+    /// <summary>The dotnet host that runs the tests (so that a program runs on the same runtime).</summary>
+    public static string DotnetHost()
+    {
+        var dotnet = Environment.GetEnvironmentVariable("DOTNET_HOST_PATH");
+        return string.IsNullOrEmpty(dotnet) || !File.Exists(dotnet) ? "dotnet" : dotnet;
+    }
+
     /// <summary>Runs <paramref name="assembly"/> with <paramref name="arguments"/>, killing it after <paramref name="timeout"/>.</summary>
     public static Result Run(string assembly, TimeSpan timeout, params string[] arguments) => Run(assembly, timeout, null, arguments);
 
     /// <summary>As <see cref="Run(string, TimeSpan, string[])"/>, with environment variables set for the process (null: removed).</summary>
     public static Result Run(string assembly, TimeSpan timeout, IReadOnlyDictionary<string, string?>? environment, params string[] arguments)
     {
-        var dotnet = Environment.GetEnvironmentVariable("DOTNET_HOST_PATH");
-        if (string.IsNullOrEmpty(dotnet) || !File.Exists(dotnet)) dotnet = "dotnet";
-        var start = new ProcessStartInfo(dotnet)
+        var start = new ProcessStartInfo(DotnetHost())
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,

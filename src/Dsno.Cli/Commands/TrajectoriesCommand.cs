@@ -13,15 +13,20 @@ namespace Dsno.Cli.Commands;
 /// records (Noise, Trajectory with its Times annotation, Image, and Label for a conditional teacher) as one <c>.idv</c> file per shard.
 /// Record i depends only on (seed, i), and shards are cut at multiples of the shard size, so seed ranges can be spread over machines
 /// and an interrupted run resumes: complete shards are skipped, a shard is written under a temporary name and renamed when whole.
+/// As a task of a job array (<c>--task-index</c>/<c>--task-count</c>, or a Slurm array task's or Kubernetes indexed Job's environment) it
+/// writes its share of the set's shards; <c>--check</c> tells whether the folder holds the whole set.
 /// </summary>
 public static class TrajectoriesCommand
 {
     /// <summary>Creates the verb.</summary>
     public static Command Create(CliContext context)
     {
-        var teacher = CliOptions.RequiredPath("--teacher", "Teacher model zip written by 'dsno teacher'.");
-        var count = CliOptions.RequiredInt("--count", "Records to generate.");
+        var teacher = CliOptions.OptionalPath("--teacher", "Teacher model zip written by 'dsno teacher' (required unless --check).");
+        var count = CliOptions.OptionalInt("--count", "Records in the set (required unless --check finds them in the task layout).");
         var first = CliOptions.Long("--first", 0, "Index of the first record (for spreading a large set over machines by seed range).");
+        var taskIndex = CliOptions.OptionalInt("--task-index", $"This job-array task's index from 0 (default: ${ArrayTask.SlurmTaskId}, else ${ArrayTask.KubernetesIndex}).", min: 0);
+        var taskCount = CliOptions.OptionalInt("--task-count", $"Tasks the set is split over, whole shards each (default: ${ArrayTask.SlurmTaskCount}).");
+        var check = CliOptions.Flag("--check", "Only check that --out holds the whole set (no gap, no overlap, no bad shard) and list what is missing; exit code 4 if not.");
         var solver = CommonOptions.Solver();
         var solverSteps = CommonOptions.SolverSteps();
         var frames = CliOptions.OptionalInt("--frames", "Frames per trajectory M on the quadratic grid t_j = (j/M)^2 (default: the teacher's).", min: 2);
@@ -34,22 +39,31 @@ public static class TrajectoriesCommand
 
         var command = new Command("trajectories", "Generate teacher trajectories as sharded, resumable .idv files.")
         {
-            teacher, count, first, solver, solverSteps, frames, times, uniform, seed, shardSize, threads, output,
+            teacher, count, first, taskIndex, taskCount, check, solver, solverSteps, frames, times, uniform, seed, shardSize, threads, output,
         };
-        command.SetAction(r => Execute(context, new Settings(r.GetValue(teacher)!, r.GetValue(count), r.GetValue(first), r.GetValue(solver),
-            r.GetValue(solverSteps), r.GetValue(frames), CommonOptions.NonEmpty(r.GetValue(times)), r.GetValue(uniform), r.GetValue(seed), r.GetValue(shardSize),
-            r.GetValue(threads), r.GetValue(output)!)));
+        command.SetAction(r => Execute(context, new Settings(r.GetValue(teacher), r.GetValue(count), r.GetValue(first),
+            r.GetValue(taskIndex), r.GetValue(taskCount), r.GetValue(check), r.GetValue(solver), r.GetValue(solverSteps), r.GetValue(frames),
+            CommonOptions.NonEmpty(r.GetValue(times)), r.GetValue(uniform), r.GetValue(seed), r.GetValue(shardSize), r.GetValue(threads), r.GetValue(output)!)));
         return command;
     }
 
-    private sealed record Settings(string Teacher, int Count, long First, string? Solver, int? SolverSteps, int? Frames, float[]? Times,
-        bool Uniform, int Seed, int ShardSize, int Threads, string Out);
+    private sealed record Settings(string? Teacher, int? Count, long First, int? TaskIndex, int? TaskCount, bool Check, string? Solver, int? SolverSteps,
+        int? Frames, float[]? Times, bool Uniform, int Seed, int ShardSize, int Threads, string Out);
 
     private static int Execute(CliContext context, Settings s)
     {
+        if (s.Check) return TrajectoryCheckCommand.Execute(context, s.Out, s.Teacher, s.Count, s.First, s.TaskIndex, s.TaskCount);
+        if (s.Teacher is null) throw new UsageException("--teacher is required: the teacher model zip written by 'dsno teacher'");
+        if (s.Count is not { } setCount) throw new UsageException("--count is required: the number of records in the set");
         if (s.Frames is not null && s.Times is not null) throw new UsageException("give either --frames or --times, not both");
         if (s.Uniform && s.Times is not null) throw new UsageException("--uniform picks the grid of --frames; with --times the times are given");
-        if (s.First > long.MaxValue - s.Count) throw new UsageException("--first + --count is too large");
+        if (s.First > long.MaxValue - setCount) throw new UsageException("--first + --count is too large");
+        // As a task of a job array: this task's share of the set, in whole shards.
+        var task = ArrayTask.Resolve(s.TaskIndex, s.TaskCount, context.EnvironmentVariable);
+        var layout = task is null ? null : new TaskLayout(s.First, setCount, task.Count);
+        layout?.Validate(s.ShardSize);
+        var (rangeFirst, rangeEnd) = task is null ? (s.First, s.First + setCount) : layout!.TaskRange(task.Index, s.ShardSize);
+        long rangeCount = rangeEnd - rangeFirst;
         CommonOptions.ApplyThreads(s.Threads);
         var ml = new MLContext(seed: s.Seed);
         var loaded = ModelFiles.LoadTeacher(ml, "--teacher", s.Teacher);
@@ -63,27 +77,32 @@ public static class TrajectoriesCommand
         var manifest = new TrajectoryFolder.Manifest(TrajectoryFolder.Sha256(s.Teacher), sampler.Solver.ToCoreName(), sampler.SolverSteps,
             sampler.Frames.Times, s.Seed, s.ShardSize, a.Channels, a.Height, a.Width, sampler.ClassCount);
         var folder = TrajectoryFolder.Open(s.Out, manifest);
-        var todo = folder.Missing(s.First, s.Count, s.ShardSize);
-        long skipped = s.Count - todo.Sum(t => t.Count);
+        if (layout is not null) folder.RecordLayout(layout);
+        var done = folder.CompleteShards().Where(f => f.End > rangeFirst && f.First < rangeEnd).ToList();
+        folder.VerifyShards(ml, done);
+        var todo = folder.MissingFrom(done, rangeFirst, rangeCount, s.ShardSize);
+        long skipped = rangeCount - todo.Sum(t => t.Count);
+        string settingsJson = manifest.ToJson();
         context.InterruptedHint = $"complete shards are kept in '{s.Out}'; rerun the same command to generate the rest";
 
         var clock = Stopwatch.StartNew();
         int passesBefore = sampler.ForwardPasses;
         ProgressRenderer.Run(context, board =>
         {
-            var bar = board.Add("trajectories", $"trajectories ({sampler.Solver}, {sampler.SolverSteps} steps)", s.Count, "records");
+            var bar = board.Add("trajectories", $"trajectories ({sampler.Solver}, {sampler.SolverSteps} steps)", rangeCount, "records");
             bar.SetAlreadyDone(skipped);
-            long done = skipped;
-            bar.Report(done);
+            long written = skipped;
+            bar.Report(written);
             foreach (var shard in todo)
             {
-                long before = done;
+                long before = written;
                 var noise = NoiseView.Create(ml, shard.First, (int)shard.Count, a.Channels, a.Height, a.Width, s.Seed, classes,
                     onRow: n => bar.Report(before + n), cancellationToken: context.CancellationToken);
-                // Each shard is written under a temporary name and renamed when whole.
-                ImageGeneration.WriteIdv(ml, sampler.Transform(noise), shard.File, context.CancellationToken);
-                done += shard.Count;
-                bar.Report(done);
+                // The settings go into the shard itself; it is written under a temporary name and renamed when whole.
+                var records = new AnnotatedDataView(sampler.Transform(noise), TrajectoryFolder.AnnotatedColumn, TrajectoryFolder.SettingsAnnotation, settingsJson);
+                ImageGeneration.WriteIdv(ml, records, shard.File, context.CancellationToken);
+                written += shard.Count;
+                bar.Report(written);
             }
             bar.Complete();
             return 0;
@@ -91,14 +110,23 @@ public static class TrajectoriesCommand
         context.InterruptedHint = null;
         clock.Stop();
 
-        long generated = s.Count - skipped;
-        var files = folder.CompleteShards().Where(f => f.End > s.First && f.First < s.First + s.Count).Select(f => f.File).ToList();
+        long generated = rangeCount - skipped;
+        var files = folder.CompleteShards().Where(f => f.End > rangeFirst && f.First < rangeEnd).Select(f => f.File).ToList();
         context.Result(new JsonObject
         {
             ["command"] = "trajectories",
             ["out"] = CommonOptions.Full(s.Out),
-            ["first"] = s.First,
-            ["count"] = s.Count,
+            ["first"] = rangeFirst,
+            ["count"] = rangeCount,
+            ["task"] = task is null ? null : new JsonObject
+            {
+                ["index"] = task.Index,
+                ["count"] = task.Count,
+                ["indexFrom"] = task.IndexFrom,
+                ["countFrom"] = task.CountFrom,
+                ["setFirst"] = s.First,
+                ["setCount"] = setCount,
+            },
             ["generated"] = generated,
             ["skipped"] = skipped,
             ["shards"] = new JsonArray(files.Select(f => (JsonNode?)JsonValue.Create(CommonOptions.Full(f))).ToArray()),
@@ -111,9 +139,10 @@ public static class TrajectoriesCommand
             ["recordsPerSecond"] = CliContext.Number(generated / Math.Max(clock.Elapsed.TotalSeconds, 1e-9)),
         }, () =>
         {
-            context.Console.MarkupLine($"[green]{generated:N0} trajectories written[/] to [bold]{Markup.Escape(s.Out)}[/]" +
+            context.Console.MarkupLine((task is null ? "" : $"{Markup.Escape(task.ToString())}: ") +
+                $"[green]{generated:N0} trajectories written[/] to [bold]{Markup.Escape(s.Out)}[/]" +
                 (skipped > 0 ? $" ({skipped:N0} already there)" : "") +
-                $": records {s.First:N0}..{s.First + s.Count - 1:N0} in {files.Count} shard(s), frames at {Markup.Escape(sampler.Frames.ToString())}, " +
+                $": records {rangeFirst:N0}..{rangeEnd - 1:N0} in {files.Count} shard(s), frames at {Markup.Escape(sampler.Frames.ToString())}, " +
                 $"{clock.Elapsed.TotalSeconds:0.0} s");
         });
         return ExitCodes.Success;

@@ -39,6 +39,9 @@ public sealed class CliContext
     /// <summary>Receives every progress report (tests use it to interrupt a run at a known point).</summary>
     public Action<CliProgressEvent>? Observer { get; }
 
+    /// <summary>Reads an environment variable (a scheduler's task index, say); tests replace it.</summary>
+    public Func<string, string?> EnvironmentVariable { get; init; } = System.Environment.GetEnvironmentVariable;
+
     /// <summary><c>--quiet</c>: no progress bars and no informational lines.</summary>
     public bool Quiet { get; set; }
 

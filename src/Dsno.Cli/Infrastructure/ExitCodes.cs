@@ -15,6 +15,9 @@ public static class ExitCodes
     /// <summary>An unexpected failure (a bug): rerun with --verbose and report the stack trace.</summary>
     public const int InternalError = 3;
 
+    /// <summary><c>dsno trajectories --check</c>: the trajectory set has gaps, overlaps or bad shards (listed in the output).</summary>
+    public const int Incomplete = 4;
+
     /// <summary>Stopped by Ctrl+C or SIGTERM (128 + SIGINT, the shell convention); long steps leave a resumable state.</summary>
     public const int Interrupted = 130;
 }

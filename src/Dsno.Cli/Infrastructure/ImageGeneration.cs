@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Dsno.MLNet;
 using Microsoft.ML;
 using Microsoft.ML.Data;
 
@@ -81,13 +82,14 @@ public static class ImageGeneration
         Directory.CreateDirectory(Path.GetDirectoryName(full)!);
         // Leftovers of a killed run (other process ids) are never read; remove them before writing anew.
         foreach (var stale in Directory.GetFiles(Path.GetDirectoryName(full)!, Path.GetFileName(full) + ".*.tmp")) File.Delete(stale);
-        string temp = full + $".{Environment.ProcessId}.tmp";
+        string temp = full + TrajectoryFolder.TemporarySuffix;
         try
         {
             using (var stream = new FileStream(temp, FileMode.Create, FileAccess.Write, FileShare.None))
             {
-                // Through a cache: ML.NET's binary saver reads its source more than once, which would run the model twice.
-                ml.Data.SaveAsBinary(ml.Data.Cache(data), stream, keepHidden: false);
+                // Through a cache: ML.NET's binary saver reads its source more than once, which would run the model twice. Blocks in a
+                // fixed order: the same rows give the same bytes, whichever machine or run wrote them.
+                ml.Data.SaveAsDeterministicBinary(ml.Data.Cache(data), stream, keepHidden: false);
                 if (stream.CanWrite) stream.Flush(flushToDisk: true);
             }
             File.Move(temp, full, overwrite: true);

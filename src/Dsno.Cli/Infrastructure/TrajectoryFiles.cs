@@ -35,6 +35,7 @@ public static class TrajectoryFiles
     {
         ArgumentNullException.ThrowIfNull(ml);
         var views = new List<IDataView>();
+        (string File, string Teacher)? firstTeacher = null;
         foreach (var file in files)
         {
             IDataView view;
@@ -51,6 +52,13 @@ public static class TrajectoryFiles
             foreach (var column in requiredColumns)
                 if (view.Schema.GetColumnOrNull(column) is null)
                     throw new BadInputException($"--data '{file}' has no '{column}' column; give trajectory files written by 'dsno trajectories'");
+            // Shards of 'dsno trajectories' record their teacher's SHA-256: records of two teachers are not one training set.
+            if (TrajectoryFolder.ReadShardSettings(view)?.TeacherSha256 is { } teacher)
+            {
+                firstTeacher ??= (file, teacher);
+                if (teacher != firstTeacher.Value.Teacher)
+                    throw new BadInputException($"--data '{file}' was generated from another teacher than '{firstTeacher.Value.File}' (SHA-256 {teacher[..12]}..., not {firstTeacher.Value.Teacher[..12]}...); fit the trajectories of one teacher");
+            }
             if (rows == 0) continue;
             if (views.Count > 0) CheckSameColumns(views[0], files[0], view, file, requiredColumns);
             views.Add(view);

@@ -23,12 +23,20 @@ internal static class CliHarness
 
     public static Outcome Run(params string[] args) => Run(null, default, args);
 
-    public static Outcome Run(Action<CliProgressEvent>? observer, CancellationToken token, params string[] args)
+    public static Outcome Run(Action<CliProgressEvent>? observer, CancellationToken token, params string[] args) =>
+        Run(new Dictionary<string, string>(), observer, token, args);
+
+    /// <summary>
+    /// Runs with <paramref name="environment"/> as the only environment variables the tool sees (the others run with none, so that a
+    /// test run inside a scheduler's job does not turn into one of its array tasks).
+    /// </summary>
+    public static Outcome Run(IReadOnlyDictionary<string, string> environment, Action<CliProgressEvent>? observer, CancellationToken token, params string[] args)
     {
         var console = new TestConsole().Width(200).Interactive();
         var stdout = new StringWriter();
         var stderr = new StringWriter();
-        int code = DsnoCli.Run(args, new CliContext(console, stdout, stderr, token, observer));
+        var context = new CliContext(console, stdout, stderr, token, observer) { EnvironmentVariable = name => environment.GetValueOrDefault(name) };
+        int code = DsnoCli.Run(args, context);
         return new Outcome(code, stdout.ToString(), stderr.ToString(), console.Output);
     }
 

@@ -17,10 +17,10 @@ public class CliResumeTests
         }.Concat(extra).ToArray();
 
     /// <summary>
-    /// The records of every shard, by file name. ML.NET's binary saver writes column blocks from several threads, so two files with the
-    /// same records may order their blocks differently: the records, their column types and the Times annotation are compared, not bytes.
+    /// The records of every shard and its bytes, by file name. Shards are written with their column blocks in a fixed order, so the same
+    /// records give the same bytes; the records are compared too, to say which ones differ when the bytes do.
     /// </summary>
-    private static Dictionary<string, ShardContent> Shards(string dir)
+    internal static Dictionary<string, ShardContent> Shards(string dir)
     {
         var ml = new MLContext();
         return Directory.GetFiles(dir, "*.idv").ToDictionary(f => Path.GetFileName(f), f =>
@@ -29,13 +29,14 @@ public class CliResumeTests
             Microsoft.ML.Data.VBuffer<float> times = default;
             view.Schema["Trajectory"].Annotations.GetValue("Times", ref times);
             return new ShardContent(string.Join(";", view.Schema.Select(c => $"{c.Name}:{c.Type}")), times.DenseValues().ToArray(),
-                CliHarness.Column(view, "Noise"), CliHarness.Column(view, "Trajectory", "Image"), CliHarness.Column(view, "Image", "Trajectory"));
+                CliHarness.Column(view, "Noise"), CliHarness.Column(view, "Trajectory", "Image"), CliHarness.Column(view, "Image", "Trajectory"),
+                File.ReadAllBytes(f));
         });
     }
 
-    private sealed record ShardContent(string Schema, float[] Times, float[][] Noise, float[][] Trajectories, float[][] Images);
+    internal sealed record ShardContent(string Schema, float[] Times, float[][] Noise, float[][] Trajectories, float[][] Images, byte[] Bytes);
 
-    private static void AssertSameFiles(Dictionary<string, ShardContent> expected, string dir)
+    internal static void AssertSameFiles(Dictionary<string, ShardContent> expected, string dir)
     {
         var actual = Shards(dir);
         Assert.Equal(expected.Keys.OrderBy(k => k), actual.Keys.OrderBy(k => k));
@@ -47,6 +48,7 @@ public class CliResumeTests
             Assert.Equal(e.Noise, a.Noise);
             Assert.Equal(e.Trajectories, a.Trajectories);
             Assert.Equal(e.Images, a.Images);
+            Assert.True(e.Bytes.AsSpan().SequenceEqual(a.Bytes), $"{name}: same records, other bytes");
         }
         Assert.Empty(Directory.GetFiles(dir, "*.tmp"));
     }

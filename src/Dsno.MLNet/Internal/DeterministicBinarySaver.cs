@@ -1,0 +1,95 @@
+using System.Reflection;
+using Microsoft.ML;
+using Microsoft.ML.Data;
+using Microsoft.ML.Runtime;
+
+namespace Dsno.MLNet.Internal;
+
+/// <summary>
+/// ML.NET's binary (<c>.idv</c>) saver with its <c>DeterministicBlockOrder</c> setting on. <c>mlContext.Data.SaveAsBinary</c> compresses
+/// column blocks on one thread per core and writes each block as soon as it is compressed, so two saves of the same rows can order their
+/// blocks differently; the saver's own option (internal in ML.NET 5.0.1, like the saver class) writes them in (block, column) order, so the
+/// bytes depend on the rows alone. Reached by reflection once; a missing member raises <see cref="InvalidOperationException"/> naming it.
+/// </summary>
+internal static class DeterministicBinarySaver
+{
+    private const BindingFlags Members = BindingFlags.Public | BindingFlags.NonPublic | BindingFlags.Instance;
+    private static readonly Lazy<Reflected> Saver = new(Reflected.Resolve, LazyThreadSafetyMode.ExecutionAndPublication);
+
+    /// <summary>Writes the columns of <paramref name="data"/> (hidden ones only with <paramref name="keepHidden"/>) to <paramref name="stream"/>.</summary>
+    public static void Save(IHostEnvironment environment, IDataView data, Stream stream, bool keepHidden)
+    {
+        ArgumentNullException.ThrowIfNull(environment);
+        ArgumentNullException.ThrowIfNull(data);
+        ArgumentNullException.ThrowIfNull(stream);
+        var reflected = Saver.Value;
+        object saver = reflected.Create(environment);
+        var columns = new List<int>();
+        foreach (var column in data.Schema)
+        {
+            if (column.IsHidden && !keepHidden) continue;
+            if (!reflected.IsColumnSavable(saver, column.Type))
+                throw new ArgumentException($"column '{column.Name}' of type {column.Type} cannot be saved in an ML.NET binary file", nameof(data));
+            columns.Add(column.Index);
+        }
+        reflected.SaveData(saver, stream, data, columns.ToArray());
+    }
+
+    private sealed class Reflected
+    {
+        private readonly ConstructorInfo _constructor;
+        private readonly Type _argumentsType;
+        private readonly FieldInfo _deterministic;
+        private readonly FieldInfo _silent;
+        private readonly MethodInfo _isColumnSavable;
+        private readonly MethodInfo _saveData;
+
+        private Reflected(ConstructorInfo constructor, Type argumentsType, FieldInfo deterministic, FieldInfo silent, MethodInfo isColumnSavable,
+            MethodInfo saveData)
+        {
+            _constructor = constructor;
+            _argumentsType = argumentsType;
+            _deterministic = deterministic;
+            _silent = silent;
+            _isColumnSavable = isColumnSavable;
+            _saveData = saveData;
+        }
+
+        public object Create(IHostEnvironment environment)
+        {
+            object arguments = Activator.CreateInstance(_argumentsType)!;
+            _deterministic.SetValue(arguments, true);
+            _silent.SetValue(arguments, true);
+            return _constructor.Invoke(BindingFlags.DoNotWrapExceptions, null, new[] { environment, arguments }, null);
+        }
+
+        public bool IsColumnSavable(object saver, DataViewType type) =>
+            (bool)_isColumnSavable.Invoke(saver, BindingFlags.DoNotWrapExceptions, null, new object[] { type }, null)!;
+
+        public void SaveData(object saver, Stream stream, IDataView data, int[] columns) =>
+            _saveData.Invoke(saver, BindingFlags.DoNotWrapExceptions, null, new object[] { stream, data, columns }, null);
+
+        public static Reflected Resolve()
+        {
+            var assembly = typeof(DataOperationsCatalog).Assembly;
+            const string name = "Microsoft.ML.Data.IO.BinarySaver";
+            var saver = assembly.GetType(name, throwOnError: false) ?? throw Missing($"type {name}");
+            var arguments = saver.GetNestedType("Arguments", BindingFlags.Public | BindingFlags.NonPublic) ?? throw Missing($"type {name}.Arguments");
+            return new Reflected(
+                saver.GetConstructor(Members, null, new[] { typeof(IHostEnvironment), arguments }, null) ?? throw Missing($"constructor {name}(IHostEnvironment, Arguments)"),
+                arguments,
+                BoolField(arguments, "DeterministicBlockOrder"),
+                BoolField(arguments, "Silent"),
+                saver.GetMethod("IsColumnSavable", Members, null, new[] { typeof(DataViewType) }, null) ?? throw Missing($"method {name}.IsColumnSavable(DataViewType)"),
+                saver.GetMethod("SaveData", Members, null, new[] { typeof(Stream), typeof(IDataView), typeof(int[]) }, null)
+                    ?? throw Missing($"method {name}.SaveData(Stream, IDataView, int[])"));
+        }
+
+        private static FieldInfo BoolField(Type type, string field) =>
+            type.GetField(field, Members) is { } f && f.FieldType == typeof(bool) ? f : throw Missing($"field bool {type.FullName}.{field}");
+
+        private static InvalidOperationException Missing(string what) =>
+            new($"Dsno.MLNet cannot find the ML.NET internal {what} in Microsoft.ML.Data {MlNetInternals.LoadedVersion} " +
+                $"(Dsno.MLNet was built against ML.NET {MlNetInternals.WrittenAgainstVersion}); use that ML.NET version.");
+    }
+}
