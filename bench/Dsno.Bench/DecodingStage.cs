@@ -1,3 +1,4 @@
+using Dsno.Runtime;
 using Dsno.Diffusion;
 using Dsno.Models;
 using TorchSharp;
@@ -93,7 +94,7 @@ public static class DecodingStage
     /// <summary>Adds the squared error of each predicted frame k to <paramref name="sums"/>[slots[k]].</summary>
     private static void Accumulate(double[] sums, Tensor predicted, Tensor target, IEnumerable<int> slots)
     {
-        var perFrame = (predicted - target).square().sum(new long[] { 0, 2, 3, 4 }).to(ScalarType.Float64).data<double>().ToArray();
+        var perFrame = (predicted - target).Squared().sum(new long[] { 0, 2, 3, 4 }).to(ScalarType.Float64).data<double>().ToArray();
         int k = 0;
         foreach (int slot in slots) sums[slot] += perFrame[k++];
     }
@@ -110,7 +111,7 @@ public static class DecodingStage
             int above = known.LastOrDefault(k => times[k] > times[i], -1);
             if (above < 0) { frames.Add(target[.., below]); continue; }
             double w = (times[above] - times[i]) / (times[above] - times[below]);
-            frames.Add(target[.., above] * (1 - w) + target[.., below] * w);
+            frames.Add(target[.., above].Times(1 - w).Plus(target[.., below].Times(w)));
         }
         return torch.stack(frames, 1);
     }

@@ -1,3 +1,4 @@
+using Dsno.Runtime;
 using Dsno.Metrics;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -78,9 +79,9 @@ public static class EvaluationStage
                     var frames = dsno.Generate(noise);
                     clock.Stop();
                     evaluations = (int)(dsno.ForwardPasses - before);
-                    batch = frames[.., ^1].clamp(-1, 1);
+                    batch = frames[.., ^1].ClampTo(-1, 1);
                     var target = context.ReferenceFrames.narrow(0, start, count).index_select(1, frameIndex!);
-                    var perFrame = (frames - target).square().sum(new long[] { 0, 2, 3, 4 }).to(ScalarType.Float64);
+                    var perFrame = (frames - target).Squared().sum(new long[] { 0, 2, 3, 4 }).to(ScalarType.Float64);
                     for (int j = 0; j < squaredFrameError!.Length; j++) squaredFrameError[j] += perFrame[j].item<double>();
                 }
                 parts.Add(batch.MoveToOuterDisposeScope());

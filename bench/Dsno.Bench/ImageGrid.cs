@@ -1,3 +1,4 @@
+using Dsno.Runtime;
 using SkiaSharp;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -34,7 +35,7 @@ public static class ImageGrid
         {
             int y0 = top + r * (h * scale + gap);
             canvas.DrawText(rows[r].Label, 6, y0 + h * scale / 2f + 5, SKTextAlign.Left, font, ink);
-            using var cpu = rows[r].Images.to(ScalarType.Float32).cpu().clamp(-1, 1).contiguous();
+            using var cpu = rows[r].Images.to(ScalarType.Float32).cpu().ClampTo(-1, 1).contiguous();
             var values = cpu.data<float>().ToArray();
             int k = (int)cpu.shape[0];
             for (int i = 0; i < k; i++)

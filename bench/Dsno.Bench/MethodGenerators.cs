@@ -1,3 +1,4 @@
+using Dsno.Runtime;
 using Dsno.Models;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -74,7 +75,7 @@ public sealed class MethodGenerators : IDisposable
             images = kd.Generate(noise);
             evaluations = (int)(kd.ForwardPasses - before);
         }
-        return (images.clamp(-1, 1).MoveToOuterDisposeScope(), evaluations);
+        return (images.ClampTo(-1, 1).MoveToOuterDisposeScope(), evaluations);
     }
 
     /// <inheritdoc/>

@@ -1,3 +1,4 @@
+using Dsno.Runtime;
 using Dsno.Data;
 using Dsno.Diffusion;
 using Dsno.Models;
@@ -36,7 +37,7 @@ public static class SpectrumStage
         var (_, frames) = teacher.Solve(noise, null, config.ReferenceSolver, config.ReferenceSteps, times, kind);
         double dt = 1.0 / times.Length;
         var spectrum = torch.fft.rfft(frames!.to(ScalarType.Float64), dim: 1);        // [B, J, C, H, W]
-        var power = spectrum.abs().square() * (2 * dt * dt);
+        var power = spectrum.abs().Squared().Times(2 * dt * dt);
         var perPixel = power.mean(new long[] { 0 });                                   // [J, C, H, W]
         var flat = perPixel.reshape(perPixel.shape[0], -1);
         double[] mean = flat.mean(new long[] { 1 }).data<double>().ToArray();

@@ -1,3 +1,4 @@
+using Dsno.Runtime;
 using Dsno.Diffusion;
 using Dsno.Metrics;
 using TorchSharp;
@@ -67,7 +68,7 @@ public static class StepListStage
         {
             using var scope = torch.NewDisposeScope();
             var noise = context.Noise.narrow(0, start, Math.Min(config.EvalBatch, config.EvalSamples - start));
-            parts.Add(teacher.Solve(noise, null, solver, times).clamp(-1, 1).MoveToOuterDisposeScope());
+            parts.Add(teacher.Solve(noise, null, solver, times).ClampTo(-1, 1).MoveToOuterDisposeScope());
         }
         var images = torch.cat(parts, 0);
         foreach (var p in parts) p.Dispose();

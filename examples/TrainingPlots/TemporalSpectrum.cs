@@ -1,3 +1,4 @@
+using Dsno.Runtime;
 using Dsno.Diffusion;
 using Dsno.MLNet;
 using TorchSharp;
@@ -34,7 +35,7 @@ public sealed record TemporalSpectrum(double[] Mean, double[] Min, double[] Max,
         var paths = frames!.to(ScalarType.Float64);                                           // [B, N, C, H, W]
         // Eq. (13): S_j = 2 dt^2 / T |X_j|^2 with T = 1 and dt = 1 / N.
         double dt = 1.0 / intervals;
-        var power = torch.fft.rfft(paths, dim: 1).abs().square() * (2 * dt * dt);           // [B, J, C, H, W]
+        var power = torch.fft.rfft(paths, dim: 1).abs().Squared().Times(2 * dt * dt);           // [B, J, C, H, W]
         var perPixel = power.mean(new long[] { 0 }).flatten(1);                               // [J, C*H*W]
         return new TemporalSpectrum(
             perPixel.mean(new long[] { 1 }).cpu().data<double>().ToArray(),

@@ -1,3 +1,4 @@
+using Dsno.Runtime;
 using Dsno.Data;
 using Dsno.MLNet.Internal;
 using Dsno.Models;
@@ -85,8 +86,9 @@ public sealed class DsnoTransformer : ITransformer
                 int n = Math.Min(_settings.TransformBatchSize, count - start);
                 using var scope = torch.NewDisposeScope();
                 var noise = GaussianNoise.Sample(start, n, a.Channels, a.Height, a.Width, seed, Model.Device);
-                var labels = label is { } y ? torch.full(n, (long)y, dtype: torch.int64, device: Model.Device) : null;
-                var images = Predict(noise, labels)[.., ^1].clamp(-1, 1).reshape(n, -1).cpu();
+                using var labelValue = ((long)(label ?? 0)).ToScalar();
+                var labels = label is not null ? torch.full(n, labelValue, dtype: torch.int64, device: Model.Device) : null;
+                var images = Predict(noise, labels)[.., ^1].ClampTo(-1, 1).reshape(n, -1).cpu();
                 for (int i = 0; i < n; i++) result.Add(images[i].data<float>().ToArray());
             }
         }

@@ -1,3 +1,4 @@
+using Dsno.Runtime;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -56,7 +57,7 @@ public sealed class CosineSchedule : NoiseSchedule
     {
         ArgumentNullException.ThrowIfNull(t);
         using var scope = torch.NewDisposeScope();
-        var u = t.to_type(ScalarType.Float64) * _a + _b;
-        return (u.tan().log() * -2).to_type(t.dtype).MoveToOuterDisposeScope();
+        var u = t.to_type(ScalarType.Float64).Times(_a).Plus(_b);
+        return u.tan().log().Times(-2).to_type(t.dtype).MoveToOuterDisposeScope();
     }
 }

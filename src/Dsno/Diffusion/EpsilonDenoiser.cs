@@ -1,3 +1,4 @@
+using Dsno.Runtime;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -44,18 +45,19 @@ public sealed class EpsilonDenoiser : IDenoiser
         double alpha = Schedule.Alpha(t), sigma = Schedule.Sigma(t);
 
         using var scope = torch.NewDisposeScope();
-        var times = torch.full(new[] { x.shape[0] }, t, dtype: ScalarType.Float32, device: x.device);
+        using var time = t.ToScalar();
+        var times = torch.full(new[] { x.shape[0] }, time, dtype: ScalarType.Float32, device: x.device);
         var eps = _network(x, times);
         Interlocked.Increment(ref _evaluations);
         if (!eps.shape.SequenceEqual(x.shape))
             throw new InvalidOperationException(
                 $"the network returned shape [{string.Join(", ", eps.shape)}] for input [{string.Join(", ", x.shape)}]");
 
-        var denoised = (x - eps * sigma) / alpha;
+        var denoised = (x - eps.Times(sigma)).DividedBy(alpha);
         if (ClipDenoised)
         {
-            denoised = denoised.clamp(-1.0, 1.0);
-            eps = (x - denoised * alpha) / sigma;
+            denoised = denoised.ClampTo(-1.0, 1.0);
+            eps = (x - denoised.Times(alpha)).DividedBy(sigma);
         }
         // The network may hand back a tensor it also keeps (or x itself): give the caller one it owns.
         if (ReferenceEquals(eps, x)) eps = eps.clone();

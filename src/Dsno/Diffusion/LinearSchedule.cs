@@ -1,3 +1,4 @@
+using Dsno.Runtime;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -73,8 +74,8 @@ public sealed class LinearSchedule : NoiseSchedule
     {
         ArgumentNullException.ThrowIfNull(t);
         using var scope = torch.NewDisposeScope();
-        var tp = t.to_type(ScalarType.Float64) * (1 - Epsilon) + Epsilon;
-        var g = tp * BetaMin + tp.square() * (0.5 * (BetaMax - BetaMin));
+        var tp = t.to_type(ScalarType.Float64).Times(1 - Epsilon).Plus(Epsilon);
+        var g = tp.Times(BetaMin).Plus(tp.Squared().Times(0.5 * (BetaMax - BetaMin)));
         return (-g.expm1().log()).to_type(t.dtype).MoveToOuterDisposeScope();
     }
 }

@@ -32,10 +32,18 @@ public abstract class NoiseSchedule
     public double Sigma(double t) => Math.Sqrt(Sigmoid(-LogSnr(t)));
 
     /// <summary>alpha(t) for a tensor of times.</summary>
-    public Tensor Alpha(Tensor t) => torch.sigmoid(LogSnr(t)).sqrt();
+    public Tensor Alpha(Tensor t)
+    {
+        using var scope = torch.NewDisposeScope();
+        return torch.sigmoid(LogSnr(t)).sqrt().MoveToOuterDisposeScope();
+    }
 
     /// <summary>sigma(t) for a tensor of times.</summary>
-    public Tensor Sigma(Tensor t) => torch.sigmoid(-LogSnr(t)).sqrt();
+    public Tensor Sigma(Tensor t)
+    {
+        using var scope = torch.NewDisposeScope();
+        return torch.sigmoid(-LogSnr(t)).sqrt().MoveToOuterDisposeScope();
+    }
 
     /// <summary>Numerically stable logistic function.</summary>
     protected static double Sigmoid(double z) => z >= 0 ? 1.0 / (1.0 + Math.Exp(-z)) : Math.Exp(z) / (1.0 + Math.Exp(z));

@@ -179,7 +179,7 @@ public sealed class FeatureClassifier : IDisposable
         using var images = train.ToTensor(device);
         using var labels = train.LabelsTensor(device)!;
         GradientSelfCheck.Verify("classifier", network);
-        using var optimizer = torch.optim.Adam(network.parameters(), options.LearningRate);
+        using var optimizer = new ScalarSafeAdam(network.parameters(), options.LearningRate);
         int n = train.Count;
         int shift = options.MaxShift;
         network.train();

@@ -1,3 +1,4 @@
+using Dsno.Runtime;
 using Dsno.Networks;
 using TorchSharp;
 using TorchSharp.Modules;
@@ -59,7 +60,7 @@ internal sealed class FeatureClassifierNetwork : nn.Module<Tensor, Tensor>, IGra
         }
         foreach (var norm in new[] { stemNorm, down1Norm, down2Norm })
         {
-            norm.weight!.fill_(1.0);
+            norm.weight!.fill_(Scalars.Of(1.0));
             norm.bias!.zero_();
         }
     }

@@ -1,3 +1,4 @@
+using Dsno.Runtime;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -60,7 +61,7 @@ public static class KernelDistance
         return (offDiagonalX + offDiagonalY) / (m * (m - 1.0)) - 2.0 * kxy.sum().item<double>() / ((double)m * m);
     }
 
-    private static Tensor Kernel(Tensor x, Tensor y, int d) => (x.matmul(y.t()) / d + 1).pow(3);
+    private static Tensor Kernel(Tensor x, Tensor y, int d) => x.matmul(y.t()).DividedBy(d).Plus(1).pow(Scalars.Of(3L));
 
     private const ulong SubsetStream = 0x2001;
 }

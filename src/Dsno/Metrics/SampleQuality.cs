@@ -1,3 +1,4 @@
+using Dsno.Runtime;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -56,7 +57,7 @@ public static class SampleQuality
             CheckFinite(teacherImages, nameof(teacherImages));
             using var scope = torch.NewDisposeScope();
             var difference = generated.to(ScalarType.Float64).cpu() - teacherImages.to(ScalarType.Float64).cpu();
-            rms = Math.Sqrt(difference.square().mean().item<double>());
+            rms = Math.Sqrt(difference.Squared().mean().item<double>());
         }
 
         var generatedFeatures = classifier.Features(generated);
@@ -75,7 +76,7 @@ public static class SampleQuality
         CheckFinite(a, nameof(a));
         CheckFinite(b, nameof(b));
         using var scope = torch.NewDisposeScope();
-        return Math.Sqrt((a.to(ScalarType.Float64).cpu() - b.to(ScalarType.Float64).cpu()).square().mean().item<double>());
+        return Math.Sqrt((a.to(ScalarType.Float64).cpu() - b.to(ScalarType.Float64).cpu()).Squared().mean().item<double>());
     }
 
     private static void CheckImages(FeatureClassifier classifier, Tensor images, int neighbours, string name)

@@ -95,8 +95,9 @@ public sealed class DiffusionTeacher : IDisposable
         var sampler = Samplers.Get(solver);
         using var noGrad = torch.no_grad();
         Network.eval();
+        using var scope = torch.NewDisposeScope();
         var x = noise.to(ScalarType.Float32, Device);
-        return sampler(CreateDenoiser(labels?.to(Device), clipDenoised), x, stepTimes, callback);
+        return sampler(CreateDenoiser(labels?.to(Device), clipDenoised), x, stepTimes, callback).MoveToOuterDisposeScope();
     }
 
     /// <summary>

@@ -75,7 +75,8 @@ public sealed class DsnoModel : IDisposable
         CheckInputs(noise, labels);
         using var noGrad = torch.no_grad();
         Network.eval();
-        return Network.forward(noise.to(ScalarType.Float32, Device), labels?.to(Device));
+        using var scope = torch.NewDisposeScope();
+        return Network.forward(noise.to(ScalarType.Float32, Device), labels?.to(Device)).MoveToOuterDisposeScope();
     }
 
     /// <summary>
@@ -92,7 +93,7 @@ public sealed class DsnoModel : IDisposable
         var slices = Network.Evaluate(noise.to(ScalarType.Float32, Device), labels?.to(Device), plan.SliceTimes);
         var frames = plan.Reads.Select(read => read.Weight == 0
             ? slices[.., read.Lower]
-            : slices[.., read.Lower] * (1 - read.Weight) + slices[.., read.Upper] * read.Weight).ToList();
+            : slices[.., read.Lower].Times(1 - read.Weight).Plus(slices[.., read.Upper].Times(read.Weight))).ToList();
         return torch.stack(frames, 1).MoveToOuterDisposeScope();
     }
 

@@ -67,7 +67,8 @@ public sealed class OneStepDistillation : IDisposable
         using var noGrad = torch.no_grad();
         Network.eval();
         Interlocked.Increment(ref _forwardPasses);
-        return Forward(noise.to(ScalarType.Float32, Device), labels?.to(Device));
+        using var scope = torch.NewDisposeScope();
+        return Forward(noise.to(ScalarType.Float32, Device), labels?.to(Device)).MoveToOuterDisposeScope();
     }
 
     private Tensor Forward(Tensor noise, Tensor? labels) =>

@@ -27,7 +27,8 @@ public static class WeightFile
             writer.Write(nameBytes);
             writer.Write(value.shape.Length);
             foreach (long d in value.shape) writer.Write(d);
-            using var cpu = value.detach().to(ScalarType.Float32, CPU).contiguous();
+            using var scope = torch.NewDisposeScope();
+            var cpu = value.detach().to(ScalarType.Float32, CPU).contiguous();
             var data = cpu.data<float>().ToArray();
             var bytes = new byte[data.Length * sizeof(float)];
             Buffer.BlockCopy(data, 0, bytes, 0, bytes.Length);

@@ -1,3 +1,4 @@
+using Dsno.Runtime;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -49,8 +50,8 @@ public sealed partial class AttentionBlock : nn.Module<Tensor, Tensor>
         var q = parts[0].transpose(-1, -2);
         var k = parts[1].transpose(-1, -2);
         var v = parts[2].transpose(-1, -2);
-        var weights = torch.softmax(torch.matmul(q, k.transpose(-1, -2)) * (1.0 / Math.Sqrt(d)), dim: -1);
+        var weights = torch.softmax(torch.matmul(q, k.transpose(-1, -2)).Times(1.0 / Math.Sqrt(d)), dim: -1);
         var attended = torch.matmul(weights, v).transpose(-1, -2).reshape(n, c, height, width);
-        return (x + RoutedConvolution.Forward(proj, attended)).MoveToOuterDisposeScope();
+        return x.Plus(RoutedConvolution.Forward(proj, attended)).MoveToOuterDisposeScope();
     }
 }

@@ -1,3 +1,4 @@
+using Dsno.Runtime;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -55,7 +56,7 @@ public sealed partial class ResBlock : nn.Module<Tensor, Tensor, Tensor>
     {
         using var scope = torch.NewDisposeScope();
         var h = Conditioned(RoutedConvolution.Forward(conv1, nn.functional.silu(norm1.forward(x))), embedding);
-        return (Residual(x) + h).MoveToOuterDisposeScope();
+        return Residual(x).Plus(h).MoveToOuterDisposeScope();
     }
 
     /// <summary>
@@ -68,7 +69,7 @@ public sealed partial class ResBlock : nn.Module<Tensor, Tensor, Tensor>
     {
         using var scope = torch.NewDisposeScope();
         var h = Conditioned(Repeat(RoutedConvolution.Forward(conv1, nn.functional.silu(norm1.forward(x))), repeats), embedding);
-        return (Repeat(Residual(x), repeats) + h).MoveToOuterDisposeScope();
+        return Repeat(Residual(x), repeats).Plus(h).MoveToOuterDisposeScope();
     }
 
     /// <summary>The second half of the block: FiLM by the embedding (scale and shift after GroupNorm), SiLU, dropout, conv.</summary>
@@ -76,7 +77,7 @@ public sealed partial class ResBlock : nn.Module<Tensor, Tensor, Tensor>
     {
         var film = filmProjection.forward(nn.functional.silu(embedding)).unsqueeze(-1).unsqueeze(-1);
         var parts = film.chunk(2, dim: 1);
-        h = norm2.forward(h) * (parts[0] + 1) + parts[1];
+        h = (norm2.forward(h) * parts[0].Plus(1)).Plus(parts[1]);
         return RoutedConvolution.Forward(conv2, dropout.forward(nn.functional.silu(h)));
     }
 
@@ -102,7 +103,7 @@ public sealed partial class ResBlock : nn.Module<Tensor, Tensor, Tensor>
         var norm = nn.GroupNorm(groups, channels, eps: 1e-5, affine: true);
         using (torch.no_grad())
         {
-            norm.weight!.fill_(1.0);
+            norm.weight!.fill_(Scalars.Of(1.0));
             norm.bias!.zero_();
         }
         return norm;

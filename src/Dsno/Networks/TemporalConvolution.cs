@@ -1,3 +1,4 @@
+using Dsno.Runtime;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -117,7 +118,7 @@ public sealed partial class TemporalConvolution : nn.Module<Tensor, int, Tensor>
         long batch = x.shape[0] / m, height = x.shape[2], width = x.shape[3];
         var dtype = ComputeType(x);
         var y = SpectralBranch(x.to(dtype).reshape(batch, m, Channels, height, width), m).reshape(x.shape).to(x.dtype);
-        return (x + nn.functional.leaky_relu(y, LeakySlope)).MoveToOuterDisposeScope();
+        return x.Plus(y.leaky_relu(Scalars.Of(LeakySlope))).MoveToOuterDisposeScope();
     }
 
     /// <summary>
@@ -156,7 +157,7 @@ public sealed partial class TemporalConvolution : nn.Module<Tensor, int, Tensor>
         if (Modes == 1)
         {
             // Only DC: the branch is the same for every time slice.
-            result = series + nn.functional.leaky_relu(dc, LeakySlope);
+            result = series.Plus(dc.leaky_relu(Scalars.Of(LeakySlope)));
         }
         else
         {
@@ -169,10 +170,10 @@ public sealed partial class TemporalConvolution : nn.Module<Tensor, int, Tensor>
                 blocks[j - 1] = torch.matmul(block, coordinates.narrow(1, row, width).view(batch, width * Channels, plane));
             }
             var mixed = blocks.Length == 1 ? blocks[0] : torch.cat(blocks, dim: 1);
-            var y = torch.matmul(basis.Synthesis, mixed.view(batch, basis.Rows - 1, features)).add_(dc);
-            var activated = y.leaky_relu_(LeakySlope);
+            var y = torch.matmul(basis.Synthesis, mixed.view(batch, basis.Rows - 1, features)).PlusInPlace(dc);
+            var activated = y.leaky_relu_(Scalars.Of(LeakySlope));
             // leaky_relu_ keeps its output for the backward pass, so under autograd the residual sum must not overwrite it.
-            result = tracking ? series + activated : activated.add_(series);
+            result = tracking ? series.Plus(activated) : activated.PlusInPlace(series);
         }
         return result.view(x.shape).to(x.dtype).MoveToOuterDisposeScope();
     }

@@ -1,3 +1,4 @@
+using Dsno.Runtime;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -56,7 +57,7 @@ public sealed partial class TimestepEmbedding : nn.Module<Tensor, Tensor?, Tenso
             if (classes.numel() > 0 && (classes.min().item<long>() < 0 || classes.max().item<long>() >= NumClasses))
                 throw new ArgumentOutOfRangeException(nameof(labels),
                     $"labels must be in [0, {NumClasses - 1}], got values in [{classes.min().item<long>()}, {classes.max().item<long>()}]");
-            emb = emb + classEmbedding.forward(classes);
+            emb = emb.Plus(classEmbedding.forward(classes));
         }
         else if (labels is not null)
         {
@@ -82,9 +83,10 @@ public sealed partial class TimestepEmbedding : nn.Module<Tensor, Tensor?, Tenso
         }
         else
         {
-            var k = torch.arange(half, dtype: dtype, device: t.device);
-            var frequencies = torch.exp(k * (-Math.Log(10000.0) / half));
-            var angles = (t.to(dtype) * TimeScale).unsqueeze(1) * frequencies.unsqueeze(0);
+            using var stop = half.ToScalar();
+            var k = torch.arange(Scalars.Zero, stop, Scalars.One, dtype: dtype, device: t.device);
+            var frequencies = torch.exp(k.Times(-Math.Log(10000.0) / half));
+            var angles = t.to(dtype).Times(TimeScale).unsqueeze(1) * frequencies.unsqueeze(0);
             result = torch.cat(new[] { torch.cos(angles), torch.sin(angles) }, dim: 1);
             if (dims % 2 == 1) result = nn.functional.pad(result, new long[] { 0, 1 });
         }

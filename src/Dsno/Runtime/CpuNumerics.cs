@@ -200,7 +200,7 @@ public static class CpuNumerics
         using var enabled = torch.enable_grad();
         using var generator = new Generator(20261202);
         var x = torch.randn(new long[] { 2, inChannels, 8, 8 }, ScalarType.Float64, generator: generator);
-        var w = torch.randn(new long[] { outChannels, inChannels, kernel, kernel }, ScalarType.Float64, generator: generator) * 0.2;
+        var w = torch.randn(new long[] { outChannels, inChannels, kernel, kernel }, ScalarType.Float64, generator: generator).Times(0.2);
         var b = torch.randn(new long[] { outChannels }, ScalarType.Float64, generator: generator);
         var (x32, w32) = Gradients(x, w, b, ScalarType.Float32, kernel, stride, route);
         var (x64, w64) = Gradients(x, w, b, ScalarType.Float64, kernel, stride, route);

@@ -1,3 +1,4 @@
+using Dsno.Runtime;
 using Dsno.Diffusion;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -18,7 +19,7 @@ public static class DenoisingLoss
         var eps = torch.randn(x0.shape, generator: generator, device: x0.device);
         var alpha = schedule.Alpha(t).to(x0.dtype).view(b, 1, 1, 1);
         var sigma = schedule.Sigma(t).to(x0.dtype).view(b, 1, 1, 1);
-        var xt = alpha * x0 + sigma * eps;
+        var xt = (alpha * x0).Plus(sigma * eps);
         return nn.functional.mse_loss(network(xt, t, labels), eps);
     }
 }

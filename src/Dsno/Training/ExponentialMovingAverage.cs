@@ -19,6 +19,7 @@ public sealed class ExponentialMovingAverage : IDisposable
         _module = module;
         _decay = decay;
         using var noGrad = torch.no_grad();
+        using var scope = torch.NewDisposeScope();
         _shadow = module.state_dict().ToDictionary(kv => kv.Key, kv => kv.Value.detach().clone().DetachFromDisposeScope());
     }
 
@@ -30,10 +31,13 @@ public sealed class ExponentialMovingAverage : IDisposable
     {
         double d = Math.Min(_decay, (1.0 + updates) / (10.0 + updates));
         using var noGrad = torch.no_grad();
+        using var scope = torch.NewDisposeScope();
+        using var keep = d.ToScalar();
+        using var blend = (1 - d).ToScalar();
         foreach (var (name, value) in _module.state_dict())
         {
             var shadow = _shadow[name];
-            if (value.is_floating_point()) shadow.mul_(d).add_(value.detach(), alpha: 1 - d);
+            if (value.is_floating_point()) shadow.mul_(keep).add_(value.detach(), blend);
             else shadow.copy_(value);
         }
     }

@@ -38,7 +38,7 @@ public static class TrainingLoop
 
         model.train();
         var parameters = model.parameters().ToList();
-        using var optimizer = torch.optim.Adam(parameters, lr: options.LearningRate, beta1: 0.9, beta2: 0.999);
+        using var optimizer = new ScalarSafeAdam(parameters, lr: options.LearningRate, beta1: 0.9, beta2: 0.999);
         using var ema = options.EmaDecay > 0 ? new ExponentialMovingAverage(model, options.EmaDecay) : null;
 
         int start = 0;

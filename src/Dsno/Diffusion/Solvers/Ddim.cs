@@ -1,3 +1,4 @@
+using Dsno.Runtime;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -22,7 +23,7 @@ public static class Ddim
             var prediction = model.Predict(state, t[i]);
             callback?.Invoke(new SamplerStep(i, t[i], state, prediction.Denoised));
             double alphaNext = schedule.Alpha(t[i + 1]), sigmaNext = schedule.Sigma(t[i + 1]);
-            var next = prediction.Denoised * alphaNext + prediction.Epsilon * sigmaNext;
+            var next = prediction.Denoised.Times(alphaNext).Plus(prediction.Epsilon.Times(sigmaNext));
             state = SolverSupport.Advance(state, next, x);
         }
         return SolverSupport.Finish(state, t, callback);

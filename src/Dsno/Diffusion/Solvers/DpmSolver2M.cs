@@ -1,3 +1,4 @@
+using Dsno.Runtime;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -31,10 +32,10 @@ public static class DpmSolver2M
                 if (previousDenoised is not null)
                 {
                     double halfInverseRatio = h / (2 * previousH); // 1 / (2 r_i)
-                    d = d * (1 + halfInverseRatio) - previousDenoised * halfInverseRatio;
+                    d = d.Times(1 + halfInverseRatio) - previousDenoised.Times(halfInverseRatio);
                 }
                 double sigmaRatio = schedule.Sigma(t[i + 1]) / schedule.Sigma(t[i]);
-                var next = state * sigmaRatio - d * (schedule.Alpha(t[i + 1]) * StableMath.ExpM1(-h));
+                var next = state.Times(sigmaRatio) - d.Times(schedule.Alpha(t[i + 1]) * StableMath.ExpM1(-h));
                 previousDenoised?.Dispose();
                 previousDenoised = prediction.Denoised.MoveToOuterDisposeScope();
                 previousH = h;

@@ -1,3 +1,4 @@
+using Dsno.Runtime;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -21,7 +22,7 @@ public static class Euler
             var prediction = model.Predict(state, t[i]);
             callback?.Invoke(new SamplerStep(i, t[i], state, prediction.Denoised));
             var slope = Slope(schedule, state, prediction.Epsilon, t[i]);
-            var next = state + slope * (t[i + 1] - t[i]);
+            var next = state.Plus(slope.Times(t[i + 1] - t[i]));
             state = SolverSupport.Advance(state, next, x);
         }
         return SolverSupport.Finish(state, t, callback);
@@ -35,6 +36,6 @@ public static class Euler
     private static Tensor Slope(NoiseSchedule schedule, Tensor x, Tensor epsilon, double t)
     {
         double halfDerivative = schedule.LogSnrDerivative(t) / 2, sigma = schedule.Sigma(t);
-        return x * (halfDerivative * sigma * sigma) - epsilon * (halfDerivative * sigma);
+        return x.Times(halfDerivative * sigma * sigma) - epsilon.Times(halfDerivative * sigma);
     }
 }

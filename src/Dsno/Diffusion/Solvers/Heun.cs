@@ -1,3 +1,4 @@
+using Dsno.Runtime;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -31,14 +32,14 @@ public static class Heun
             double h = schedule.Sigma(t[i + 1]) / alphaNext - schedule.Sigma(t[i]) / alpha;
             var prediction = model.Predict(state, t[i]);
             callback?.Invoke(new SamplerStep(i, t[i], state, prediction.Denoised));
-            var y = state / alpha;
-            var next = y + prediction.Epsilon * h;
+            var y = state.DividedBy(alpha);
+            var next = y.Plus(prediction.Epsilon.Times(h));
             if (i + 2 < t.Length && t[i] < 1)
             {
-                var epsilonNext = model.Predict(next * alphaNext, t[i + 1]).Epsilon;
-                next = y + (prediction.Epsilon + epsilonNext) * (h / 2);
+                var epsilonNext = model.Predict(next.Times(alphaNext), t[i + 1]).Epsilon;
+                next = y.Plus(prediction.Epsilon.Plus(epsilonNext).Times(h / 2));
             }
-            state = SolverSupport.Advance(state, next * alphaNext, x);
+            state = SolverSupport.Advance(state, next.Times(alphaNext), x);
         }
         return SolverSupport.Finish(state, t, callback);
     }
