@@ -15,6 +15,7 @@ namespace Dsno.ModelHost;
 /// CPU-numerics jobs, run by the tests in this process's own runtime (and, for the faulty-CPU emulation, with an altered libtorch):
 /// <c>--numerics cases &lt;threads&gt; &lt;case&gt;...</c> prints the chosen convolution route and each gradient case's error;
 /// <c>--numerics selfcheck &lt;threads&gt;</c> runs the pre-training self-check on a small U-Net;
+/// <c>--numerics conv-map &lt;threads&gt;</c> maps which plain convolutions get wrong float32 gradients;
 /// <c>--numerics teacher &lt;threads&gt; &lt;steps&gt;</c> trains a small teacher, then DSNO on its trajectories, and prints their last
 /// losses and hashes of their weights.
 /// Exit codes: 0 done, 1 bad arguments, 3 the self-check refused the network.
@@ -37,6 +38,9 @@ internal static class NumericsJobs
                 Console.WriteLine($"OMP_WAIT_POLICY={Marshal.PtrToStringUTF8(getenv("OMP_WAIT_POLICY")) ?? "(unset)"}");
                 return 0;
             }
+            case ["conv-map", _]:
+                ConvolutionMap();
+                return 0;
             case ["cases", _, .. var names]:
             {
                 var check = CpuNumerics.Check();
@@ -94,6 +98,49 @@ internal static class NumericsJobs
                 Console.Error.WriteLine("usage: --numerics cases|selfcheck|teacher <threads> ...");
                 return 1;
         }
+    }
+
+    /// <summary>
+    /// Which plain convolutions get a wrong float32 gradient here (relative error above 1e-4 against float64): kernel 1 and 3,
+    /// stride 1 and 2, 1 to 192 output channels, a few input channel counts, sizes and batches. One line per (kernel, stride,
+    /// output channels) with the share of wrong shapes and the worst input- and weight-gradient errors.
+    /// </summary>
+    private static void ConvolutionMap()
+    {
+        long[] outChannels = { 1, 2, 3, 4, 7, 8, 9, 12, 15, 16, 17, 24, 32, 48, 64, 96, 192 };
+        foreach (var (kernel, stride) in new[] { (1L, 1L), (3L, 1L), (3L, 2L) })
+            foreach (long oc in outChannels)
+            {
+                int wrong = 0, total = 0;
+                double worstInput = 0, worstWeight = 0;
+                foreach (long ic in new long[] { 1, 16, 64 })
+                    foreach (long size in new long[] { 8, 16 })
+                        foreach (long batch in new long[] { 2, 16 })
+                        {
+                            using var scope = torch.NewDisposeScope();
+                            using var generator = new torch.Generator(7);
+                            var x = torch.randn(new long[] { batch, ic, size, size }, torch.ScalarType.Float64, generator: generator);
+                            var w = torch.randn(new long[] { oc, ic, kernel, kernel }, torch.ScalarType.Float64, generator: generator) * 0.2;
+                            var (x32, w32) = Gradients(x, w, torch.ScalarType.Float32, stride, kernel / 2);
+                            var (x64, w64) = Gradients(x, w, torch.ScalarType.Float64, stride, kernel / 2);
+                            double input = CpuNumerics.RelativeError(x32, x64), weight = CpuNumerics.RelativeError(w32, w64);
+                            total++;
+                            if (!(input <= 1e-4 && weight <= 1e-4)) wrong++;
+                            worstInput = double.IsNaN(input) || input > worstInput ? input : worstInput;
+                            worstWeight = double.IsNaN(weight) || weight > worstWeight ? weight : worstWeight;
+                        }
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"conv {kernel}x{kernel} stride {stride}, {oc,3} output channels: {wrong,2} of {total} shapes wrong; worst input gradient {worstInput:G3}, weight gradient {worstWeight:G3}"));
+            }
+    }
+
+    private static (torch.Tensor Input, torch.Tensor Weight) Gradients(torch.Tensor x, torch.Tensor w, torch.ScalarType type, long stride, long padding)
+    {
+        var input = x.to(type).requires_grad_(true);
+        var weight = w.to(type).requires_grad_(true);
+        var y = torch.nn.functional.conv2d(input, weight, null, new[] { stride, stride }, new[] { padding, padding });
+        (y * torch.linspace(-1, 1, y.numel(), dtype: type).reshape(y.shape)).sum().backward();
+        return (input.grad!.to(torch.ScalarType.Float64), weight.grad!.to(torch.ScalarType.Float64));
     }
 
     [DllImport("libc")]

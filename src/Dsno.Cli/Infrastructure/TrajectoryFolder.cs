@@ -300,7 +300,8 @@ public sealed partial class TrajectoryFolder
     // name and then renames, which two processes can both get through.)
     private static void CreateIfAbsent(string file, string text)
     {
-        string temp = file + TemporarySuffix;
+        // A name of its own per call, not only per process: threads of one process may race here too.
+        string temp = file + "." + Guid.NewGuid().ToString("N") + TemporarySuffix;
         File.WriteAllText(temp, text);
         try
         {

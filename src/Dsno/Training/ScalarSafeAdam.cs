@@ -11,7 +11,7 @@ namespace Dsno.Training;
 /// the native call can free (see <see cref="Runtime.Scalars"/>). The update is the same sequence of libtorch operations with the
 /// same Scalar values, so results are bit-identical; state, options and the saved state format are the base class's.
 /// </summary>
-internal sealed class ScalarSafeAdam : Adam
+public sealed class ScalarSafeAdam : Adam
 {
     /// <summary>Creates the optimizer (arguments as <see cref="torch.optim.Adam(IEnumerable{Parameter}, double, double, double, double, double, bool, bool)"/>).</summary>
     public ScalarSafeAdam(IEnumerable<Parameter> parameters, double lr, double beta1 = 0.9, double beta2 = 0.999, double eps = 1e-8)
