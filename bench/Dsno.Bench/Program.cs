@@ -11,10 +11,10 @@ var output = new Option<string>("--out") { Description = "Folder of the resumabl
 var report = new Option<string>("--report") { Description = "Markdown file whose section for this data set is (re)written; PNGs go next to it", DefaultValueFactory = _ => "docs/benchmarks.md" };
 var threads = new Option<int>("--threads")
 {
-    // Measured here: with the 2 cores shared by other jobs, a teacher step took 9-20 s with 2 threads and 1.5 s with 1 (each thread waits
-    // for the other at every operation); on an idle machine 2 threads are about 1.4x faster than 1.
-    Description = "Torch intra-op threads (default 1: on a shared 2-core machine 2 threads ran 6-13x slower than 1; use 2 on an idle machine)",
-    DefaultValueFactory = _ => 1,
+    // With OpenMP's bounded spin (Dsno.Runtime.OpenMpWaitPolicy) 2 threads train faster than 1 on the 2-core machine
+    // (docs/cpu-numerics.md); before it, spinning threads ran 6-13x slower than 1 on shared cores.
+    Description = "Torch intra-op threads (default 0: one per core; 1 repeats the same numbers on any machine)",
+    DefaultValueFactory = _ => 0,
 };
 var reportOnly = new Option<bool>("--report-only") { Description = "Only rewrite the report from the stored results" };
 var smoke = new Option<bool>("--smoke") { Description = "Tiny budgets to check the pipeline in a minute or two (files in <dataset>-smoke; numbers meaningless)" };

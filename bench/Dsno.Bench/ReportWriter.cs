@@ -95,8 +95,7 @@ public sealed class ReportWriter
              "(each stage runs once and is read back afterwards; stage times below are the sums over the processes that did the work).");
         Line();
         int threads = _speed?.Threads ?? teacher?.Threads ?? 0;
-        Line($"Machine: {MachineInfo.Describe()}. Torch threads: {threads}" +
-             (threads == 1 ? " (on the shared cores, 2 threads ran several times slower than 1 in a side measurement: each thread waits for the other at every operation). " : ". ") +
+        Line($"Machine: {MachineInfo.Describe()}. Torch threads: {(threads == 0 ? "one per core" : threads.ToString(CultureInfo.InvariantCulture))}. " +
              "The 2 cores are shared with other users, so absolute times are noisy; speeds are compared only as ratios measured in one process" +
              (_speed is null ? "." : $" (the speed stage ran at {_speed.MeasuredAt}, load average {F(_speed.LoadAverageBefore, 2)} before and {F(_speed.LoadAverageAfter, 2)} after)."));
         Line();

@@ -12,7 +12,7 @@ using ScottPlot;
 //   dotnet run -c Release --project examples/TrainingPlots -- [--tiny] [--out DIR] [--threads N]
 bool tiny = args.Contains("--tiny");
 // One torch thread by default: the same results on any machine, and no oversubscription of a shared one.
-int threads = int.Parse(ArgumentAfter(args, "--threads") ?? "1", System.Globalization.CultureInfo.InvariantCulture);
+int threads = int.Parse(ArgumentAfter(args, "--threads") ?? "0", System.Globalization.CultureInfo.InvariantCulture);
 if (threads > 0) TorchSharp.torch.set_num_threads(threads);
 string folder = Path.GetFullPath(ArgumentAfter(args, "--out") ?? Path.Combine("out", "training-plots"));
 Directory.CreateDirectory(folder);

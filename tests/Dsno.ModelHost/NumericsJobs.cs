@@ -36,6 +36,7 @@ internal static class NumericsJobs
             {
                 // What libgomp saw: the native environment, not .NET's copy of it.
                 Console.WriteLine($"OMP_WAIT_POLICY={Marshal.PtrToStringUTF8(getenv("OMP_WAIT_POLICY")) ?? "(unset)"}");
+                Console.WriteLine($"GOMP_SPINCOUNT={Marshal.PtrToStringUTF8(getenv("GOMP_SPINCOUNT")) ?? "(unset)"}");
                 return 0;
             }
             case ["conv-map", _]:

@@ -72,7 +72,7 @@ public sealed record MachineReport(
         var (cpu, flags) = ReadCpuInfo();
         return new MachineReport(cpu, Environment.ProcessorCount, flags, ReadLinuxCaches(), LibTorchContext.CacheSizes, versions, threads,
             checks, selfCheck, failure, CpuNumerics.RouteOverride,
-            $"{Environment.GetEnvironmentVariable(Runtime.OpenMpWaitPolicy.Variable) ?? "(libgomp default: spin)"} ({LibTorchLoader.WaitPolicy})");
+            $"{Runtime.OpenMpWaitPolicy.Describe()} ({LibTorchLoader.WaitPolicy})");
     }
 
     private static (string Model, IReadOnlyList<string> Flags) ReadCpuInfo()

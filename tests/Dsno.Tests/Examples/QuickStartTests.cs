@@ -92,7 +92,7 @@ public class QuickStartTests
 
         Assert.Equal(LossWeighting.Uniform, QuickStartOptions.Parse(new[] { "--weighting", "uniform" }).Weighting);
         Assert.Equal(LossWeighting.SqrtSnr, new QuickStartOptions().Weighting);
-        Assert.Equal(1, new QuickStartOptions().Threads);
+        Assert.Equal(0, new QuickStartOptions().Threads);
 
         Assert.Contains("--weighting", Assert.Throws<ArgumentException>(() => QuickStartOptions.Parse(new[] { "--weighting", "snr" })).Message);
         Assert.Contains("--bogus", Assert.Throws<ArgumentException>(() => QuickStartOptions.Parse(new[] { "--bogus" })).Message);

@@ -23,17 +23,23 @@ public sealed class ReproducibilityTests
     }
 
     [Fact]
-    public void TorchThreadsWaitPassivelyUnlessTheUserChose()
+    public void TorchThreadsSpinBrieflyUnlessTheUserChose()
     {
-        // Spinning OpenMP threads made 2-thread training 16 times slower on a shared 2-core machine (OpenMpWaitPolicy).
-        // The test process set the variable in its own environment too: the child must not simply inherit it.
-        var chosen = BuiltProgram.Run(ModelHostRunner.HostPath(), TimeSpan.FromMinutes(2),
-            new Dictionary<string, string?> { ["OMP_WAIT_POLICY"] = null }, "--numerics", "environment", "1");
+        // libgomp's long spin made 2-thread training 16 times slower on a shared 2-core machine, and no spin made 2 threads slower
+        // than 1 on a quiet one (OpenMpWaitPolicy). The test process may carry the variables itself: the child must not inherit them.
+        var unset = new Dictionary<string, string?> { ["OMP_WAIT_POLICY"] = null, ["GOMP_SPINCOUNT"] = null };
+        var chosen = BuiltProgram.Run(ModelHostRunner.HostPath(), TimeSpan.FromMinutes(2), unset, "--numerics", "environment", "1");
         Assert.True(chosen.ExitCode == 0, chosen.ToString());
-        Assert.Contains("OMP_WAIT_POLICY=PASSIVE", chosen.StandardOutput);
+        Assert.Contains("OMP_WAIT_POLICY=(unset)", chosen.StandardOutput);
+        Assert.Contains("GOMP_SPINCOUNT=30000", chosen.StandardOutput);
 
         var user = BuiltProgram.Run(ModelHostRunner.HostPath(), TimeSpan.FromMinutes(2),
-            new Dictionary<string, string?> { ["OMP_WAIT_POLICY"] = "ACTIVE" }, "--numerics", "environment", "1");
+            new Dictionary<string, string?> { ["OMP_WAIT_POLICY"] = "ACTIVE", ["GOMP_SPINCOUNT"] = null }, "--numerics", "environment", "1");
         Assert.Contains("OMP_WAIT_POLICY=ACTIVE", user.StandardOutput);
+        Assert.Contains("GOMP_SPINCOUNT=(unset)", user.StandardOutput);
+
+        var spin = BuiltProgram.Run(ModelHostRunner.HostPath(), TimeSpan.FromMinutes(2),
+            new Dictionary<string, string?> { ["OMP_WAIT_POLICY"] = null, ["GOMP_SPINCOUNT"] = "5" }, "--numerics", "environment", "1");
+        Assert.Contains("GOMP_SPINCOUNT=5", spin.StandardOutput);
     }
 }
