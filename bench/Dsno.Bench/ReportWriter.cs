@@ -138,6 +138,7 @@ public sealed class ReportWriter
         WriteTable3();
         WriteAblations(students);
         WriteBudget(students);
+        WriteRecipes(students);
         WriteDecoding(decoding);
         WriteSpectrum(spectrum);
         WriteFigures();
@@ -368,6 +369,30 @@ public sealed class ReportWriter
             Line(trend);
             Line();
         }
+    }
+
+    /// <summary>The recipe levers (<see cref="StudentSpec.Recipes"/>) beside the plain DSNO M=4 and one-step rows.</summary>
+    private void WriteRecipes(Dictionary<string, TrainingSummary> students)
+    {
+        var ids = new[] { "dsno-m4" }.Concat(StudentSpec.Recipes.Where(s => s.IsDsno).Select(s => s.Id))
+            .Concat(new[] { "kd" }).Concat(StudentSpec.Recipes.Where(s => !s.IsDsno).Select(s => s.Id)).ToArray();
+        if (!StudentSpec.Recipes.Any(s => R(s.Id) is not null)) return;
+        var reference = R("reference");
+        Line("### Recipe levers");
+        Line();
+        Line($"Each row: the same records, {N(_config.StudentSteps)} steps of {_config.StudentBatch} records, seed and peak learning rate; only the named lever differs " +
+             "(cosine: the learning rate falls from the peak to zero over the steps after warm-up; pseudo-Huber: the loss distance of improved consistency training instead of L1).");
+        Line();
+        Line("| Student | Learning-rate decay | Distance | FD | FD / reference FD | RMS to reference |");
+        Line("|---|---|---|---:|---:|---:|");
+        foreach (var id in ids)
+        {
+            var spec = StudentSpec.Get(id);
+            var r = R(id);
+            if (r is null) { Line($"| {spec.Label} | {spec.Decay} | {spec.Distance} | not evaluated yet | | |"); continue; }
+            Line($"| {spec.Label} | {spec.Decay} | {spec.Distance} | {F(r.Fd)} | {(reference is null ? "-" : F(r.Fd / reference.Fd) + "x")} | {F(r.RmsToTeacher)} |");
+        }
+        Line();
     }
 
     private void WriteAblations(Dictionary<string, TrainingSummary> students)

@@ -11,7 +11,10 @@ namespace Dsno.Bench;
 /// <param name="Grid">"quadratic" or "uniform" frame times.</param>
 /// <param name="Weighting">Per-frame loss weights.</param>
 /// <param name="BudgetFactor">Its training steps as a multiple of the matched budget (1 for every student of the main tables).</param>
-public sealed record StudentSpec(string Id, string Label, bool IsDsno, int M, string Grid, FrameWeighting Weighting, double BudgetFactor = 1)
+/// <param name="Decay">How its learning rate falls after the warm-up.</param>
+/// <param name="Distance">Its per-frame loss distance.</param>
+public sealed record StudentSpec(string Id, string Label, bool IsDsno, int M, string Grid, FrameWeighting Weighting, double BudgetFactor = 1,
+    LearningRateDecay Decay = LearningRateDecay.Constant, TrajectoryDistance Distance = TrajectoryDistance.L1)
 {
     /// <summary>Its optimiser steps under <paramref name="config"/>.</summary>
     public int Steps(BenchConfig config) => Math.Max(1, (int)Math.Round(config.StudentSteps * BudgetFactor));
@@ -42,8 +45,23 @@ public sealed record StudentSpec(string Id, string Label, bool IsDsno, int M, st
         new StudentSpec("dsno-m4-double-budget", "DSNO M=4, 2x budget", true, 4, "quadratic", FrameWeighting.SqrtSnr, 2),
     };
 
-    /// <summary>Every student trained: <see cref="All"/>, then <see cref="Budget"/>.</summary>
-    public static IEnumerable<StudentSpec> Trained => All.Concat(Budget);
+    /// <summary>
+    /// The recipe levers at the matched budget, each against DSNO M=4 and the one-step baseline of <see cref="All"/>: a cosine decay of
+    /// the learning rate to zero, the pseudo-Huber distance, and both; the one-step baseline gets the combined recipe too, so the
+    /// comparison stays fair.
+    /// </summary>
+    public static IReadOnlyList<StudentSpec> Recipes { get; } = new[]
+    {
+        new StudentSpec("dsno-m4-cosine", "DSNO M=4, cosine decay", true, 4, "quadratic", FrameWeighting.SqrtSnr, Decay: LearningRateDecay.Cosine),
+        new StudentSpec("dsno-m4-huber", "DSNO M=4, pseudo-Huber", true, 4, "quadratic", FrameWeighting.SqrtSnr, Distance: TrajectoryDistance.PseudoHuber),
+        new StudentSpec("dsno-m4-cosine-huber", "DSNO M=4, cosine decay + pseudo-Huber", true, 4, "quadratic", FrameWeighting.SqrtSnr,
+            Decay: LearningRateDecay.Cosine, Distance: TrajectoryDistance.PseudoHuber),
+        new StudentSpec("kd-cosine-huber", "One-step distillation (KD), cosine decay + pseudo-Huber", false, 1, "-", FrameWeighting.Uniform,
+            Decay: LearningRateDecay.Cosine, Distance: TrajectoryDistance.PseudoHuber),
+    };
+
+    /// <summary>Every student trained: <see cref="All"/>, then <see cref="Budget"/>, then <see cref="Recipes"/>.</summary>
+    public static IEnumerable<StudentSpec> Trained => All.Concat(Budget).Concat(Recipes);
 
     /// <summary>The student with this id.</summary>
     public static StudentSpec Get(string id) => Trained.First(s => s.Id == id);

@@ -30,7 +30,7 @@ public static class StudentStage
     private static TrainingOptions Options(BenchConfig config, BenchPaths paths, StudentSpec spec, int threads) => new()
     {
         Steps = spec.Steps(config), BatchSize = config.StudentBatch, LearningRate = config.StudentLearningRate,
-        WarmupSteps = config.StudentWarmup, EmaDecay = config.StudentEma, Seed = config.StudentSeed,
+        WarmupSteps = config.StudentWarmup, LearningRateDecay = spec.Decay, EmaDecay = config.StudentEma, Seed = config.StudentSeed,
         CheckpointPath = paths.StudentCheckpoint(spec.Id), CheckpointInterval = 100, Threads = threads,
     };
 
@@ -41,7 +41,7 @@ public static class StudentStage
         ITrajectorySource source = spec.IsDsno ? new FrameSubset(records, spec.Times) : records;
         string resuming = File.Exists(options.CheckpointPath) ? " (resuming)" : "";
         BenchLog.Info(string.Create(CultureInfo.InvariantCulture,
-            $"student {spec.Id}: {options.Steps} steps of batch {options.BatchSize} on {records.Count} records, times [{string.Join(", ", spec.Times)}], {spec.Weighting} weights{resuming}"));
+            $"student {spec.Id}: {options.Steps} steps of batch {options.BatchSize} on {records.Count} records, times [{string.Join(", ", spec.Times)}], {spec.Weighting} weights, {spec.Distance}, {spec.Decay} decay{resuming}"));
         TrainingResult result;
         long parameters;
         string temporary = paths.StudentModel(spec.Id) + ".tmp";
@@ -49,7 +49,7 @@ public static class StudentStage
         {
             // The temporal layers' initial weights come from the student seed, so a resumed run (another process history) trains the same model.
             using var model = DsnoModel.FromTeacher(teacher, spec.Times, seed: config.StudentSeed);
-            result = model.Train(source, options, spec.Weighting, TrainingLog.Progress("student " + spec.Id, options.CheckpointInterval, clock));
+            result = model.Train(source, options, spec.Weighting, spec.Distance, TrainingLog.Progress("student " + spec.Id, options.CheckpointInterval, clock));
             parameters = model.Network.ParameterCount;
             using var stream = File.Create(temporary);
             model.Save(stream);
@@ -57,7 +57,7 @@ public static class StudentStage
         else
         {
             using var model = OneStepDistillation.FromTeacher(teacher);
-            result = model.Train(source, options, TrainingLog.Progress("student " + spec.Id, options.CheckpointInterval, clock));
+            result = model.Train(source, options, spec.Distance, TrainingLog.Progress("student " + spec.Id, options.CheckpointInterval, clock));
             parameters = model.Network.ParameterCount;
             using var stream = File.Create(temporary);
             model.Save(stream);

@@ -56,6 +56,9 @@ public sealed class DsnoOptions : TorchTrainerOptions
     /// <summary>Schedule of the teacher that made the trajectories (for the loss weights) when <see cref="Teacher"/> is null. Default "cosine".</summary>
     public string Schedule = "cosine";
 
+    /// <summary>Distance between predicted and solver frames in the loss: L1 (default, the authors'), L2 or pseudo-Huber.</summary>
+    public Dsno.Training.TrajectoryDistance Distance = Dsno.Training.TrajectoryDistance.L1;
+
     /// <summary>Fourier modes J kept by each temporal layer; null (default) = the largest that drops the Nyquist bin (M/2 for even M).</summary>
     public int? TemporalModes;
 

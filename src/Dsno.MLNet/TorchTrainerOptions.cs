@@ -21,6 +21,9 @@ public abstract class TorchTrainerOptions
     /// <summary>Linear warm-up steps. Default 100.</summary>
     public int WarmupSteps = 100;
 
+    /// <summary>How the learning rate falls after the warm-up: constant, cosine or linear to zero at the last step. Default constant.</summary>
+    public Dsno.Training.LearningRateDecay LearningRateDecay = Dsno.Training.LearningRateDecay.Constant;
+
     /// <summary>Decay of the weight average used after training. Default 0.999.</summary>
     public double EmaDecay = 0.999;
 
@@ -53,7 +56,7 @@ public abstract class TorchTrainerOptions
     {
         var training = new TrainingOptions
         {
-            Steps = TrainingSteps, BatchSize = BatchSize, LearningRate = LearningRate, WarmupSteps = WarmupSteps, EmaDecay = EmaDecay,
+            Steps = TrainingSteps, BatchSize = BatchSize, LearningRate = LearningRate, WarmupSteps = WarmupSteps, LearningRateDecay = LearningRateDecay, EmaDecay = EmaDecay,
             Seed = Seed, GradientClipNorm = GradientClipNorm, CheckpointPath = CheckpointPath, CheckpointInterval = CheckpointInterval,
             Device = Device, Threads = Threads,
         };

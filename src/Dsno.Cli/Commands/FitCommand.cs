@@ -3,6 +3,7 @@ using System.Diagnostics;
 using System.Text.Json.Nodes;
 using Dsno.Cli.Infrastructure;
 using Dsno.MLNet;
+using Dsno.Training;
 using Microsoft.ML;
 using Spectre.Console;
 
@@ -30,6 +31,8 @@ public static class FitCommand
         var warmup = CliOptions.Int("--warmup", 100, "Steps of linear learning-rate warm-up.", min: 0);
         var modes = CliOptions.OptionalInt("--modes", "Temporal Fourier modes J (default: the largest below the Nyquist bin, M/2 for even M).");
         var weighting = CliOptions.Choice("--weighting", "Loss weighting over frames", "sqrtsnr", "uniform");
+        var decay = CliOptions.Choice("--lr-decay", "Learning rate after the warm-up: constant, or a cosine or linear fall to zero", "constant", "cosine", "linear");
+        var loss = CliOptions.Choice("--loss", "Distance between predicted and solver frames", "l1", "l2", "pseudo-huber");
         var seed = CommonOptions.Seed();
         var threads = CommonOptions.Threads();
         var device = CommonOptions.Device();
@@ -39,16 +42,16 @@ public static class FitCommand
 
         var command = new Command("fit", "Fit DSNO on teacher trajectories and save it as an ML.NET model zip.")
         {
-            teacher, data, steps, batch, lr, warmup, modes, weighting, seed, threads, device, output, checkpoint, checkpointEvery,
+            teacher, data, steps, batch, lr, warmup, modes, weighting, decay, loss, seed, threads, device, output, checkpoint, checkpointEvery,
         };
         command.SetAction(r => Execute(context, new Settings(r.GetValue(teacher)!, r.GetValue(data)!, r.GetValue(steps), r.GetValue(batch),
-            r.GetValue(lr), r.GetValue(warmup), r.GetValue(modes), r.GetValue(weighting), r.GetValue(seed), r.GetValue(threads),
+            r.GetValue(lr), r.GetValue(warmup), r.GetValue(modes), r.GetValue(weighting), r.GetValue(decay), r.GetValue(loss), r.GetValue(seed), r.GetValue(threads),
             r.GetValue(device)!, r.GetValue(output)!, r.GetValue(checkpoint), r.GetValue(checkpointEvery))));
         return command;
     }
 
     private sealed record Settings(string Teacher, string[] Data, int Steps, int Batch, double LearningRate, int Warmup, int? Modes,
-        string? Weighting, int Seed, int Threads, string Device, string Out, string? Checkpoint, int CheckpointEvery);
+        string? Weighting, string? Decay, string? Loss, int Seed, int Threads, string Device, string Out, string? Checkpoint, int CheckpointEvery);
 
     private static int Execute(CliContext context, Settings s)
     {
@@ -77,6 +80,8 @@ public static class FitCommand
                 Teacher = teacher, LabelColumnName = teacher.ClassCount > 0 ? "Label" : null, TemporalModes = s.Modes,
                 LossWeighting = s.Weighting == "uniform" ? LossWeighting.Uniform : LossWeighting.SqrtSnr,
                 TrainingSteps = s.Steps, BatchSize = s.Batch, LearningRate = s.LearningRate, WarmupSteps = s.Warmup, Seed = s.Seed,
+                LearningRateDecay = s.Decay switch { "cosine" => LearningRateDecay.Cosine, "linear" => LearningRateDecay.Linear, _ => LearningRateDecay.Constant },
+                Distance = s.Loss switch { "l2" => TrajectoryDistance.L2, "pseudo-huber" => TrajectoryDistance.PseudoHuber, _ => TrajectoryDistance.L1 },
                 Threads = s.Threads, Device = s.Device, CheckpointPath = checkpoint, CheckpointInterval = s.CheckpointEvery,
                 Progress = progress, CancellationToken = context.CancellationToken,
             };

@@ -57,6 +57,11 @@ public sealed class DsnoModel : IDisposable
 
     /// <summary>Trains on trajectory records; the layout must match the model's grid, image size and classes.</summary>
     public TrainingResult Train(ITrajectorySource source, TrainingOptions options, FrameWeighting weighting = FrameWeighting.SqrtSnr,
+        IProgress<TrainingProgress>? progress = null, CancellationToken cancellationToken = default) =>
+        Train(source, options, weighting, TrajectoryDistance.L1, progress, cancellationToken);
+
+    /// <summary>Trains on trajectory records with the frame distance <paramref name="distance"/> (<see cref="TrajectoryLoss"/>).</summary>
+    public TrainingResult Train(ITrajectorySource source, TrainingOptions options, FrameWeighting weighting, TrajectoryDistance distance,
         IProgress<TrainingProgress>? progress = null, CancellationToken cancellationToken = default)
     {
         CheckLayout(source.Layout);
@@ -65,7 +70,7 @@ public sealed class DsnoModel : IDisposable
         {
             using var batch = source.ReadBatch(step, options.BatchSize, options.Seed);
             var predicted = Network.forward(batch.Noise.to(Device), batch.Labels?.to(Device));
-            return TrajectoryLoss.Compute(predicted, batch.Frames.to(Device), weights);
+            return TrajectoryLoss.Compute(predicted, batch.Frames.to(Device), weights, distance);
         }, progress, cancellationToken);
     }
 

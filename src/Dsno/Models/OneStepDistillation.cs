@@ -46,7 +46,12 @@ public sealed class OneStepDistillation : IDisposable
     public long ForwardPasses => Interlocked.Read(ref _forwardPasses);
 
     /// <summary>Trains on the final frame of each record with DSNO's loss (one frame, so the weighting is a constant).</summary>
-    public TrainingResult Train(ITrajectorySource source, TrainingOptions options, IProgress<TrainingProgress>? progress = null, CancellationToken cancellationToken = default)
+    public TrainingResult Train(ITrajectorySource source, TrainingOptions options, IProgress<TrainingProgress>? progress = null, CancellationToken cancellationToken = default) =>
+        Train(source, options, TrajectoryDistance.L1, progress, cancellationToken);
+
+    /// <summary>Trains on the final frame of each record with the frame distance <paramref name="distance"/>, as DSNO's recipe may.</summary>
+    public TrainingResult Train(ITrajectorySource source, TrainingOptions options, TrajectoryDistance distance, IProgress<TrainingProgress>? progress = null,
+        CancellationToken cancellationToken = default)
     {
         var a = Network.Options;
         var layout = source.Layout;
@@ -57,7 +62,7 @@ public sealed class OneStepDistillation : IDisposable
             using var batch = source.ReadBatch(step, options.BatchSize, options.Seed);
             var predicted = Forward(batch.Noise.to(Device), batch.Labels?.to(Device)).unsqueeze(1);
             var target = batch.Frames[.., ^1..].to(Device);
-            return TrajectoryLoss.Compute(predicted, target, new[] { 1.0 });
+            return TrajectoryLoss.Compute(predicted, target, new[] { 1.0 }, distance);
         }, progress, cancellationToken);
     }
 

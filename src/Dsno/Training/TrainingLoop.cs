@@ -55,7 +55,7 @@ public static class TrainingLoop
                 cancellationToken.ThrowIfCancellationRequested();
             }
 
-            double lr = options.WarmupSteps > 0 ? options.LearningRate * Math.Min(1.0, (step + 1.0) / options.WarmupSteps) : options.LearningRate;
+            double lr = LearningRateSchedule.At(step, options);
             foreach (var group in optimizer.ParamGroups) group.LearningRate = lr;
 
             float value;

@@ -15,6 +15,9 @@ public sealed record TrainingOptions
     /// <summary>Steps of linear learning-rate warm-up from 0 to <see cref="LearningRate"/>.</summary>
     public int WarmupSteps { get; init; } = 100;
 
+    /// <summary>How the learning rate falls after the warm-up (<see cref="LearningRateSchedule"/>). Default <see cref="LearningRateDecay.Constant"/>.</summary>
+    public LearningRateDecay LearningRateDecay { get; init; } = LearningRateDecay.Constant;
+
     /// <summary>Decay of the exponential moving average of the weights used for sampling; 0 disables the average.</summary>
     public double EmaDecay { get; init; } = 0.999;
 
@@ -42,6 +45,7 @@ public sealed record TrainingOptions
         if (Steps < 1) throw new ArgumentOutOfRangeException(nameof(Steps), Steps, "must be at least 1");
         if (BatchSize < 1) throw new ArgumentOutOfRangeException(nameof(BatchSize), BatchSize, "must be at least 1");
         if (!(LearningRate > 0) || !double.IsFinite(LearningRate)) throw new ArgumentOutOfRangeException(nameof(LearningRate), LearningRate, "must be a positive finite number");
+        if (!Enum.IsDefined(LearningRateDecay)) throw new ArgumentOutOfRangeException(nameof(LearningRateDecay), LearningRateDecay, "unknown learning-rate decay");
         if (WarmupSteps < 0) throw new ArgumentOutOfRangeException(nameof(WarmupSteps), WarmupSteps, "must not be negative");
         if (EmaDecay < 0 || EmaDecay >= 1) throw new ArgumentOutOfRangeException(nameof(EmaDecay), EmaDecay, "must be in [0, 1)");
         if (GradientClipNorm < 0) throw new ArgumentOutOfRangeException(nameof(GradientClipNorm), GradientClipNorm, "must not be negative");

@@ -26,6 +26,8 @@ public class CliErrorTests
         { new[] { "trajectories", "--teacher", "t.zip", "--count", "4", "--out", "d", "--times", "0.5;0" }, "--times must be comma-separated numbers" },
         { new[] { "fit", "--teacher", "t.zip", "--out", "d.zip" }, "--data" },
         { new[] { "fit", "--teacher", "t.zip", "--data", "x", "--out", "d.zip", "--weighting", "snr" }, "--weighting" },
+        { new[] { "fit", "--teacher", "t.zip", "--data", "x", "--out", "d.zip", "--lr-decay", "exponential" }, "--lr-decay" },
+        { new[] { "fit", "--teacher", "t.zip", "--data", "x", "--out", "d.zip", "--loss", "huber" }, "--loss" },
         { new[] { "sample", "--model", "m.zip" }, "--png" },
         { new[] { "sample", "--model", "m.zip", "--png", "x.png", "--count", "-3" }, "--count" },
         { new[] { "eval", "--model", "m.zip" }, "--reference" },
