@@ -153,29 +153,29 @@ public static class CpuNumerics
         try
         {
             LibTorchContext.OneDnnEnabled = true;
-            var unaligned = Probe("3x3, 16 -> 3 channels", 16, 3, 3, 1, ConvolutionRoute.OneDnn);
+            var unalignedProbes = UnalignedProbes(threads);
             var aligned = new[]
             {
                 Probe("3x3, 16 -> 16 channels", 16, 16, 3, 1, ConvolutionRoute.OneDnn),
                 Probe("3x3 stride 2, 16 -> 16 channels", 16, 16, 3, 2, ConvolutionRoute.OneDnn),
                 Probe("1x1, 16 -> 48 channels", 16, 48, 1, 1, ConvolutionRoute.OneDnn),
             };
-            probes.Add(unaligned);
+            probes.AddRange(unalignedProbes);
             probes.AddRange(aligned);
-            if (unaligned.IsRight && aligned.All(p => p.IsRight)) chosen = ConvolutionRoute.OneDnn;
+            if (unalignedProbes.All(p => p.IsRight) && aligned.All(p => p.IsRight)) chosen = ConvolutionRoute.OneDnn;
             else
             {
                 chosen = ConvolutionRoute.Reference;
                 if (aligned.All(p => p.IsRight))
                 {
-                    var padded = Probe("3x3, 16 -> 3 channels", 16, 3, 3, 1, ConvolutionRoute.ChannelPadded);
+                    var padded = Probe("3x3, 16 -> 3 channels", 16, 3, 3, 1, ConvolutionRoute.ChannelPadded, UnalignedBatch);
                     probes.Add(padded);
                     if (padded.IsRight) chosen = ConvolutionRoute.ChannelPadded;
                 }
                 if (chosen == ConvolutionRoute.Reference)
                 {
                     LibTorchContext.OneDnnEnabled = false;
-                    probes.Add(Probe("3x3, 16 -> 3 channels", 16, 3, 3, 1, ConvolutionRoute.Reference));
+                    probes.Add(Probe("3x3, 16 -> 3 channels", 16, 3, 3, 1, ConvolutionRoute.Reference, UnalignedBatch));
                     probes.Add(Probe("3x3, 16 -> 16 channels", 16, 16, 3, 1, ConvolutionRoute.Reference));
                 }
             }
@@ -193,13 +193,37 @@ public static class CpuNumerics
         return check;
     }
 
-    /// <summary>Float32 against float64 gradients of one convolution on batch 2, 8x8, with fixed random inputs.</summary>
-    private static ConvolutionProbe Probe(string name, int inChannels, int outChannels, int kernel, int stride, ConvolutionRoute route)
+    // Batch of the second unaligned probe: at 2 threads with batch 2 each thread convolves one image.
+    private const int UnalignedBatch = 8;
+
+    /// <summary>
+    /// The 3x3 convolution to 3 channels on oneDNN, at batch 2 and <see cref="UnalignedBatch"/>, and at batch 2 on 1 thread too. On the
+    /// faulty CPUs its input gradient is wrong on every run at 1 thread, but at 2 threads only on some runs: a probe at 2 threads alone
+    /// passed by luck while every network was wrong, so a fault seen at any thread count counts for all.
+    /// </summary>
+    private static List<ConvolutionProbe> UnalignedProbes(int threads)
+    {
+        var probes = new List<ConvolutionProbe>
+        {
+            Probe("3x3, 16 -> 3 channels", 16, 3, 3, 1, ConvolutionRoute.OneDnn),
+            Probe($"3x3, 16 -> 3 channels, batch {UnalignedBatch}", 16, 3, 3, 1, ConvolutionRoute.OneDnn, UnalignedBatch),
+        };
+        if (threads > 1)
+        {
+            torch.set_num_threads(1);
+            try { probes.Add(Probe("3x3, 16 -> 3 channels, on 1 thread", 16, 3, 3, 1, ConvolutionRoute.OneDnn)); }
+            finally { torch.set_num_threads(threads); }
+        }
+        return probes;
+    }
+
+    /// <summary>Float32 against float64 gradients of one convolution on a batch of 8x8 inputs (default 2), with fixed random inputs.</summary>
+    private static ConvolutionProbe Probe(string name, int inChannels, int outChannels, int kernel, int stride, ConvolutionRoute route, int batch = 2)
     {
         using var scope = torch.NewDisposeScope();
         using var enabled = torch.enable_grad();
         using var generator = new Generator(20261202);
-        var x = torch.randn(new long[] { 2, inChannels, 8, 8 }, ScalarType.Float64, generator: generator);
+        var x = torch.randn(new long[] { batch, inChannels, 8, 8 }, ScalarType.Float64, generator: generator);
         var w = torch.randn(new long[] { outChannels, inChannels, kernel, kernel }, ScalarType.Float64, generator: generator).Times(0.2);
         var b = torch.randn(new long[] { outChannels }, ScalarType.Float64, generator: generator);
         var (x32, w32) = Gradients(x, w, b, ScalarType.Float32, kernel, stride, route);
