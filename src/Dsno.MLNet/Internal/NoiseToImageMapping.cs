@@ -1,3 +1,4 @@
+using Dsno.Diffusion;
 using Dsno.Networks;
 using Microsoft.ML;
 using Microsoft.ML.Data;
@@ -8,7 +9,7 @@ namespace Dsno.MLNet.Internal;
 internal sealed record GenerationColumns(string Noise, string? Label, string Trajectory, string Image, bool OutputMLImage, string MLImage, int BatchSize);
 
 /// <summary>
-/// What the teacher's and DSNO's transformers share: Noise (and Label) in, Trajectory [F, C, H, W] with its Times annotation and
+/// What the teacher's and DSNO's transformers share: Noise (and Label) in, Trajectory [F, C, H, W] with its Times and FrameKind annotations and
 /// Image [C, H, W] out (plus an optional MLImage), computed lazily in batches by a model-specific function; the ITransformer members
 /// built on that; and the save/load framing of a model whose network is one stream beside its JSON settings.
 /// </summary>
@@ -23,9 +24,11 @@ internal sealed class NoiseToImageMapping
     /// <param name="architecture">The network's shape and class count (a label column is read when it has classes).</param>
     /// <param name="columns">The columns.</param>
     /// <param name="times">The times of the trajectory frames.</param>
+    /// <param name="kind">What the trajectory frames hold (the <see cref="TrajectoryAnnotations.FrameKind"/> annotation).</param>
     /// <param name="map">Fills output 0 (trajectory) and 1 (image) from input 0 (noise) and, for a class-conditional model, input 1 (labels).</param>
     /// <param name="gate">The object locked around every batch (the network: one forward at a time).</param>
-    public NoiseToImageMapping(UNetOptions architecture, GenerationColumns columns, IReadOnlyList<double> times, Action<InputBatch, OutputBatch> map, object gate)
+    public NoiseToImageMapping(UNetOptions architecture, GenerationColumns columns, IReadOnlyList<double> times, FrameKind kind,
+        Action<InputBatch, OutputBatch> map, object gate)
     {
         _columns = columns;
         var a = architecture;
@@ -35,7 +38,8 @@ internal sealed class NoiseToImageMapping
         var outputs = new[]
         {
             new BatchOutputColumn(columns.Trajectory, new[] { times.Count, a.Channels, a.Height, a.Width },
-                new Dictionary<string, float[]> { ["Times"] = times.Select(t => (float)t).ToArray() }),
+                new Dictionary<string, float[]> { [TrajectoryAnnotations.Times] = times.Select(t => (float)t).ToArray() },
+                new Dictionary<string, string> { [TrajectoryAnnotations.FrameKind] = kind.ToString() }),
             new BatchOutputColumn(columns.Image, new[] { a.Channels, a.Height, a.Width }),
         };
         _mapping = new BatchedMapping(inputs, outputs, columns.BatchSize, map, gate);
