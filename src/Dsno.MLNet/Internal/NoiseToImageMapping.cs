@@ -11,12 +11,10 @@ internal sealed record GenerationColumns(string Noise, string? Label, string Tra
 /// <summary>
 /// What the teacher's and DSNO's transformers share: Noise (and Label) in, Trajectory [F, C, H, W] with its Times and FrameKind annotations and
 /// Image [C, H, W] out (plus an optional MLImage), computed lazily in batches by a model-specific function; the ITransformer members
-/// built on that; and the save/load framing of a model whose network is one stream beside its JSON settings.
+/// built on that; and the save/load framing of a model whose network is saved beside its JSON settings.
 /// </summary>
 internal sealed class NoiseToImageMapping
 {
-    private const string ModelStream = "Model";
-
     private readonly GenerationColumns _columns;
     private readonly BatchedMapping _mapping;
     private readonly MLImageColumn.Request? _mlImage;
@@ -64,18 +62,12 @@ internal sealed class NoiseToImageMapping
     /// <inheritdoc cref="ITransformer.GetRowToRowMapper"/>
     public IRowToRowMapper GetRowToRowMapper(DataViewSchema inputSchema) => MLImageColumn.Mapper(_mapping.GetRowToRowMapper(inputSchema), _mlImage);
 
-    /// <summary>Saves the settings as JSON and the network (written by <paramref name="writeModel"/>) as one stream.</summary>
-    public void Save<TSettings>(ModelSaveContext ctx, ModelKind kind, TSettings settings, Action<Stream> writeModel)
+    /// <summary>Saves the settings as JSON and the network (written by <paramref name="writeModel"/>) as the weights.</summary>
+    public static void Save<TSettings>(ModelSaveContext ctx, ModelKind kind, TSettings settings, Action<Stream> writeModel)
     {
         using var stream = new MemoryStream();
         writeModel(stream);
-        ModelPersistence.Save(ctx, kind, new PersistedModel
-        {
-            OptionsJson = ModelPersistence.ToJson(settings),
-            InputColumns = IsConditional ? new[] { _columns.Noise, LabelColumn } : new[] { _columns.Noise },
-            OutputColumns = new[] { _columns.Trajectory, _columns.Image },
-            Streams = new Dictionary<string, byte[]> { [ModelStream] = stream.ToArray() },
-        });
+        ModelPersistence.Save(ctx, kind, new PersistedModel(ModelPersistence.ToJson(settings), stream.ToArray()));
     }
 
     /// <summary>
@@ -89,7 +81,7 @@ internal sealed class NoiseToImageMapping
         var persisted = ModelPersistence.Load(ctx, kind);
         var settings = ModelPersistence.FromJson<TSettings>(persisted.OptionsJson, signature);
         validate(settings, msg => ModelPersistence.Corrupt(signature, msg));
-        using var stream = new MemoryStream(persisted.GetStream(ModelStream), writable: false);
+        using var stream = new MemoryStream(persisted.Weights, writable: false);
         try { return (settings, readModel(stream, $"{signature} model")); }
         catch (InvalidDataException e) { throw ModelPersistence.Corrupt(signature, e.Message); }
     }
