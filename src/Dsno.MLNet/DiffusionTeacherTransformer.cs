@@ -31,7 +31,7 @@ public sealed class DiffusionTeacherTransformer : ITransformer
         _settings = settings;
         var columns = new GenerationColumns(settings.NoiseColumnName, settings.LabelColumnName, settings.TrajectoryColumnName,
             settings.OutputImageColumnName, settings.OutputMLImage, settings.MLImageColumnName, settings.TransformBatchSize);
-        _mapping = new NoiseToImageMapping(teacher.Architecture, columns, settings.Frames, MapBatch, gate: teacher.Network);
+        _mapping = new NoiseToImageMapping(teacher.Architecture, columns, settings.Frames, FrameKindOf(settings), MapBatch, gate: teacher.Network);
     }
 
     /// <summary>The core teacher (network, schedule, training and sampling).</summary>
@@ -73,10 +73,12 @@ public sealed class DiffusionTeacherTransformer : ITransformer
         var labels = ClassCount > 0 ? Labels.Check(input.IntegerTensor(1, Teacher.Device), ClassCount, _mapping.LabelColumn) : null;
         // The frame times are always part of the step list, so Image is the same whether or not Trajectory is read.
         var (images, frames) = Teacher.Solve(noise, labels, _settings.Solver, _settings.SolverSteps,
-            _settings.Frames, _settings.FramesAsStates ? FrameKind.State : FrameKind.Denoised, _settings.ClipDenoised);
+            _settings.Frames, FrameKindOf(_settings), _settings.ClipDenoised);
         output.Write(0, frames!);
         output.Write(1, images);
     }
+
+    private static FrameKind FrameKindOf(TeacherSettings settings) => settings.FramesAsStates ? FrameKind.State : FrameKind.Denoised;
 
     /// <inheritdoc/>
     public bool IsRowToRowMapper => true;
@@ -90,7 +92,7 @@ public sealed class DiffusionTeacherTransformer : ITransformer
     /// <inheritdoc/>
     public IRowToRowMapper GetRowToRowMapper(DataViewSchema inputSchema) => _mapping.GetRowToRowMapper(inputSchema);
 
-    void ICanSaveModel.Save(ModelSaveContext ctx) => _mapping.Save(ctx, Kind, _settings, Teacher.Save);
+    void ICanSaveModel.Save(ModelSaveContext ctx) => NoiseToImageMapping.Save(ctx, Kind, _settings, Teacher.Save);
 
     // Called by ML.NET's component catalog when a model file names this loader; ctx is its internal ModelLoadContext.
     private static DiffusionTeacherTransformer Create(IHostEnvironment env, object ctx)

@@ -32,7 +32,7 @@ public sealed class DsnoEstimator : IEstimator<DsnoTransformer>
     {
         SchemaChecks.RequireFloatVector(inputSchema, _options.NoiseColumnName);
         var trajectory = SchemaChecks.RequireFloatVector(inputSchema, _options.TrajectoryColumnName);
-        SchemaChecks.RequireFloatVectorAnnotation(trajectory, "Times");
+        SchemaChecks.RequireFloatVectorAnnotation(trajectory, TrajectoryAnnotations.Times);
         if (_options.LabelColumnName is { } label) SchemaChecks.RequireInteger(inputSchema, label);
         return SchemaShapes.WithColumns(inputSchema, SchemaShapes.GeneratorOutputs(_options.OutputTrajectoryColumnName, _options.OutputImageColumnName,
             _options.OutputMLImage ? _options.MLImageColumnName : null));
@@ -67,7 +67,7 @@ public sealed class DsnoEstimator : IEstimator<DsnoTransformer>
         var trajectory = SchemaChecks.RequireColumn(schema, _options.TrajectoryColumnName, "input");
         if (trajectory.Type is not VectorDataViewType { ItemType: var item, Dimensions: { Length: 4 } dims } || item != NumberDataViewType.Single)
             throw new ArgumentOutOfRangeException("input", $"Input column '{trajectory.Name}' must be a Single vector with dimensions [F, C, H, W]; found {trajectory.Type}.");
-        var times = SchemaChecks.RequireFloatVectorAnnotation(trajectory, "Times", "input");
+        var times = SchemaChecks.RequireFloatVectorAnnotation(trajectory, TrajectoryAnnotations.Times, "input");
         if (times.Length != dims[0])
             throw new InvalidOperationException($"Input column '{trajectory.Name}' has {dims[0]} frames but its Times annotation lists {times.Length} times.");
         double[] grid;
@@ -86,7 +86,7 @@ public sealed class DsnoEstimator : IEstimator<DsnoTransformer>
         }
         else if (_options.Teacher?.ClassCount > 0)
             throw new InvalidOperationException($"The teacher is class-conditional ({_options.Teacher.ClassCount} classes): set LabelColumnName.");
-        var layout = new TrajectoryLayout(dims[1], dims[2], dims[3], grid, FrameKind.Denoised, classes);
+        var layout = new TrajectoryLayout(dims[1], dims[2], dims[3], grid, TrajectoryAnnotations.ReadFrameKind(trajectory, "input"), classes);
         return (layout, noise, trajectory, label);
     }
 
@@ -97,7 +97,7 @@ public sealed class DsnoEstimator : IEstimator<DsnoTransformer>
             var a = teacher.Teacher.Architecture;
             if (a.Channels != layout.Channels || a.Height != layout.Height || a.Width != layout.Width)
                 throw new InvalidOperationException($"The teacher makes {a.Channels}x{a.Height}x{a.Width} images but the trajectories are {layout.Channels}x{layout.Height}x{layout.Width}.");
-            return DsnoModel.FromTeacher(teacher.Teacher, layout.FrameTimes, _options.TemporalModes, seed: _options.Seed);
+            return DsnoModel.FromTeacher(teacher.Teacher, layout.FrameTimes, _options.TemporalModes, layout.Kind, seed: _options.Seed);
         }
         var architecture = new UNetOptions
         {
@@ -106,6 +106,6 @@ public sealed class DsnoEstimator : IEstimator<DsnoTransformer>
             AttentionResolutions = _options.AttentionResolutions.ToArray(), Dropout = _options.Dropout, NumClasses = layout.ClassCount,
             GroupNormGroups = _options.GroupNormGroups,
         };
-        return DsnoModel.Create(architecture, layout.FrameTimes, _options.TemporalModes, NoiseSchedule.FromName(_options.Schedule), FrameKind.Denoised, _options.Device, _options.Seed);
+        return DsnoModel.Create(architecture, layout.FrameTimes, _options.TemporalModes, NoiseSchedule.FromName(_options.Schedule), layout.Kind, _options.Device, _options.Seed);
     }
 }

@@ -13,7 +13,7 @@ namespace Dsno.MLNet;
 
 /// <summary>
 /// A trained DSNO operator as an ML.NET transformer. <see cref="Transform"/> reads <c>Noise</c> (and <c>Label</c> for a class-conditional
-/// model) and adds <c>Trajectory</c> [M, C, H, W] with its <c>Times</c> annotation and <c>Image</c> [C, H, W] (the last frame), with ONE
+/// model) and adds <c>Trajectory</c> [M, C, H, W] with its <c>Times</c> and <c>FrameKind</c> annotations and <c>Image</c> [C, H, W] (the last frame), with ONE
 /// network forward pass per batch of rows. Lazy: nothing is computed until a cursor asks for an output column.
 /// </summary>
 public sealed class DsnoTransformer : ITransformer
@@ -32,7 +32,7 @@ public sealed class DsnoTransformer : ITransformer
         _settings = settings;
         var columns = new GenerationColumns(settings.NoiseColumnName, settings.LabelColumnName, settings.OutputTrajectoryColumnName,
             settings.OutputImageColumnName, settings.OutputMLImage, settings.MLImageColumnName, settings.TransformBatchSize);
-        _mapping = new NoiseToImageMapping(model.Architecture, columns, OutputTimes, MapBatch, gate: model.Network);
+        _mapping = new NoiseToImageMapping(model.Architecture, columns, OutputTimes, model.Kind, MapBatch, gate: model.Network);
     }
 
     /// <summary>The core operator (network, grid, decoding).</summary>
@@ -153,7 +153,7 @@ public sealed class DsnoTransformer : ITransformer
     /// <inheritdoc/>
     public IRowToRowMapper GetRowToRowMapper(DataViewSchema inputSchema) => _mapping.GetRowToRowMapper(inputSchema);
 
-    void ICanSaveModel.Save(ModelSaveContext ctx) => _mapping.Save(ctx, Kind, _settings, Model.Save);
+    void ICanSaveModel.Save(ModelSaveContext ctx) => NoiseToImageMapping.Save(ctx, Kind, _settings, Model.Save);
 
     // Called by ML.NET's component catalog when a model file names this loader; ctx is its internal ModelLoadContext.
     private static DsnoTransformer Create(IHostEnvironment env, object ctx)

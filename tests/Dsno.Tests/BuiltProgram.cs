@@ -49,7 +49,14 @@ internal static class BuiltProgram
     public static Result Run(string assembly, TimeSpan timeout, params string[] arguments) => Run(assembly, timeout, null, arguments);
 
     /// <summary>As <see cref="Run(string, TimeSpan, string[])"/>, with environment variables set for the process (null: removed).</summary>
-    public static Result Run(string assembly, TimeSpan timeout, IReadOnlyDictionary<string, string?>? environment, params string[] arguments)
+    public static Result Run(string assembly, TimeSpan timeout, IReadOnlyDictionary<string, string?>? environment, params string[] arguments) =>
+        Dotnet(null, timeout, environment, new[] { assembly }.Concat(arguments).ToArray());
+
+    /// <summary>
+    /// Runs the dotnet host with <paramref name="arguments"/> (an assembly and its arguments, or a command such as <c>build</c>) in
+    /// <paramref name="workingDirectory"/> (null: this process's), with environment variables set (null: removed).
+    /// </summary>
+    public static Result Dotnet(string? workingDirectory, TimeSpan timeout, IReadOnlyDictionary<string, string?>? environment, params string[] arguments)
     {
         var start = new ProcessStartInfo(DotnetHost())
         {
@@ -57,20 +64,21 @@ internal static class BuiltProgram
             RedirectStandardError = true,
             UseShellExecute = false,
         };
+        if (workingDirectory is not null) start.WorkingDirectory = workingDirectory;
         foreach (var (name, value) in environment ?? new Dictionary<string, string?>())
         {
             if (value is null) start.Environment.Remove(name);
             else start.Environment[name] = value;
         }
-        start.ArgumentList.Add(assembly);
         foreach (var argument in arguments) start.ArgumentList.Add(argument);
-        using var process = Process.Start(start) ?? throw new InvalidOperationException($"Could not start {assembly}.");
+        string what = arguments.FirstOrDefault() ?? "dotnet";
+        using var process = Process.Start(start) ?? throw new InvalidOperationException($"Could not start {what}.");
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();
         if (!process.WaitForExit(timeout))
         {
             process.Kill(entireProcessTree: true);
-            throw new TimeoutException($"{Path.GetFileName(assembly)} did not finish within {timeout.TotalMinutes:0.#} minutes.");
+            throw new TimeoutException($"{Path.GetFileName(what)} did not finish within {timeout.TotalMinutes:0.#} minutes.");
         }
         return new Result(process.ExitCode, stdout.Result, stderr.Result);
     }

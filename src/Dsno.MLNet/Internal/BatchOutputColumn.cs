@@ -5,17 +5,20 @@ namespace Dsno.MLNet.Internal;
 
 /// <summary>
 /// An output column of a <see cref="BatchedMapping"/>: a known-size <see cref="float"/> vector with dimensions, and optional
-/// float-vector annotations (for example the frame times <c>Times</c> of a trajectory).
+/// float-vector and text annotations (for example the frame times <c>Times</c> and the <c>FrameKind</c> of a trajectory).
 /// </summary>
 internal sealed class BatchOutputColumn
 {
     private readonly (string Name, float[] Values)[] _annotations;
+    private readonly (string Name, string Value)[] _textAnnotations;
 
     /// <summary>Describes an output column.</summary>
     /// <param name="name">Column name; an input column of the same name is hidden, as ML.NET transforms do.</param>
     /// <param name="dimensions">One or more positive dimensions, for example <c>[F, C, H, W]</c>.</param>
     /// <param name="floatVectorAnnotations">Annotations of type vector of float, by name; copied.</param>
-    public BatchOutputColumn(string name, int[] dimensions, IEnumerable<KeyValuePair<string, float[]>>? floatVectorAnnotations = null)
+    /// <param name="textAnnotations">Annotations of type text, by name.</param>
+    public BatchOutputColumn(string name, int[] dimensions, IEnumerable<KeyValuePair<string, float[]>>? floatVectorAnnotations = null,
+        IEnumerable<KeyValuePair<string, string>>? textAnnotations = null)
     {
         if (string.IsNullOrEmpty(name)) throw new ArgumentException("A column name cannot be null or empty.", nameof(name));
         if (dimensions is null || dimensions.Length == 0 || dimensions.Any(d => d <= 0))
@@ -27,7 +30,11 @@ internal sealed class BatchOutputColumn
             .Select(a => (a.Key, (float[])a.Value.Clone())).ToArray();
         if (_annotations.Any(a => string.IsNullOrEmpty(a.Name) || a.Values.Length == 0))
             throw new ArgumentException($"Annotations of output column '{name}' need a name and at least one value.", nameof(floatVectorAnnotations));
-        if (_annotations.Select(a => a.Name).Distinct().Count() != _annotations.Length)
+        _textAnnotations = (textAnnotations ?? Array.Empty<KeyValuePair<string, string>>()).Select(a => (a.Key, a.Value)).ToArray();
+        if (_textAnnotations.Any(a => string.IsNullOrEmpty(a.Name) || a.Value is null))
+            throw new ArgumentException($"Text annotations of output column '{name}' need a name and a value.", nameof(textAnnotations));
+        var names = _annotations.Select(a => a.Name).Concat(_textAnnotations.Select(a => a.Name)).ToList();
+        if (names.Distinct().Count() != names.Count)
             throw new ArgumentException($"Output column '{name}' has two annotations with the same name.", nameof(floatVectorAnnotations));
         Type = new VectorDataViewType(NumberDataViewType.Single, Dimensions);
     }
@@ -63,10 +70,15 @@ internal sealed class BatchOutputColumn
             };
             builder.Add(name, new VectorDataViewType(NumberDataViewType.Single, copy.Length), getter);
         }
+        foreach (var (name, value) in _textAnnotations)
+        {
+            var text = value.AsMemory();
+            builder.Add(name, TextDataViewType.Instance, (ref ReadOnlyMemory<char> dst) => dst = text);
+        }
         return builder.ToAnnotations();
     }
 
     /// <summary>The column as an estimator's promise (<see cref="SchemaShape.Column"/>), with its annotations.</summary>
     internal SchemaShape.Column ToShapeColumn() =>
-        SchemaShapes.FloatVector(Name, _annotations.Select(a => a.Name).ToArray());
+        SchemaShapes.FloatVector(Name, _annotations.Select(a => a.Name).ToArray(), _textAnnotations.Select(a => a.Name).ToArray());
 }

@@ -38,12 +38,6 @@ internal static class ModelLoaderRegistry
     private static readonly List<ModelLoaderRegistration> Entries = new();
     private static bool _sealed;
 
-    static ModelLoaderRegistry()
-    {
-        // Built-in transformers may be listed here instead of declaring [assembly: ModelLoader(...)] next to them, e.g.
-        // Register(typeof(DsnoTransformer), DsnoTransformer.LoaderSignature);
-    }
-
     /// <summary>
     /// Registers <paramref name="transformerType"/> as the loader for sub-models whose header carries
     /// <paramref name="loaderSignature"/>. Registering the same pair again does nothing.

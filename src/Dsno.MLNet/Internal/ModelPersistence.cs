@@ -1,7 +1,6 @@
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
-using System.Text.RegularExpressions;
 using Microsoft.ML;
 
 namespace Dsno.MLNet.Internal;
@@ -13,9 +12,11 @@ namespace Dsno.MLNet.Internal;
 /// <para>
 /// Layout. The sub-model's main stream (<c>Model.key</c>, after ML.NET's own header) holds one header frame:
 /// <c>magic "DSNOMLNT" | int32 format version | int32 payload length | payload | SHA-256 of payload</c>, where the payload holds the
-/// writer's version, the loader signature, the options JSON, the input and output column names, and for each binary stream its
-/// name, length and SHA-256. Each binary stream is a zip entry of its own beside <c>Model.key</c>:
-/// <c>magic "DSNOBLOB" | int64 length | bytes</c>. All integers are little-endian; strings are UTF-8 with an int32 byte count.
+/// writer's version, the loader signature, the options JSON, two lists of column names (written empty; files of earlier versions
+/// list the input and output columns there, which nothing reads), the number of binary streams (1), and the weights
+/// stream's name (<see cref="WeightsStreamName"/>), length and SHA-256. The weights are a zip entry of their own beside
+/// <c>Model.key</c>: <c>magic "DSNOBLOB" | int64 length | bytes</c>. All integers are little-endian; strings are UTF-8 with an int32
+/// byte count.
 /// </para>
 /// <para>
 /// Loading checks every length against its bound before allocating (header at most <see cref="MaxHeaderBytes"/>, strings at most
@@ -34,20 +35,22 @@ internal static class ModelPersistence
     /// <summary>Upper bound on the header payload.</summary>
     internal const int MaxHeaderBytes = 1 << 20;
 
+    /// <summary>The name of the weights' zip entry.</summary>
+    internal const string WeightsStreamName = "Model";
+
     /// <summary>Upper bound on one string (a column or stream name, the writer's version).</summary>
     internal const int MaxStringBytes = 64 << 10;
 
-    /// <summary>Upper bound on one binary stream: the largest byte array .NET allocates (about 2 GB).</summary>
+    /// <summary>Upper bound on the weights: the largest byte array .NET allocates (about 2 GB).</summary>
     internal static readonly long MaxStreamBytes = Array.MaxLength;
 
-    /// <summary>Upper bound on the number of input or output columns, and of binary streams.</summary>
+    /// <summary>Upper bound on the number of column names in a header (written by older versions).</summary>
     internal const int MaxItems = 1024;
 
     private static readonly byte[] HeaderMagic = "DSNOMLNT"u8.ToArray();
     private static readonly byte[] StreamMagic = "DSNOBLOB"u8.ToArray();
     private const int HashBytes = 32;
     private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
-    private static readonly Regex StreamNamePattern = new("^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$", RegexOptions.CultureInvariant);
 
     private static readonly JsonSerializerOptions Json = new()
     {
@@ -59,8 +62,8 @@ internal static class ModelPersistence
     private static string WriterVersion => typeof(ModelPersistence).Assembly.GetName().Version?.ToString() ?? "unknown";
 
     /// <summary>
-    /// Writes <paramref name="model"/> as the sub-model of <paramref name="ctx"/>: the header frame into the main stream and each
-    /// binary stream into its own entry. Call from <c>ICanSaveModel.Save</c>, before writing anything else.
+    /// Writes <paramref name="model"/> as the sub-model of <paramref name="ctx"/>: the header frame into the main stream and the
+    /// weights into their own entry. Call from <c>ICanSaveModel.Save</c>, before writing anything else.
     /// </summary>
     internal static void Save(ModelSaveContext ctx, ModelKind kind, PersistedModel model)
     {
@@ -69,14 +72,12 @@ internal static class ModelPersistence
         ArgumentNullException.ThrowIfNull(model);
         if (!MlNetInternals.IsInRepository(ctx))
             throw new InvalidOperationException(
-                $"{kind.LoaderSignature} can only be saved into a model zip (mlContext.Model.Save); its weights are separate zip entries.");
-        foreach (var name in model.Streams.Keys) CheckStreamName(name);
+                $"{kind.LoaderSignature} can only be saved into a model zip (mlContext.Model.Save); its weights are a separate zip entry.");
 
         MlNetInternals.CheckAtModel(ctx);
         MlNetInternals.SetVersionInfo(ctx, kind.ToVersionInfo());
         WriteHeader(MlNetInternals.GetWriter(ctx), kind.LoaderSignature, model);
-        foreach (var (name, bytes) in model.Streams.OrderBy(s => s.Key, StringComparer.Ordinal))
-            MlNetInternals.SaveBinaryStream(ctx, name, writer => WriteStream(writer, bytes));
+        MlNetInternals.SaveBinaryStream(ctx, WeightsStreamName, writer => WriteStream(writer, model.Weights));
     }
 
     /// <summary>
@@ -93,22 +94,10 @@ internal static class ModelPersistence
         if (!MlNetInternals.IsInRepository(loadContext))
             throw new InvalidDataException($"Corrupt Dsno.MLNet model '{kind.LoaderSignature}': it was not read from a model zip.");
 
-        var streams = new Dictionary<string, byte[]>(StringComparer.Ordinal);
-        foreach (var entry in header.Streams)
-        {
-            byte[]? bytes = null;
-            if (!MlNetInternals.TryLoadBinaryStream(loadContext, entry.Name, reader => bytes = ReadStream(reader, kind.LoaderSignature, entry)))
-                throw Corrupt(kind.LoaderSignature, $"the zip entry for binary stream '{entry.Name}' is missing");
-            streams.Add(entry.Name, bytes!);
-        }
-        return new PersistedModel
-        {
-            OptionsJson = header.OptionsJson,
-            InputColumns = header.InputColumns,
-            OutputColumns = header.OutputColumns,
-            Streams = streams,
-            WrittenBy = header.WrittenBy,
-        };
+        byte[]? weights = null;
+        if (!MlNetInternals.TryLoadBinaryStream(loadContext, header.Weights.Name, reader => weights = ReadStream(reader, kind.LoaderSignature, header.Weights)))
+            throw Corrupt(kind.LoaderSignature, $"the zip entry for binary stream '{header.Weights.Name}' is missing");
+        return new PersistedModel(header.OptionsJson, weights!);
     }
 
     /// <summary>Serialises options (public fields and properties) to JSON.</summary>
@@ -130,10 +119,9 @@ internal static class ModelPersistence
     // ---- header frame ----
 
     /// <summary>The decoded header frame.</summary>
-    internal sealed record Header(string WrittenBy, string LoaderSignature, string OptionsJson,
-        string[] InputColumns, string[] OutputColumns, StreamEntry[] Streams);
+    internal sealed record Header(string WrittenBy, string LoaderSignature, string OptionsJson, StreamEntry Weights);
 
-    /// <summary>One binary stream as recorded in the header.</summary>
+    /// <summary>The weights stream as recorded in the header.</summary>
     internal sealed record StreamEntry(string Name, long Length, byte[] Sha256);
 
     /// <summary>Writes the header frame for <paramref name="model"/>.</summary>
@@ -148,17 +136,12 @@ internal static class ModelPersistence
             if (json.Length > MaxHeaderBytes) throw new ArgumentException($"The options JSON is over {MaxHeaderBytes} bytes.", nameof(model));
             payload.Write(json.Length);
             payload.Write(json);
-            WriteStrings(payload, model.InputColumns);
-            WriteStrings(payload, model.OutputColumns);
-            var streams = model.Streams.OrderBy(s => s.Key, StringComparer.Ordinal).ToList();
-            CheckCount(streams.Count, "binary streams");
-            payload.Write(streams.Count);
-            foreach (var (name, bytes) in streams)
-            {
-                WriteString(payload, name);
-                payload.Write((long)bytes.Length);
-                payload.Write(SHA256.HashData(bytes));
-            }
+            payload.Write(0); // input column names
+            payload.Write(0); // output column names
+            payload.Write(1); // binary streams
+            WriteString(payload, WeightsStreamName);
+            payload.Write((long)model.Weights.Length);
+            payload.Write(SHA256.HashData(model.Weights));
         }
         var body = payloadStream.ToArray();
         if (body.Length > MaxHeaderBytes) throw new ArgumentException($"The model header is over {MaxHeaderBytes} bytes.", nameof(model));
@@ -194,24 +177,19 @@ internal static class ModelPersistence
         if (!string.Equals(loaderSignature, expectedLoaderSignature, StringComparison.Ordinal))
             throw Corrupt(who, $"the header belongs to loader '{loaderSignature}'");
         var optionsJson = payload.ReadUtf8(payload.ReadLength(MaxHeaderBytes, "the options JSON length"), "the options JSON");
-        var inputs = payload.ReadStrings("input column names");
-        var outputs = payload.ReadStrings("output column names");
-        int streamCount = payload.ReadLength(MaxItems, "the binary stream count");
-        var streams = new StreamEntry[streamCount];
-        for (int i = 0; i < streamCount; i++)
-        {
-            var name = payload.ReadString("a binary stream name");
-            if (!StreamNamePattern.IsMatch(name) || IsReservedName(name))
-                throw Corrupt(who, $"invalid binary stream name '{name}'");
-            if (streams.Take(i).Any(s => s.Name == name))
-                throw Corrupt(who, $"binary stream '{name}' is listed twice");
-            long streamLength = payload.ReadInt64("a binary stream length");
-            if (streamLength < 0 || streamLength > MaxStreamBytes)
-                throw Corrupt(who, $"binary stream '{name}' length {streamLength} is outside [0, {MaxStreamBytes}]");
-            streams[i] = new StreamEntry(name, streamLength, payload.ReadBytes(HashBytes, "a binary stream checksum"));
-        }
+        payload.SkipStrings("input column names");
+        payload.SkipStrings("output column names");
+        int streamCount = payload.ReadInt32("the binary stream count");
+        if (streamCount != 1) throw Corrupt(who, $"the header lists {streamCount} binary streams (expected 1)");
+        var name = payload.ReadString("a binary stream name");
+        long streamLength = payload.ReadInt64("a binary stream length");
+        if (streamLength < 0 || streamLength > MaxStreamBytes)
+            throw Corrupt(who, $"binary stream '{name}' length {streamLength} is outside [0, {MaxStreamBytes}]");
+        if (name != WeightsStreamName)
+            throw Corrupt(who, $"invalid binary stream name '{name}' (expected '{WeightsStreamName}')");
+        var weights = new StreamEntry(name, streamLength, payload.ReadBytes(HashBytes, "a binary stream checksum"));
         payload.EnsureEnd();
-        return new Header(writtenBy, loaderSignature, optionsJson, inputs, outputs, streams);
+        return new Header(writtenBy, loaderSignature, optionsJson, weights);
     }
 
     // ---- binary stream frame ----
@@ -245,34 +223,12 @@ internal static class ModelPersistence
 
     // ---- helpers ----
 
-    private static bool IsReservedName(string name) =>
-        name.Equals("Model.key", StringComparison.OrdinalIgnoreCase) || name.Equals("Model.bin", StringComparison.OrdinalIgnoreCase);
-
-    private static void CheckStreamName(string name)
-    {
-        if (name is null || !StreamNamePattern.IsMatch(name) || IsReservedName(name))
-            throw new ArgumentException(
-                $"Binary stream name '{name}' must be 1 to 64 characters of [A-Za-z0-9_.-], start with a letter or digit, and not be Model.key or Model.bin.");
-    }
-
-    private static void CheckCount(int count, string what)
-    {
-        if (count > MaxItems) throw new ArgumentException($"At most {MaxItems} {what} can be saved; got {count}.");
-    }
-
     private static void WriteString(BinaryWriter writer, string value)
     {
         var bytes = StrictUtf8.GetBytes(value ?? throw new ArgumentNullException(nameof(value)));
         if (bytes.Length > MaxStringBytes) throw new ArgumentException($"A saved string is over {MaxStringBytes} bytes: '{value[..40]}...'.");
         writer.Write(bytes.Length);
         writer.Write(bytes);
-    }
-
-    private static void WriteStrings(BinaryWriter writer, IReadOnlyList<string> values)
-    {
-        CheckCount(values.Count, "column names");
-        writer.Write(values.Count);
-        foreach (var value in values) WriteString(writer, value);
     }
 
     private static void CheckRemaining(Stream stream, long needed, string who, string what)
@@ -325,12 +281,10 @@ internal static class ModelPersistence
             }
         }
 
-        public string[] ReadStrings(string what)
+        public void SkipStrings(string what)
         {
             int count = ReadLength(MaxItems, $"the number of {what}");
-            var values = new string[count];
-            for (int i = 0; i < count; i++) values[i] = ReadString(what);
-            return values;
+            for (int i = 0; i < count; i++) ReadString(what);
         }
 
         public void EnsureEnd()

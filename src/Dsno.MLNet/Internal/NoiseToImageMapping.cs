@@ -1,3 +1,4 @@
+using Dsno.Diffusion;
 using Dsno.Networks;
 using Microsoft.ML;
 using Microsoft.ML.Data;
@@ -8,14 +9,12 @@ namespace Dsno.MLNet.Internal;
 internal sealed record GenerationColumns(string Noise, string? Label, string Trajectory, string Image, bool OutputMLImage, string MLImage, int BatchSize);
 
 /// <summary>
-/// What the teacher's and DSNO's transformers share: Noise (and Label) in, Trajectory [F, C, H, W] with its Times annotation and
+/// What the teacher's and DSNO's transformers share: Noise (and Label) in, Trajectory [F, C, H, W] with its Times and FrameKind annotations and
 /// Image [C, H, W] out (plus an optional MLImage), computed lazily in batches by a model-specific function; the ITransformer members
-/// built on that; and the save/load framing of a model whose network is one stream beside its JSON settings.
+/// built on that; and the save/load framing of a model whose network is saved beside its JSON settings.
 /// </summary>
 internal sealed class NoiseToImageMapping
 {
-    private const string ModelStream = "Model";
-
     private readonly GenerationColumns _columns;
     private readonly BatchedMapping _mapping;
     private readonly MLImageColumn.Request? _mlImage;
@@ -23,9 +22,11 @@ internal sealed class NoiseToImageMapping
     /// <param name="architecture">The network's shape and class count (a label column is read when it has classes).</param>
     /// <param name="columns">The columns.</param>
     /// <param name="times">The times of the trajectory frames.</param>
+    /// <param name="kind">What the trajectory frames hold (the <see cref="TrajectoryAnnotations.FrameKind"/> annotation).</param>
     /// <param name="map">Fills output 0 (trajectory) and 1 (image) from input 0 (noise) and, for a class-conditional model, input 1 (labels).</param>
     /// <param name="gate">The object locked around every batch (the network: one forward at a time).</param>
-    public NoiseToImageMapping(UNetOptions architecture, GenerationColumns columns, IReadOnlyList<double> times, Action<InputBatch, OutputBatch> map, object gate)
+    public NoiseToImageMapping(UNetOptions architecture, GenerationColumns columns, IReadOnlyList<double> times, FrameKind kind,
+        Action<InputBatch, OutputBatch> map, object gate)
     {
         _columns = columns;
         var a = architecture;
@@ -35,7 +36,8 @@ internal sealed class NoiseToImageMapping
         var outputs = new[]
         {
             new BatchOutputColumn(columns.Trajectory, new[] { times.Count, a.Channels, a.Height, a.Width },
-                new Dictionary<string, float[]> { ["Times"] = times.Select(t => (float)t).ToArray() }),
+                new Dictionary<string, float[]> { [TrajectoryAnnotations.Times] = times.Select(t => (float)t).ToArray() },
+                new Dictionary<string, string> { [TrajectoryAnnotations.FrameKind] = kind.ToString() }),
             new BatchOutputColumn(columns.Image, new[] { a.Channels, a.Height, a.Width }),
         };
         _mapping = new BatchedMapping(inputs, outputs, columns.BatchSize, map, gate);
@@ -60,18 +62,12 @@ internal sealed class NoiseToImageMapping
     /// <inheritdoc cref="ITransformer.GetRowToRowMapper"/>
     public IRowToRowMapper GetRowToRowMapper(DataViewSchema inputSchema) => MLImageColumn.Mapper(_mapping.GetRowToRowMapper(inputSchema), _mlImage);
 
-    /// <summary>Saves the settings as JSON and the network (written by <paramref name="writeModel"/>) as one stream.</summary>
-    public void Save<TSettings>(ModelSaveContext ctx, ModelKind kind, TSettings settings, Action<Stream> writeModel)
+    /// <summary>Saves the settings as JSON and the network (written by <paramref name="writeModel"/>) as the weights.</summary>
+    public static void Save<TSettings>(ModelSaveContext ctx, ModelKind kind, TSettings settings, Action<Stream> writeModel)
     {
         using var stream = new MemoryStream();
         writeModel(stream);
-        ModelPersistence.Save(ctx, kind, new PersistedModel
-        {
-            OptionsJson = ModelPersistence.ToJson(settings),
-            InputColumns = IsConditional ? new[] { _columns.Noise, LabelColumn } : new[] { _columns.Noise },
-            OutputColumns = new[] { _columns.Trajectory, _columns.Image },
-            Streams = new Dictionary<string, byte[]> { [ModelStream] = stream.ToArray() },
-        });
+        ModelPersistence.Save(ctx, kind, new PersistedModel(ModelPersistence.ToJson(settings), stream.ToArray()));
     }
 
     /// <summary>
@@ -85,7 +81,7 @@ internal sealed class NoiseToImageMapping
         var persisted = ModelPersistence.Load(ctx, kind);
         var settings = ModelPersistence.FromJson<TSettings>(persisted.OptionsJson, signature);
         validate(settings, msg => ModelPersistence.Corrupt(signature, msg));
-        using var stream = new MemoryStream(persisted.GetStream(ModelStream), writable: false);
+        using var stream = new MemoryStream(persisted.Weights, writable: false);
         try { return (settings, readModel(stream, $"{signature} model")); }
         catch (InvalidDataException e) { throw ModelPersistence.Corrupt(signature, e.Message); }
     }

@@ -7,12 +7,17 @@ namespace Dsno.MLNet.Internal;
 internal static class SchemaShapes
 {
     /// <summary>A known-size float vector column, with float-vector annotations of the given names.</summary>
-    internal static SchemaShape.Column FloatVector(string name, params string[] floatVectorAnnotations)
+    internal static SchemaShape.Column FloatVector(string name, params string[] floatVectorAnnotations) =>
+        FloatVector(name, floatVectorAnnotations, Array.Empty<string>());
+
+    /// <summary>A known-size float vector column, with float-vector and text annotations of the given names.</summary>
+    internal static SchemaShape.Column FloatVector(string name, string[] floatVectorAnnotations, string[] textAnnotations)
     {
-        SchemaShape? annotations = floatVectorAnnotations.Length == 0
-            ? null
-            : new SchemaShape(floatVectorAnnotations.Select(a =>
-                MlNetInternals.CreateShapeColumn(a, SchemaShape.Column.VectorKind.Vector, NumberDataViewType.Single, isKey: false)));
+        var columns = floatVectorAnnotations
+            .Select(a => MlNetInternals.CreateShapeColumn(a, SchemaShape.Column.VectorKind.Vector, NumberDataViewType.Single, isKey: false))
+            .Concat(textAnnotations.Select(a => MlNetInternals.CreateShapeColumn(a, SchemaShape.Column.VectorKind.Scalar, TextDataViewType.Instance, isKey: false)))
+            .ToList();
+        SchemaShape? annotations = columns.Count == 0 ? null : new SchemaShape(columns);
         return MlNetInternals.CreateShapeColumn(name, SchemaShape.Column.VectorKind.Vector, NumberDataViewType.Single, isKey: false, annotations);
     }
 
@@ -24,10 +29,12 @@ internal static class SchemaShapes
     internal static SchemaShape.Column Image(string name) =>
         MlNetInternals.CreateShapeColumn(name, SchemaShape.Column.VectorKind.Scalar, new Microsoft.ML.Transforms.Image.ImageDataViewType(), isKey: false);
 
-    /// <summary>The output columns of a generator: the trajectory (with its Times), the image and, when asked, the MLImage column.</summary>
+    /// <summary>
+    /// The output columns of a generator: the trajectory (with its Times and FrameKind), the image and, when asked, the MLImage column.
+    /// </summary>
     internal static IEnumerable<SchemaShape.Column> GeneratorOutputs(string trajectory, string image, string? mlImage)
     {
-        yield return FloatVector(trajectory, "Times");
+        yield return FloatVector(trajectory, new[] { TrajectoryAnnotations.Times }, new[] { TrajectoryAnnotations.FrameKind });
         yield return FloatVector(image);
         if (mlImage is not null) yield return Image(mlImage);
     }

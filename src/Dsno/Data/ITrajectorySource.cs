@@ -13,8 +13,8 @@ public interface ITrajectorySource
     long Count { get; }
 
     /// <summary>
-    /// The batch for training step <paramref name="step"/>. Sources that can only read forward accept steps in increasing order
-    /// (skipping ahead is allowed, going back throws <see cref="InvalidOperationException"/>).
+    /// The batch for training step <paramref name="step"/>, for any step in any order. Sources that can only read forward serve
+    /// increasing steps fastest: skipping ahead reads past the records in between, and going back starts again from step 0.
     /// </summary>
     TrajectoryBatch ReadBatch(long step, int batchSize, int seed);
 }

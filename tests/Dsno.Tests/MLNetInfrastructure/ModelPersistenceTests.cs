@@ -1,7 +1,6 @@
 using System.Security.Cryptography;
 using Dsno.MLNet.Internal;
-using Microsoft.ML;
-using Microsoft.ML.Data;
+using Dsno.Tests.MLNetInfrastructure.TestModel;
 using TorchSharp;
 
 namespace Dsno.Tests.MLNetInfrastructure;
@@ -11,13 +10,9 @@ public class ModelPersistenceTests
 {
     private const string Signature = "DsnoTestFrames";
 
-    private static PersistedModel Sample() => new()
-    {
-        OptionsJson = ModelPersistence.ToJson(new { Size = 3, Times = new[] { 1f, 0.5f, 0f }, Name = "ünïcode" }),
-        InputColumns = new[] { "Noise", "Label" },
-        OutputColumns = new[] { "Trajectory" },
-        Streams = new Dictionary<string, byte[]> { ["Weights"] = Enumerable.Range(0, 1000).Select(i => (byte)(i * 7)).ToArray(), ["Ema"] = new byte[] { 1, 2 } },
-    };
+    private static PersistedModel Sample() => new(
+        ModelPersistence.ToJson(new { Size = 3, Times = new[] { 1f, 0.5f, 0f }, Name = "ünïcode" }),
+        Enumerable.Range(0, 1000).Select(i => (byte)(i * 7)).ToArray());
 
     private static byte[] HeaderBytes(PersistedModel model)
     {
@@ -68,12 +63,46 @@ public class ModelPersistenceTests
         var header = ReadHeader(HeaderBytes(model));
         Assert.Equal(Signature, header.LoaderSignature);
         Assert.Equal(model.OptionsJson, header.OptionsJson);
-        Assert.Equal(model.InputColumns, header.InputColumns);
-        Assert.Equal(model.OutputColumns, header.OutputColumns);
-        Assert.Equal(new[] { "Ema", "Weights" }, header.Streams.Select(s => s.Name));
-        Assert.Equal(1000, header.Streams[1].Length);
-        Assert.Equal(SHA256.HashData(model.Streams["Weights"]), header.Streams[1].Sha256);
+        Assert.Equal(ModelPersistence.WeightsStreamName, header.Weights.Name);
+        Assert.Equal(1000, header.Weights.Length);
+        Assert.Equal(SHA256.HashData(model.Weights), header.Weights.Sha256);
         Assert.False(string.IsNullOrEmpty(header.WrittenBy));
+    }
+
+    [Fact]
+    public void AHeaderThatListsColumnNamesStillReads()
+    {
+        // Earlier versions wrote the input and output column names; they are skipped.
+        var bytes = Enumerable.Range(0, 10).Select(i => (byte)i).ToArray();
+        var header = ReadHeader(Frame(Payload(w =>
+        {
+            WriteString(w, "1.0");
+            WriteString(w, Signature);
+            w.Write(2);
+            w.Write("{}"u8.ToArray());
+            w.Write(2);
+            WriteString(w, "Noise");
+            WriteString(w, "Label");
+            w.Write(1);
+            WriteString(w, "Trajectory");
+            w.Write(1);
+            WriteString(w, "Model");
+            w.Write((long)bytes.Length);
+            w.Write(SHA256.HashData(bytes));
+        })));
+        Assert.Equal(("{}", "Model", 10L), (header.OptionsJson, header.Weights.Name, header.Weights.Length));
+
+        var twoStreams = Frame(Payload(w =>
+        {
+            WriteString(w, "1.0");
+            WriteString(w, Signature);
+            w.Write(2);
+            w.Write("{}"u8.ToArray());
+            w.Write(0);
+            w.Write(0);
+            w.Write(2);
+        }));
+        Assert.Contains("the header lists 2 binary streams (expected 1)", Assert.Throws<InvalidDataException>(() => ReadHeader(twoStreams)).Message);
     }
 
     [Fact]
@@ -216,29 +245,5 @@ public class ModelPersistenceTests
         Assert.Contains("unexpected bytes after the weights",
             Assert.Throws<InvalidDataException>(() => ModuleWeights.LoadInto(copy, weights.Append((byte)0).ToArray(), Signature)).Message);
         Assert.Throws<InvalidDataException>(() => ModuleWeights.LoadInto(copy, weights[..^4], Signature));
-    }
-
-    [Fact]
-    public void SavingRejectsReservedOrUnsafeStreamNames()
-    {
-        var ml = new MLContext(seed: 1);
-        var data = ml.Data.LoadFromEnumerable(TestData.Rows(3, seed: 1));
-        using var temp = new TempFolder();
-        foreach (var name in new[] { "Model.key", "../x", "", "a/b" })
-        {
-            var error = Assert.Throws<ArgumentException>(() => ml.Model.Save(new BadStreamTransformer(name), data.Schema, temp.File("bad.zip")));
-            Assert.Contains("Binary stream name", error.Message);
-        }
-    }
-
-    /// <summary>Saves a stream with whatever name it is given.</summary>
-    private sealed class BadStreamTransformer(string streamName) : ITransformer
-    {
-        public bool IsRowToRowMapper => false;
-        public DataViewSchema GetOutputSchema(DataViewSchema inputSchema) => inputSchema;
-        public IRowToRowMapper GetRowToRowMapper(DataViewSchema inputSchema) => throw new NotSupportedException();
-        public IDataView Transform(IDataView input) => input;
-        void ICanSaveModel.Save(ModelSaveContext ctx) => ModelPersistence.Save(ctx, new ModelKind("DSNOBADS", "DsnoBadStreams", 1),
-            new PersistedModel { Streams = new Dictionary<string, byte[]> { [streamName] = new byte[1] } });
     }
 }

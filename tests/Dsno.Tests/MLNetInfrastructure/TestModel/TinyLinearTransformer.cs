@@ -22,8 +22,8 @@ public sealed class TinyLinearTransformer : ITransformer
     /// <summary>The loader signature written into each sub-model header.</summary>
     public const string LoaderSignature = "DsnoTestTinyLinear";
 
-    /// <summary>The weights' stream name.</summary>
-    internal const string WeightsStream = "Weights";
+    /// <summary>The weights' stream name (the zip entry's name).</summary>
+    internal const string WeightsStream = ModelPersistence.WeightsStreamName;
 
     internal static readonly ModelKind Kind = new("DSNOTLIN", LoaderSignature, version: 1);
 
@@ -77,13 +77,7 @@ public sealed class TinyLinearTransformer : ITransformer
     public IDataView Transform(IDataView input) => _mapping.Transform(input);
 
     void ICanSaveModel.Save(ModelSaveContext ctx) =>
-        ModelPersistence.Save(ctx, Kind, new PersistedModel
-        {
-            OptionsJson = ModelPersistence.ToJson(_options),
-            InputColumns = new[] { _options.InputColumnName },
-            OutputColumns = new[] { _options.OutputColumnName, _options.NormColumnName },
-            Streams = new Dictionary<string, byte[]> { [WeightsStream] = ModuleWeights.ToBytes(_layer) },
-        });
+        ModelPersistence.Save(ctx, Kind, new PersistedModel(ModelPersistence.ToJson(_options), ModuleWeights.ToBytes(_layer)));
 
     // Called by ML.NET's catalog; ctx is its internal ModelLoadContext.
     private static TinyLinearTransformer Create(IHostEnvironment env, object ctx)
@@ -92,7 +86,7 @@ public sealed class TinyLinearTransformer : ITransformer
         var options = ModelPersistence.FromJson<SavedOptions>(model.OptionsJson, LoaderSignature);
         options.Validate(msg => ModelPersistence.Corrupt(LoaderSignature, msg));
         var layer = torch.nn.Linear(options.InputSize, options.OutputSize);
-        ModuleWeights.LoadInto(layer, model.GetStream(WeightsStream), LoaderSignature);
+        ModuleWeights.LoadInto(layer, model.Weights, LoaderSignature);
         return new TinyLinearTransformer(options, layer);
     }
 

@@ -1,10 +1,11 @@
 using System.Text;
+using Dsno.MLNet.Internal;
 using TorchSharp;
 
-namespace Dsno.MLNet.Internal;
+namespace Dsno.Tests.MLNetInfrastructure.TestModel;
 
 /// <summary>
-/// Turns a TorchSharp module's parameters and buffers into bytes for a <see cref="PersistedModel"/> stream, and back.
+/// Turns a TorchSharp module's parameters and buffers into the weights of a <see cref="PersistedModel"/>, and back.
 /// </summary>
 /// <remarks>
 /// Uses TorchSharp's own state-dictionary format. Loading is strict: the bytes must name exactly the module's tensors, with the
