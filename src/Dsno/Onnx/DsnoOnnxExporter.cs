@@ -24,6 +24,8 @@ public static class DsnoOnnxExporter
         ArgumentNullException.ThrowIfNull(model);
         ObjectDisposedException.ThrowIf(model.IsDisposed, model);
         var a = model.Architecture;
+        if (a.GuidanceEmbedding)
+            throw new NotSupportedException("a DSNO that takes the guidance scale as an input cannot be exported to ONNX yet; export a model distilled at one guidance scale");
         var query = queryTimes is null ? null : ContinuousTimeQuery.Plan(model.FrameTimes, queryTimes);
         var outputTimes = queryTimes?.ToArray() ?? model.FrameTimes;
         var metadata = new DsnoOnnxMetadata(outputTimes, a.Channels, a.Height, a.Width, a.NumClasses, model.Network.Modes,
