@@ -47,11 +47,18 @@ public sealed partial class DsnoNetwork : nn.Module<Tensor, Tensor?, Tensor>, IG
     /// layers get the near-identity initialisation, and the network lives on the teacher's device. With zero temporal weights the
     /// result reproduces the teacher at every frame time.
     /// </summary>
-    public static DsnoNetwork FromTeacher(UNet teacher, IReadOnlyList<double> frameTimes, int? modes = null)
+    public static DsnoNetwork FromTeacher(UNet teacher, IReadOnlyList<double> frameTimes, int? modes = null) => FromTeacher(teacher, frameTimes, modes, false);
+
+    /// <summary>
+    /// As <see cref="FromTeacher(UNet, IReadOnlyList{double}, int?)"/>; with <paramref name="guidanceEmbedding"/> the network also takes
+    /// the guidance scale w as an input (<see cref="UNetOptions.GuidanceEmbedding"/>), its new embedding adding zero at first.
+    /// </summary>
+    public static DsnoNetwork FromTeacher(UNet teacher, IReadOnlyList<double> frameTimes, int? modes, bool guidanceEmbedding)
     {
         ArgumentNullException.ThrowIfNull(teacher);
         var device = teacher.parameters().First().device;
-        var network = new DsnoNetwork(teacher.Options, frameTimes, modes, device: device);
+        var options = guidanceEmbedding ? teacher.Options with { GuidanceEmbedding = true } : teacher.Options;
+        var network = new DsnoNetwork(options, frameTimes, modes, device: device);
         network.backbone.CopyStateFrom(teacher);
         return network;
     }

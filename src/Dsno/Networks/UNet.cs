@@ -235,7 +235,10 @@ public sealed partial class UNet : nn.Module<Tensor, Tensor, Tensor?, Tensor>, I
         ArgumentNullException.ThrowIfNull(source);
         var from = source.state_dict();
         var to = state_dict();
-        if (from.Count != to.Count || !from.Keys.All(to.ContainsKey))
+        // A w-conditioned copy of a teacher has the guidance embedding on top: it keeps its own (zero-output) initialisation.
+        bool extraGuidance = Options.GuidanceEmbedding && !source.Options.GuidanceEmbedding;
+        int extra = extraGuidance ? to.Keys.Count(IsGuidanceKey) : 0;
+        if (from.Count + extra != to.Count || !from.Keys.All(to.ContainsKey))
             throw new ArgumentException("the source U-Net has a different set of parameters and buffers (another architecture)", nameof(source));
         using var _ = torch.no_grad();
         foreach (var (key, value) in from)
@@ -247,6 +250,8 @@ public sealed partial class UNet : nn.Module<Tensor, Tensor, Tensor?, Tensor>, I
             target.copy_(value);
         }
     }
+
+    private static bool IsGuidanceKey(string key) => key.Contains(".guidance1.", StringComparison.Ordinal) || key.Contains(".guidance2.", StringComparison.Ordinal);
 
     private void CheckInput(Tensor x)
     {

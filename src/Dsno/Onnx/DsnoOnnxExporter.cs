@@ -17,7 +17,7 @@ public static class DsnoOnnxExporter
 {
     /// <summary>
     /// Builds the ONNX model of <paramref name="model"/>. With <paramref name="queryTimes"/> the <c>trajectory</c> output holds the frames at
-    /// those times, decoded as <see cref="DsnoModel.Decode"/> does (slices on a refined grid, blended), and the metadata records them.
+    /// those times, decoded as <c>DsnoModel.Decode</c> does (slices on a refined grid, blended), and the metadata records them.
     /// </summary>
     public static ModelProto Build(DsnoModel model, IReadOnlyList<double>? queryTimes = null)
     {
