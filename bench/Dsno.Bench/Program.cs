@@ -1,6 +1,9 @@
 using System.CommandLine;
 using Dsno.Bench;
 
+// "guided": the classifier-free guidance benchmark (its own small pipeline; see GuidedBench).
+if (args.Length > 0 && args[0] == "guided") return GuidedBench.Run(args[1..]);
+
 var dataset = new Option<string>("--dataset")
 {
     Description = "Data set: digits (8x8, about 75 minutes), fashion16 (Fashion-MNIST at 16x16, about 2 hours) or fashion32 (at 32x32, about 4x fashion16)",

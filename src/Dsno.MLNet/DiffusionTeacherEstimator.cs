@@ -42,6 +42,11 @@ public sealed class DiffusionTeacherEstimator : IEstimator<DiffusionTeacherTrans
         ArgumentNullException.ThrowIfNull(input);
         var settings = Settings();
         var training = _options.ToTrainingOptions();
+        if (!(_options.LabelDropout >= 0 && _options.LabelDropout < 1))
+            throw new ArgumentOutOfRangeException("options", _options.LabelDropout, "LabelDropout must be in [0, 1)");
+        if (settings.GuidanceScale > 0 && (_options.LabelColumnName is null || _options.LabelDropout == 0))
+            throw new ArgumentOutOfRangeException("options", _options.GuidanceScale,
+                "GuidanceScale > 0 needs a class-conditional teacher (LabelColumnName) trained with LabelDropout > 0");
         var images = ImageColumnData.Read(input, _options.ImageColumnName, _options.LabelColumnName, _options.ClassCount);
         var architecture = new UNetOptions
         {
@@ -49,12 +54,13 @@ public sealed class DiffusionTeacherEstimator : IEstimator<DiffusionTeacherTrans
             ChannelMultipliers = _options.ChannelMultipliers.ToArray(), ResBlocksPerLevel = _options.ResBlocksPerLevel,
             AttentionResolutions = _options.AttentionResolutions.ToArray(), Dropout = _options.Dropout,
             NumClasses = images.ClassCount, GroupNormGroups = _options.GroupNormGroups,
+            NullClass = images.ClassCount > 0 && _options.LabelDropout > 0,
         };
         var teacher = new DiffusionTeacher(architecture, NoiseSchedule.FromName(_options.Schedule), _options.Device, seed: _options.Seed);
         using var host = new TrainingHost(_environment, nameof(DiffusionTeacherEstimator), _options.Progress, _options.CancellationToken, training.Steps);
         host.Info($"training a {teacher.Network.ParameterCount:N0}-parameter teacher on {images.Count} images of {images.Channels}x{images.Height}x{images.Width}" +
                   (images.ClassCount > 0 ? $", {images.ClassCount} classes" : ""));
-        teacher.Train(images, training, host.Progress, host.Token);
+        teacher.Train(images, training, architecture.NullClass ? _options.LabelDropout : 0, host.Progress, host.Token);
         return new DiffusionTeacherTransformer(teacher, settings);
     }
 
@@ -74,6 +80,8 @@ public sealed class DiffusionTeacherEstimator : IEstimator<DiffusionTeacherTrans
             FramesAsStates = _options.FramesAsStates,
             ClipDenoised = _options.ClipDenoised,
             TransformBatchSize = _options.TransformBatchSize,
+            GuidanceScale = _options.GuidanceScale,
+            GuidanceColumnName = _options.GuidanceColumnName,
         };
         settings.Validate(msg => new ArgumentOutOfRangeException("options", msg));
         return settings;

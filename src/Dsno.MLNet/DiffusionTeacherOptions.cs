@@ -12,6 +12,26 @@ public sealed class DiffusionTeacherOptions : TorchTrainerOptions
     /// <summary>Number of classes when <see cref="LabelColumnName"/> is set; 0 (default) takes it from the key type's count or the largest label + 1.</summary>
     public int ClassCount;
 
+    /// <summary>
+    /// Share of training labels replaced by a null class (one extra class in the embedding) so that the teacher can be sampled with
+    /// classifier-free guidance (Ho and Salimans 2022); class-conditional teachers only. 0 trains no null class (no guidance
+    /// possible). Default 0.1.
+    /// </summary>
+    public double LabelDropout = 0.1;
+
+    /// <summary>
+    /// Classifier-free guidance scale w used by Transform: eps = (1 + w) eps(x, t, y) - w eps(x, t, null), two model evaluations per
+    /// solver call. Needs a class-conditional teacher trained with <see cref="LabelDropout"/> &gt; 0; finite and &gt;= 0. Recorded in the
+    /// trajectory column's <c>Guidance</c> annotation. Default 0 (no guidance).
+    /// </summary>
+    public double GuidanceScale;
+
+    /// <summary>
+    /// Float (Single or Double) column of per-row guidance scales; when Transform's input has it, each row is solved at its own w instead
+    /// of <see cref="GuidanceScale"/> (to make trajectories over a range of w for a w-conditioned DSNO). Default "Guidance".
+    /// </summary>
+    public string GuidanceColumnName = "Guidance";
+
     /// <summary>Noise column read by Transform: float vector [C, H, W], standard normal. Default "Noise".</summary>
     public string NoiseColumnName = "Noise";
 

@@ -4,6 +4,7 @@ using Dsno.Models;
 using Microsoft.ML;
 using Microsoft.ML.Data;
 using Microsoft.ML.Runtime;
+using Dsno.Runtime;
 using TorchSharp;
 
 [assembly: ModelLoader(typeof(Dsno.MLNet.DiffusionTeacherTransformer), Dsno.MLNet.DiffusionTeacherTransformer.LoaderSignature)]
@@ -22,17 +23,36 @@ public sealed class DiffusionTeacherTransformer : ITransformer
 
     internal static readonly ModelKind Kind = new("DSNOTCHR", LoaderSignature, version: 1);
 
+    /// <summary>The annotation of the trajectory column that records the guidance scale w (one float) of a class-conditional teacher.</summary>
+    public const string GuidanceAnnotation = "Guidance";
+
     private readonly TeacherSettings _settings;
     private readonly NoiseToImageMapping _mapping;
+    private readonly NoiseToImageMapping? _perRowMapping;
 
     internal DiffusionTeacherTransformer(DiffusionTeacher teacher, TeacherSettings settings)
     {
         Teacher = teacher;
         _settings = settings;
+        if (settings.GuidanceScale > 0) CheckGuidable(teacher, settings.GuidanceScale);
         var columns = new GenerationColumns(settings.NoiseColumnName, settings.LabelColumnName, settings.TrajectoryColumnName,
             settings.OutputImageColumnName, settings.OutputMLImage, settings.MLImageColumnName, settings.TransformBatchSize);
-        _mapping = new NoiseToImageMapping(teacher.Architecture, columns, settings.Frames, FrameKindOf(settings), MapBatch, gate: teacher.Network);
+        var annotations = teacher.Architecture.NumClasses > 0
+            ? new Dictionary<string, float[]> { [GuidanceAnnotation] = new[] { (float)settings.GuidanceScale } }
+            : null;
+        _mapping = new NoiseToImageMapping(teacher.Architecture, columns, settings.Frames, FrameKindOf(settings), MapBatch, gate: teacher.Network,
+            trajectoryAnnotations: annotations);
+        // A second view of the same model that also reads a per-row guidance column, used when the input has one.
+        if (teacher.SupportsGuidance && !string.IsNullOrEmpty(settings.GuidanceColumnName))
+            _perRowMapping = new NoiseToImageMapping(teacher.Architecture, columns, settings.Frames, FrameKindOf(settings), MapBatch, gate: teacher.Network,
+                settings.GuidanceColumnName, annotations);
     }
+
+    /// <summary>The classifier-free guidance scale w that Transform samples with (0 = none); a per-row guidance column overrides it.</summary>
+    public double GuidanceScale => _settings.GuidanceScale;
+
+    /// <summary>The float column of per-row guidance scales that Transform reads when its input has it (null = never).</summary>
+    public string? GuidanceColumnName => _settings.GuidanceColumnName;
 
     /// <summary>The core teacher (network, schedule, training and sampling).</summary>
     public DiffusionTeacher Teacher { get; }
@@ -53,17 +73,43 @@ public sealed class DiffusionTeacherTransformer : ITransformer
     public int ForwardPasses => (int)Math.Min(int.MaxValue, Teacher.Evaluations);
 
     /// <summary>Batches run by this transformer's Transform (one ODE solve each).</summary>
-    public long Batches => _mapping.BatchCalls;
+    public long Batches => _mapping.BatchCalls + (_perRowMapping?.BatchCalls ?? 0);
 
-    /// <summary>Shares the weights but samples with another solver, step count or frame grid.</summary>
-    public DiffusionTeacherTransformer WithSampler(OdeSolver solver, int steps, TimeGrid? frames = null)
+    /// <summary>
+    /// Shares the weights but samples with another solver, step count or frame grid, and optionally another classifier-free guidance
+    /// scale <paramref name="guidance"/> (finite, &gt;= 0; w &gt; 0 needs a class-conditional teacher trained with label dropout; null keeps
+    /// this transformer's). A guided solver call costs two model evaluations.
+    /// </summary>
+    public DiffusionTeacherTransformer WithSampler(OdeSolver solver, int steps, TimeGrid? frames = null, double? guidance = null)
     {
         var settings = _settings.Clone();
         settings.Solver = solver.ToCoreName();
         settings.SolverSteps = steps;
         if (frames is not null) settings.Frames = frames.Values;
+        if (guidance is { } w) settings.GuidanceScale = ClassifierFreeGuidance.Check(w, nameof(guidance));
         settings.Validate(msg => new ArgumentOutOfRangeException(nameof(steps), msg));
         return new DiffusionTeacherTransformer(Teacher, settings);
+    }
+
+    private static void CheckGuidable(DiffusionTeacher teacher, double w)
+    {
+        if (teacher.Architecture.NumClasses == 0)
+            throw new ArgumentException($"this teacher is unconditional: it cannot be sampled with a guidance scale (w = {w}); classifier-free guidance needs a class-conditional teacher trained with LabelDropout > 0", "guidance");
+        if (!teacher.SupportsGuidance)
+            throw new ArgumentException($"this teacher was trained without label dropout, so it has no null class to guide with (w = {w}); train it with LabelDropout > 0", "guidance");
+    }
+
+    /// <summary>The mapping for an input schema: the per-row guidance view when the input has the guidance column.</summary>
+    private NoiseToImageMapping MappingFor(DataViewSchema inputSchema)
+    {
+        ArgumentNullException.ThrowIfNull(inputSchema);
+        string? column = _settings.GuidanceColumnName;
+        if (string.IsNullOrEmpty(column) || inputSchema.GetColumnOrNull(column) is null) return _mapping;
+        if (_perRowMapping is null)
+        {
+            CheckGuidable(Teacher, 1);
+        }
+        return _perRowMapping!;
     }
 
     private void MapBatch(InputBatch input, OutputBatch output)
@@ -71,8 +117,9 @@ public sealed class DiffusionTeacherTransformer : ITransformer
         using var scope = torch.NewDisposeScope();
         var noise = input.FloatTensor(0, Teacher.Device);
         var labels = ClassCount > 0 ? Labels.Check(input.IntegerTensor(1, Teacher.Device), ClassCount, _mapping.LabelColumn) : null;
+        var guidance = GuidanceRows(input);
         // The frame times are always part of the step list, so Image is the same whether or not Trajectory is read.
-        var (images, frames) = Teacher.Solve(noise, labels, _settings.Solver, _settings.SolverSteps,
+        var (images, frames) = Teacher.Solve(noise, labels, guidance, _settings.Solver, _settings.SolverSteps,
             _settings.Frames, FrameKindOf(_settings), _settings.ClipDenoised);
         output.Write(0, frames!);
         output.Write(1, images);
@@ -80,17 +127,35 @@ public sealed class DiffusionTeacherTransformer : ITransformer
 
     private static FrameKind FrameKindOf(TeacherSettings settings) => settings.FramesAsStates ? FrameKind.State : FrameKind.Denoised;
 
+    /// <summary>The per-row guidance scales of a batch: its guidance column when it has one, else this transformer's w (null when 0).</summary>
+    private torch.Tensor? GuidanceRows(InputBatch input)
+    {
+        int column = ClassCount > 0 ? 2 : -1;
+        if (column >= 0 && input.Count > 0 && _perRowMapping is not null && input.HasInput(column))
+        {
+            var values = input.Floats(column);
+            for (int i = 0; i < values.Length; i++)
+                if (!float.IsFinite(values[i]) || values[i] < 0)
+                    throw new ArgumentOutOfRangeException(_settings.GuidanceColumnName, values[i],
+                        $"column '{_settings.GuidanceColumnName}': a guidance scale must be a finite number >= 0, found {values[i].ToString(System.Globalization.CultureInfo.InvariantCulture)}");
+            return torch.tensor(values).to(torch.float32, Teacher.Device, copy: true);
+        }
+        if (_settings.GuidanceScale == 0) return null;
+        using var w = _settings.GuidanceScale.ToScalar();
+        return torch.full(input.Count, w, dtype: torch.float32, device: Teacher.Device);
+    }
+
     /// <inheritdoc/>
     public bool IsRowToRowMapper => true;
 
     /// <inheritdoc/>
-    public DataViewSchema GetOutputSchema(DataViewSchema inputSchema) => _mapping.GetOutputSchema(inputSchema);
+    public DataViewSchema GetOutputSchema(DataViewSchema inputSchema) => MappingFor(inputSchema).GetOutputSchema(inputSchema);
 
     /// <inheritdoc/>
-    public IDataView Transform(IDataView input) => _mapping.Transform(input);
+    public IDataView Transform(IDataView input) => MappingFor(input?.Schema!).Transform(input!);
 
     /// <inheritdoc/>
-    public IRowToRowMapper GetRowToRowMapper(DataViewSchema inputSchema) => _mapping.GetRowToRowMapper(inputSchema);
+    public IRowToRowMapper GetRowToRowMapper(DataViewSchema inputSchema) => MappingFor(inputSchema).GetRowToRowMapper(inputSchema);
 
     void ICanSaveModel.Save(ModelSaveContext ctx) => NoiseToImageMapping.Save(ctx, Kind, _settings, Teacher.Save);
 

@@ -51,6 +51,36 @@ public static class DsnoDataCatalog
     }
 
     /// <summary>
+    /// Labelled noise as <see cref="GaussianNoise(DataOperationsCatalog, int, int, int, int, int, string, int?)"/> with
+    /// <paramref name="classes"/>, plus a Single column <paramref name="guidanceColumnName"/> of per-row classifier-free guidance
+    /// scales drawn uniformly from [<paramref name="minGuidance"/>, <paramref name="maxGuidance"/>]; row i's scale depends only on
+    /// (seed, i). A teacher's Transform solves each row at its own w, which makes trajectories over a range of w for a w-conditioned
+    /// DSNO; a w-conditioned DSNO's Transform reads the column as each row's w.
+    /// </summary>
+    public static IDataView GaussianNoise(this DataOperationsCatalog catalog, int rows, int channels, int height, int width, int seed,
+        int classes, float minGuidance, float maxGuidance, string columnName = "Noise", string guidanceColumnName = "Guidance")
+    {
+        ArgumentNullException.ThrowIfNull(catalog);
+        if (!float.IsFinite(minGuidance) || !float.IsFinite(maxGuidance) || minGuidance < 0 || maxGuidance < minGuidance)
+            throw new ArgumentOutOfRangeException(nameof(minGuidance), $"the guidance range [{minGuidance}, {maxGuidance}] must be finite, >= 0 and not reversed");
+        ArgumentException.ThrowIfNullOrEmpty(guidanceColumnName);
+        if (rows < 1) throw new ArgumentOutOfRangeException(nameof(rows), rows, "need at least one row");
+        if (channels < 1 || height < 1 || width < 1) throw new ArgumentOutOfRangeException(nameof(channels), "image dimensions must be positive");
+        if (classes < 1) throw new ArgumentOutOfRangeException(nameof(classes), classes, "need at least one class");
+        var definition = SchemaDefinition.Create(typeof(GuidedNoiseRow));
+        definition[nameof(GuidedNoiseRow.Noise)].ColumnType = new VectorDataViewType(NumberDataViewType.Single, channels, height, width);
+        definition[nameof(GuidedNoiseRow.Noise)].ColumnName = columnName;
+        definition[nameof(GuidedNoiseRow.Label)].ColumnType = new KeyDataViewType(typeof(uint), classes);
+        definition[nameof(GuidedNoiseRow.Guidance)].ColumnName = guidanceColumnName;
+        var all = NoiseRows(rows, channels, height, width, seed, classes).Select((r, i) =>
+        {
+            double u = (Dsno.Runtime.SeedMix.Mix(seed, i, stream: 29) >> 11) * (1.0 / (1UL << 53));
+            return new GuidedNoiseRow { Noise = r.Noise, Label = r.Label, Guidance = (float)(minGuidance + u * (maxGuidance - minGuidance)) };
+        });
+        return catalog.LoadFromEnumerable(all, definition);
+    }
+
+    /// <summary>
     /// Saves <paramref name="data"/> as an ML.NET binary (<c>.idv</c>) file, like <c>SaveAsBinary</c>, with the column blocks in a fixed
     /// order, so that the same rows, columns and annotations always give the same bytes. (<c>SaveAsBinary</c> writes blocks in the order
     /// its compression threads finish them, which changes from run to run.) <c>LoadFromBinary</c> reads the file as usual.
@@ -111,6 +141,13 @@ public static class DsnoDataCatalog
     private sealed class NoiseRow
     {
         public float[] Noise = Array.Empty<float>();
+    }
+
+    private sealed class GuidedNoiseRow
+    {
+        public float[] Noise = Array.Empty<float>();
+        public uint Label;
+        public float Guidance;
     }
 
     private sealed class LabelledNoiseRow

@@ -47,19 +47,44 @@ public sealed class DsnoEstimator : IEstimator<DsnoTransformer>
             NoiseColumnName = _options.NoiseColumnName, LabelColumnName = _options.LabelColumnName, OutputImageColumnName = _options.OutputImageColumnName,
             OutputTrajectoryColumnName = _options.OutputTrajectoryColumnName, OutputMLImage = _options.OutputMLImage,
             MLImageColumnName = _options.MLImageColumnName, TransformBatchSize = _options.TransformBatchSize,
+            GuidanceColumnName = _options.GuidanceColumnName,
         };
         settings.Validate(msg => new ArgumentOutOfRangeException("options", msg));
         var training = _options.ToTrainingOptions();
 
         var (layout, noise, trajectory, label) = ReadLayout(input.Schema);
-        var model = CreateModel(layout);
-        using var source = new DataViewTrajectorySource(input, noise, trajectory, label, layout);
+        // Guidance: a per-row column makes a w-conditioned model over the column's range; otherwise the one w the annotation records.
+        var guidanceColumn = string.IsNullOrEmpty(_options.GuidanceColumnName) ? null : input.Schema.GetColumnOrNull(_options.GuidanceColumnName);
+        (double Min, double Max)? range = null;
+        if (guidanceColumn is { } g)
+        {
+            SchemaChecks.RequireFloatScalar(input.Schema, g.Name, "input");
+            if (label is null)
+                throw new InvalidOperationException($"Input column '{g.Name}' holds guidance scales, but classifier-free guidance needs a class-conditional model: set LabelColumnName, or drop the column for an unconditional model.");
+            range = ColumnReaders.GuidanceRange(input, g);
+        }
+        double? recorded = ReadGuidanceAnnotation(trajectory);
+        if (recorded is > 0 && label is null)
+            throw new InvalidOperationException($"Input column '{trajectory.Name}' was solved with guidance w = {recorded}, which needs a class-conditional model: set LabelColumnName.");
+        var model = CreateModel(layout, range, range is null ? recorded : null);
+        using var source = new DataViewTrajectorySource(input, noise, trajectory, label, layout, guidanceColumn);
         using var host = new TrainingHost(_environment, nameof(DsnoEstimator), _options.Progress, _options.CancellationToken, training.Steps);
         host.Info($"training DSNO (M = {layout.FrameCount}, J = {model.Network.Modes}, {model.Network.ParameterCount:N0} parameters of which " +
-                  $"{model.Network.TemporalParameterCount:N0} temporal) on {source.Count} trajectories");
+                  $"{model.Network.TemporalParameterCount:N0} temporal) on {source.Count} trajectories" +
+                  (range is { } r ? $", w-conditioned on w in [{r.Min:G4}, {r.Max:G4}]" : recorded is { } w ? $", guidance w = {w:G4}" : ""));
         var weighting = _options.LossWeighting == LossWeighting.Uniform ? FrameWeighting.Uniform : FrameWeighting.SqrtSnr;
         model.Train(source, training, weighting, _options.Distance, host.Progress, host.Token);
-        return new DsnoTransformer(model, settings);
+        return new DsnoTransformer(model, settings, _environment);
+    }
+
+    /// <summary>The guidance scale a trajectory column's <c>Guidance</c> annotation records (one float), or null when it has none.</summary>
+    private static double? ReadGuidanceAnnotation(DataViewSchema.Column trajectory)
+    {
+        if (trajectory.Annotations.Schema.GetColumnOrNull(DiffusionTeacherTransformer.GuidanceAnnotation) is null) return null;
+        var values = SchemaChecks.RequireFloatVectorAnnotation(trajectory, DiffusionTeacherTransformer.GuidanceAnnotation, "input");
+        if (values.Length != 1 || !float.IsFinite(values[0]) || values[0] < 0)
+            throw new InvalidOperationException($"Input column '{trajectory.Name}': its Guidance annotation must be one finite number >= 0.");
+        return values[0];
     }
 
     private (TrajectoryLayout Layout, DataViewSchema.Column Noise, DataViewSchema.Column Trajectory, DataViewSchema.Column? Label) ReadLayout(DataViewSchema schema)
@@ -90,22 +115,26 @@ public sealed class DsnoEstimator : IEstimator<DsnoTransformer>
         return (layout, noise, trajectory, label);
     }
 
-    private DsnoModel CreateModel(TrajectoryLayout layout)
+    private DsnoModel CreateModel(TrajectoryLayout layout, (double Min, double Max)? range, double? guidance)
     {
         if (_options.Teacher is { } teacher)
         {
             var a = teacher.Teacher.Architecture;
             if (a.Channels != layout.Channels || a.Height != layout.Height || a.Width != layout.Width)
                 throw new InvalidOperationException($"The teacher makes {a.Channels}x{a.Height}x{a.Width} images but the trajectories are {layout.Channels}x{layout.Height}x{layout.Width}.");
-            return DsnoModel.FromTeacher(teacher.Teacher, layout.FrameTimes, _options.TemporalModes, layout.Kind, seed: _options.Seed);
+            if (range is { } r) return DsnoModel.FromTeacherWithGuidance(teacher.Teacher, layout.FrameTimes, r.Min, r.Max, _options.TemporalModes, _options.Seed);
+            var fromTeacher = DsnoModel.FromTeacher(teacher.Teacher, layout.FrameTimes, _options.TemporalModes, layout.Kind, seed: _options.Seed);
+            return guidance is null ? fromTeacher : new DsnoModel(fromTeacher.Network, fromTeacher.Schedule, fromTeacher.Kind, fromTeacher.Device.ToString()) { GuidanceScale = guidance };
         }
         var architecture = new UNetOptions
         {
             Channels = layout.Channels, Height = layout.Height, Width = layout.Width, BaseChannels = _options.BaseChannels,
             ChannelMultipliers = _options.ChannelMultipliers.ToArray(), ResBlocksPerLevel = _options.ResBlocksPerLevel,
             AttentionResolutions = _options.AttentionResolutions.ToArray(), Dropout = _options.Dropout, NumClasses = layout.ClassCount,
-            GroupNormGroups = _options.GroupNormGroups,
+            GroupNormGroups = _options.GroupNormGroups, GuidanceEmbedding = range is not null,
         };
-        return DsnoModel.Create(architecture, layout.FrameTimes, _options.TemporalModes, NoiseSchedule.FromName(_options.Schedule), layout.Kind, _options.Device, _options.Seed);
+        var created = DsnoModel.Create(architecture, layout.FrameTimes, _options.TemporalModes, NoiseSchedule.FromName(_options.Schedule), layout.Kind, _options.Device, _options.Seed);
+        if (range is null && guidance is null) return created;
+        return new DsnoModel(created.Network, created.Schedule, created.Kind, created.Device.ToString()) { GuidanceScale = guidance, GuidanceRange = range };
     }
 }

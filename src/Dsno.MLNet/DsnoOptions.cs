@@ -20,6 +20,15 @@ public sealed class DsnoOptions : TorchTrainerOptions
     /// <summary>Class label column (key, int or uint) for class-conditional models; null (default) = unconditional.</summary>
     public string? LabelColumnName;
 
+    /// <summary>
+    /// Float (Single or Double) column of per-row classifier-free guidance scales. When the training data has it (trajectories solved
+    /// over a range of w, e.g. from noise made by the <c>GaussianNoise</c> overload with a guidance range), Fit trains a w-conditioned DSNO: a
+    /// guidance embedding is added to the time and class embedding, and the transformer takes w at transform time
+    /// (<see cref="DsnoTransformer.WithGuidance"/>, or this column per row). Otherwise Fit distils the one w recorded in the
+    /// trajectory column's <c>Guidance</c> annotation. Default "Guidance".
+    /// </summary>
+    public string GuidanceColumnName = "Guidance";
+
     /// <summary>Sample column written by Transform: float vector [C, H, W] (the last frame). Default "Image".</summary>
     public string OutputImageColumnName = "Image";
 

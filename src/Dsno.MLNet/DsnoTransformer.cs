@@ -1,6 +1,7 @@
 using Dsno.Runtime;
 using Dsno.Data;
 using Dsno.MLNet.Internal;
+using Dsno.Diffusion;
 using Dsno.Models;
 using Microsoft.ML;
 using Microsoft.ML.Data;
@@ -25,14 +26,91 @@ public sealed class DsnoTransformer : ITransformer
 
     private readonly DsnoSettings _settings;
     private readonly NoiseToImageMapping _mapping;
+    private readonly NoiseToImageMapping? _perRowMapping;
+    private readonly IHostEnvironment? _environment;
+    private int _warnedOutsideRange;
 
-    internal DsnoTransformer(DsnoModel model, DsnoSettings settings)
+    internal DsnoTransformer(DsnoModel model, DsnoSettings settings, IHostEnvironment? environment = null)
     {
         Model = model;
         _settings = settings;
+        _environment = environment;
         var columns = new GenerationColumns(settings.NoiseColumnName, settings.LabelColumnName, settings.OutputTrajectoryColumnName,
             settings.OutputImageColumnName, settings.OutputMLImage, settings.MLImageColumnName, settings.TransformBatchSize);
-        _mapping = new NoiseToImageMapping(model.Architecture, columns, OutputTimes, model.Kind, MapBatch, gate: model.Network);
+        var annotations = GuidanceAnnotationValue(model, settings) is { } w
+            ? new Dictionary<string, float[]> { [DiffusionTeacherTransformer.GuidanceAnnotation] = new[] { (float)w } }
+            : null;
+        _mapping = new NoiseToImageMapping(model.Architecture, columns, OutputTimes, model.Kind, MapBatch, gate: model.Network, trajectoryAnnotations: annotations);
+        if (model.IsGuidanceConditioned && !string.IsNullOrEmpty(settings.GuidanceColumnName))
+            _perRowMapping = new NoiseToImageMapping(model.Architecture, columns, OutputTimes, model.Kind, MapBatch, gate: model.Network, settings.GuidanceColumnName, annotations);
+    }
+
+    /// <summary>
+    /// The classifier-free guidance scale w of this transformer's output: for a model distilled at one w, that w (as its training
+    /// trajectories recorded it); for a w-conditioned model, the w chosen with <see cref="WithGuidance"/> (null until chosen; a
+    /// <c>Guidance</c> column of the input overrides it per row); null for an unconditional model.
+    /// </summary>
+    public double? GuidanceScale => Model.IsGuidanceConditioned ? _settings.Guidance : Model.GuidanceScale;
+
+    /// <summary>For a w-conditioned model, the range of w its training trajectories covered; null otherwise.</summary>
+    public (double Min, double Max)? GuidanceRange => Model.GuidanceRange;
+
+    /// <summary>Whether the model takes the guidance scale w as an input (trained on trajectories over a range of w).</summary>
+    public bool IsGuidanceConditioned => Model.IsGuidanceConditioned;
+
+    /// <summary>
+    /// Shares the weights but runs a w-conditioned model at the classifier-free guidance scale <paramref name="w"/> (finite, &gt;= 0).
+    /// A w outside the range the model was trained on is extrapolation: a warning goes to the log (<c>MLContext.Log</c>) and the
+    /// answer is still given. A model distilled at one w accepts only that w; an unconditional model refuses any.
+    /// </summary>
+    public DsnoTransformer WithGuidance(double w)
+    {
+        ClassifierFreeGuidance.Check(w, nameof(w));
+        if (ClassCount == 0)
+            throw new ArgumentException($"this DSNO is unconditional: it cannot take a guidance scale (w = {w}); classifier-free guidance needs a class-conditional model", nameof(w));
+        if (!Model.IsGuidanceConditioned)
+        {
+            double trained = Model.GuidanceScale ?? 0;
+            if (w != trained)
+                throw new ArgumentException($"this DSNO was distilled at the guidance scale w = {trained} and does not take w as an input; fit one model per w, " +
+                                            "or fit a w-conditioned model on trajectories with a per-row Guidance column", nameof(w));
+            return this;
+        }
+        var settings = _settings.Clone();
+        settings.Guidance = w;
+        var transformer = new DsnoTransformer(Model, settings, _environment);
+        transformer.WarnIfOutsideRange(w);
+        return transformer;
+    }
+
+    private static double? GuidanceAnnotationValue(DsnoModel model, DsnoSettings settings) =>
+        model.Architecture.NumClasses == 0 ? null : model.IsGuidanceConditioned ? settings.Guidance : model.GuidanceScale ?? 0;
+
+    private void WarnIfOutsideRange(double w)
+    {
+        if (Model.GuidanceRange is not { } range || (w >= range.Min && w <= range.Max)) return;
+        if (Interlocked.Exchange(ref _warnedOutsideRange, 1) == 1) return;
+        string message = $"guidance scale w = {w.ToString(System.Globalization.CultureInfo.InvariantCulture)} is outside the range [{range.Min}, {range.Max}] " +
+                         "this DSNO was trained on; its images there are extrapolated and may be poor";
+        if (_environment is null)
+        {
+            System.Diagnostics.Trace.TraceWarning(message);
+            return;
+        }
+        using var channel = _environment.Start(nameof(DsnoTransformer));
+        channel.Warning(MessageSensitivity.None, message);
+    }
+
+    /// <summary>The mapping for an input schema: the per-row guidance view when a w-conditioned model's input has the guidance column.</summary>
+    private NoiseToImageMapping MappingFor(DataViewSchema inputSchema)
+    {
+        ArgumentNullException.ThrowIfNull(inputSchema);
+        string? column = _settings.GuidanceColumnName;
+        if (string.IsNullOrEmpty(column) || inputSchema.GetColumnOrNull(column) is null) return _mapping;
+        if (_perRowMapping is not null) return _perRowMapping;
+        throw new ArgumentOutOfRangeException(nameof(inputSchema), ClassCount == 0
+            ? $"Input column '{column}' holds guidance scales, but this DSNO is unconditional and cannot be guided; drop the column."
+            : $"Input column '{column}' holds per-row guidance scales, but this DSNO was distilled at w = {Model.GuidanceScale ?? 0} only; drop the column, or fit a w-conditioned model.");
     }
 
     /// <summary>The core operator (network, grid, decoding).</summary>
@@ -64,7 +142,7 @@ public sealed class DsnoTransformer : ITransformer
         settings.QueryTimes = times.Select(t => (double)t).ToArray();
         settings.Validate(msg => new ArgumentOutOfRangeException(nameof(times), msg));
         ContinuousTimeQuery.Plan(Model.FrameTimes, settings.QueryTimes);
-        return new DsnoTransformer(Model, settings);
+        return new DsnoTransformer(Model, settings, _environment);
     }
 
     /// <summary>
@@ -88,7 +166,7 @@ public sealed class DsnoTransformer : ITransformer
                 var noise = GaussianNoise.Sample(start, n, a.Channels, a.Height, a.Width, seed, Model.Device);
                 using var labelValue = ((long)(label ?? 0)).ToScalar();
                 var labels = label is not null ? torch.full(n, labelValue, dtype: torch.int64, device: Model.Device) : null;
-                var images = Predict(noise, labels)[.., ^1].ClampTo(-1, 1).reshape(n, -1).cpu();
+                var images = Predict(noise, labels, BatchGuidance(null, n))[.., ^1].ClampTo(-1, 1).reshape(n, -1).cpu();
                 for (int i = 0; i < n; i++) result.Add(images[i].data<float>().ToArray());
             }
         }
@@ -128,15 +206,42 @@ public sealed class DsnoTransformer : ITransformer
             throw new ObjectDisposedException(nameof(DsnoTransformer), "this DsnoTransformer's model has been disposed; export it before disposing its Model");
     }
 
-    private torch.Tensor Predict(torch.Tensor noise, torch.Tensor? labels) =>
-        _settings.QueryTimes is null ? Model.Generate(noise, labels) : Model.Decode(noise, labels, _settings.QueryTimes);
+    private torch.Tensor Predict(torch.Tensor noise, torch.Tensor? labels, torch.Tensor? guidance) =>
+        _settings.QueryTimes is null ? Model.Generate(noise, labels, guidance) : Model.Decode(noise, labels, guidance, _settings.QueryTimes);
+
+    /// <summary>
+    /// The per-row guidance scales of a w-conditioned model: the batch's guidance column when it has one, else <see cref="WithGuidance"/>'s
+    /// w; null for any other model.
+    /// </summary>
+    private torch.Tensor? BatchGuidance(InputBatch? input, int count)
+    {
+        if (!Model.IsGuidanceConditioned) return null;
+        if (input is not null && _perRowMapping is not null && input.HasInput(_perRowMapping.GuidanceInput))
+        {
+            var values = input.Floats(_perRowMapping.GuidanceInput);
+            foreach (float v in values)
+            {
+                if (!float.IsFinite(v) || v < 0)
+                    throw new ArgumentOutOfRangeException(_settings.GuidanceColumnName, v,
+                        $"column '{_settings.GuidanceColumnName}': a guidance scale must be a finite number >= 0, found {v.ToString(System.Globalization.CultureInfo.InvariantCulture)}");
+                WarnIfOutsideRange(v);
+            }
+            return torch.tensor(values).to(torch.float32, Model.Device, copy: true);
+        }
+        if (_settings.Guidance is not { } w)
+            throw new InvalidOperationException($"this DSNO takes the guidance scale w as an input (trained on w in [{GuidanceRange!.Value.Min}, {GuidanceRange.Value.Max}]): " +
+                                                $"choose it with WithGuidance(w), or give the input a '{_settings.GuidanceColumnName}' column");
+        WarnIfOutsideRange(w);
+        using var scalar = w.ToScalar();
+        return torch.full(count, scalar, dtype: torch.float32, device: Model.Device);
+    }
 
     private void MapBatch(InputBatch input, OutputBatch output)
     {
         using var scope = torch.NewDisposeScope();
         var noise = input.FloatTensor(0, Model.Device);
         var labels = ClassCount > 0 ? Labels.Check(input.IntegerTensor(1, Model.Device), ClassCount, _mapping.LabelColumn) : null;
-        var frames = Predict(noise, labels);
+        var frames = Predict(noise, labels, BatchGuidance(input, input.Count));
         output.Write(0, frames);
         output.Write(1, frames[.., ^1]);
     }
@@ -145,13 +250,13 @@ public sealed class DsnoTransformer : ITransformer
     public bool IsRowToRowMapper => true;
 
     /// <inheritdoc/>
-    public DataViewSchema GetOutputSchema(DataViewSchema inputSchema) => _mapping.GetOutputSchema(inputSchema);
+    public DataViewSchema GetOutputSchema(DataViewSchema inputSchema) => MappingFor(inputSchema).GetOutputSchema(inputSchema);
 
     /// <inheritdoc/>
-    public IDataView Transform(IDataView input) => _mapping.Transform(input);
+    public IDataView Transform(IDataView input) => MappingFor(input?.Schema!).Transform(input!);
 
     /// <inheritdoc/>
-    public IRowToRowMapper GetRowToRowMapper(DataViewSchema inputSchema) => _mapping.GetRowToRowMapper(inputSchema);
+    public IRowToRowMapper GetRowToRowMapper(DataViewSchema inputSchema) => MappingFor(inputSchema).GetRowToRowMapper(inputSchema);
 
     void ICanSaveModel.Save(ModelSaveContext ctx) => NoiseToImageMapping.Save(ctx, Kind, _settings, Model.Save);
 
@@ -170,6 +275,6 @@ public sealed class DsnoTransformer : ITransformer
                 throw ModelPersistence.Corrupt(LoaderSignature, e.Message);
             }
         }
-        return new DsnoTransformer(model, settings);
+        return new DsnoTransformer(model, settings, env);
     }
 }

@@ -31,6 +31,25 @@ internal static class CommonOptions
         },
     };
 
+    /// <summary>
+    /// <c>--guidance W</c>: a classifier-free guidance scale, a finite number &gt;= 0 (anything else is a usage error, exit code 1);
+    /// absent = null.
+    /// </summary>
+    public static Option<double?> Guidance(string description) => new("--guidance")
+    {
+        Description = description,
+        CustomParser = r =>
+        {
+            string token = r.Tokens.Count == 1 ? r.Tokens[0].Value : "";
+            if (!double.TryParse(token, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out double w) || !double.IsFinite(w) || w < 0)
+            {
+                r.AddError($"--guidance must be a finite number >= 0 (0 = no guidance), got '{token}'");
+                return null;
+            }
+            return w;
+        },
+    };
+
     /// <summary>Pins torch's intra-op threads when asked (0 leaves the default).</summary>
     public static void ApplyThreads(int threads)
     {

@@ -40,18 +40,37 @@ public static class FitCommand
         var checkpoint = CliOptions.OptionalPath("--checkpoint", "Checkpoint file (default: <out>.checkpoint, removed after success). Rerunning resumes from it.");
         var checkpointEvery = CliOptions.Int("--checkpoint-every", 100, "Steps between checkpoints (0: only when interrupted).", min: 0);
 
+        var guidance = CommonOptions.Guidance("The guidance scale w the trajectories were solved at (checked against their Guidance annotation): DSNO distils one w per model.");
         var command = new Command("fit", "Fit DSNO on teacher trajectories and save it as an ML.NET model zip.")
         {
-            teacher, data, steps, batch, lr, warmup, modes, weighting, decay, loss, seed, threads, device, output, checkpoint, checkpointEvery,
+            teacher, data, steps, batch, lr, warmup, modes, weighting, decay, loss, guidance, seed, threads, device, output, checkpoint, checkpointEvery,
         };
         command.SetAction(r => Execute(context, new Settings(r.GetValue(teacher)!, r.GetValue(data)!, r.GetValue(steps), r.GetValue(batch),
             r.GetValue(lr), r.GetValue(warmup), r.GetValue(modes), r.GetValue(weighting), r.GetValue(decay), r.GetValue(loss), r.GetValue(seed), r.GetValue(threads),
-            r.GetValue(device)!, r.GetValue(output)!, r.GetValue(checkpoint), r.GetValue(checkpointEvery))));
+            r.GetValue(device)!, r.GetValue(output)!, r.GetValue(checkpoint), r.GetValue(checkpointEvery), r.GetValue(guidance))));
         return command;
     }
 
     private sealed record Settings(string Teacher, string[] Data, int Steps, int Batch, double LearningRate, int Warmup, int? Modes,
-        string? Weighting, string? Decay, string? Loss, int Seed, int Threads, string Device, string Out, string? Checkpoint, int CheckpointEvery);
+        string? Weighting, string? Decay, string? Loss, int Seed, int Threads, string Device, string Out, string? Checkpoint, int CheckpointEvery, double? Guidance);
+
+    /// <summary><c>--guidance W</c>: the model must be guidable and the trajectories must have been solved at W.</summary>
+    private static void CheckGuidance(DiffusionTeacherTransformer teacher, IDataView trajectories, string file, double? guidance)
+    {
+        if (guidance is not { } w) return;
+        if (teacher.ClassCount == 0 && w > 0)
+            throw new BadInputException($"--guidance {w}: the teacher is unconditional and cannot be guided; drop --guidance");
+        var column = trajectories.Schema["Trajectory"];
+        double recorded = 0;
+        if (column.Annotations.Schema.GetColumnOrNull(DiffusionTeacherTransformer.GuidanceAnnotation) is not null)
+        {
+            Microsoft.ML.Data.VBuffer<float> values = default;
+            column.Annotations.GetValue(DiffusionTeacherTransformer.GuidanceAnnotation, ref values);
+            recorded = values.DenseValues().FirstOrDefault();
+        }
+        if ((float)recorded != (float)w)
+            throw new BadInputException($"--guidance {w}: the trajectories in '{file}' were solved at w = {recorded}; DSNO distils one w per model, so make trajectories with 'dsno trajectories --guidance {w}' or drop --guidance");
+    }
 
     private static int Execute(CliContext context, Settings s)
     {
@@ -64,6 +83,7 @@ public static class FitCommand
         var trajectories = TrajectoryFiles.Open(ml, files, columns);
         long rows = trajectories.GetRowCount() ?? -1;
         CheckAgainstTeacher(teacher, trajectories, files[0]);
+        CheckGuidance(teacher, trajectories, files[0], s.Guidance);
 
         string checkpoint = s.Checkpoint ?? s.Out + ".checkpoint";
         bool resuming = File.Exists(checkpoint);

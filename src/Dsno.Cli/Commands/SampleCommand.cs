@@ -31,26 +31,27 @@ public static class SampleCommand
         var idv = CliOptions.OptionalPath("--idv", "ML.NET binary file (.idv) for the output rows (Noise, Label, Trajectory, Image).");
         var strip = CliOptions.OptionalPath("--strip", "PNG file for the first trajectories, one row each, noisiest frame left.");
         var threads = CommonOptions.Threads();
+        var guidance = CommonOptions.Guidance("Classifier-free guidance scale w (class-conditional models; a teacher trained with label dropout solves at any w, a DSNO only at the w it was distilled at or, if w-conditioned, any w).");
 
         var command = new Command("sample", "Generate images with a saved DSNO or teacher model.")
         {
-            model, count, seed, label, times, solver, solverSteps, png, columns, idv, strip, threads,
+            model, count, seed, label, times, solver, solverSteps, guidance, png, columns, idv, strip, threads,
         };
         command.SetAction(r => Execute(context, new Settings(r.GetValue(model)!, r.GetValue(count), r.GetValue(seed), r.GetValue(label),
             CommonOptions.NonEmpty(r.GetValue(times)), r.GetValue(solver), r.GetValue(solverSteps), r.GetValue(png), r.GetValue(columns), r.GetValue(idv),
-            r.GetValue(strip), r.GetValue(threads))));
+            r.GetValue(strip), r.GetValue(threads), r.GetValue(guidance))));
         return command;
     }
 
     private sealed record Settings(string Model, int Count, int Seed, int? Label, float[]? Times, string? Solver, int? SolverSteps,
-        string? Png, int Columns, string? Idv, string? Strip, int Threads);
+        string? Png, int Columns, string? Idv, string? Strip, int Threads, double? Guidance);
 
     private static int Execute(CliContext context, Settings s)
     {
         if (s.Png is null && s.Idv is null && s.Strip is null) throw new UsageException("nothing to write: give --png, --idv and/or --strip");
         CommonOptions.ApplyThreads(s.Threads);
         var ml = new MLContext(seed: s.Seed);
-        var model = ModelFiles.LoadGenerator(ml, "--model", s.Model).With(s.Times, CommonOptions.ParseSolver(s.Solver), s.SolverSteps);
+        var model = ModelFiles.LoadGenerator(ml, "--model", s.Model).With(s.Times, CommonOptions.ParseSolver(s.Solver), s.SolverSteps).WithGuidance(s.Guidance);
         model.CheckLabel(s.Label);
         if (model.Channels is not (1 or 3) && (s.Png is not null || s.Strip is not null))
             throw new BadInputException($"the model '{s.Model}' makes {model.Channels}-channel images, which cannot be drawn as PNG; use --idv");
@@ -75,6 +76,7 @@ public static class SampleCommand
             ["count"] = s.Count,
             ["seed"] = s.Seed,
             ["label"] = s.Label,
+            ["guidance"] = model.GuidanceScale,
             ["times"] = new JsonArray(model.OutputTimes.Select(t => (JsonNode?)JsonValue.Create((float)t)).ToArray()),
             ["png"] = s.Png is null ? null : CommonOptions.Full(s.Png),
             ["idv"] = s.Idv is null ? null : CommonOptions.Full(s.Idv),

@@ -23,6 +23,22 @@ public static class TeacherCommand
         var size = CliOptions.Size("--size", "Size HxW that the images of a folder are resized to.");
         var grayscale = CliOptions.Flag("--grayscale", "Read a folder's images as one channel.");
         var conditional = CliOptions.Flag("--conditional", "Train a class-conditional teacher on the labels.");
+        var labelDropout = new Option<double>("--label-dropout")
+        {
+            Description = "Share of labels replaced by the null class in training, so that the teacher can be guided (with --conditional; 0: no guidance).",
+            DefaultValueFactory = _ => 0.1,
+            CustomParser = r =>
+            {
+                string token = r.Tokens.Count == 1 ? r.Tokens[0].Value : "";
+                if (!double.TryParse(token, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out double p) || !(p >= 0 && p < 1))
+                {
+                    r.AddError($"--label-dropout must be a number in [0, 1), got '{token}'");
+                    return 0.1;
+                }
+                return p;
+            },
+        };
+        var guidance = CommonOptions.Guidance("Classifier-free guidance scale w the saved teacher samples with (needs --conditional and --label-dropout > 0; default 0).");
         var steps = CliOptions.Int("--steps", 2000, "Optimiser steps.");
         var batch = CliOptions.Int("--batch", 64, "Images per step.");
         var lr = CliOptions.PositiveNumber("--lr", 5e-4, "Peak Adam learning rate.");
@@ -39,24 +55,28 @@ public static class TeacherCommand
 
         var command = new Command("teacher", "Train a diffusion teacher and save it as an ML.NET model zip.")
         {
-            data, labels, pad, size, grayscale, conditional, steps, batch, lr, warmup, channels, mult, resBlocks, seed, threads, device, output,
+            data, labels, pad, size, grayscale, conditional, labelDropout, guidance, steps, batch, lr, warmup, channels, mult, resBlocks, seed, threads, device, output,
             checkpoint, checkpointEvery,
         };
         command.SetAction(r => Execute(context, new Settings(
             r.GetValue(data)!, r.GetValue(labels), r.GetValue(pad), r.GetValue(size), r.GetValue(grayscale), r.GetValue(conditional),
             r.GetValue(steps), r.GetValue(batch), r.GetValue(lr), r.GetValue(warmup), r.GetValue(channels), r.GetValue(mult)!,
             r.GetValue(resBlocks), r.GetValue(seed), r.GetValue(threads), r.GetValue(device)!, r.GetValue(output)!, r.GetValue(checkpoint),
-            r.GetValue(checkpointEvery))));
+            r.GetValue(checkpointEvery), r.GetValue(labelDropout), r.GetValue(guidance))));
         return command;
     }
 
     private sealed record Settings(string Data, string? Labels, int? Pad, (int Height, int Width)? Size, bool Grayscale, bool Conditional,
         int Steps, int Batch, double LearningRate, int Warmup, int Channels, int[] Multipliers, int ResBlocks, int Seed, int Threads,
-        string Device, string Out, string? Checkpoint, int CheckpointEvery);
+        string Device, string Out, string? Checkpoint, int CheckpointEvery, double LabelDropout, double? Guidance);
 
     private static int Execute(CliContext context, Settings s)
     {
         CommonOptions.ApplyThreads(s.Threads);
+        if (s.Guidance is > 0 && !s.Conditional)
+            throw new UsageException("--guidance needs a class-conditional teacher: add --conditional (classifier-free guidance mixes the class and the null class)");
+        if (s.Guidance is > 0 && s.LabelDropout == 0)
+            throw new UsageException("--guidance needs --label-dropout > 0: the teacher must learn the null class to be guided");
         var ml = new MLContext(seed: s.Seed);
         var images = ImageSources.Load(ml, "--data", s.Data, s.Labels, s.Pad, s.Size, s.Grayscale);
         bool hasLabels = images.Schema.GetColumnOrNull("Label") is not null;
@@ -76,7 +96,7 @@ public static class TeacherCommand
             var progress = new TrainingProgressReporter(bar, "teacher");
             var options = new DiffusionTeacherOptions
             {
-                LabelColumnName = s.Conditional ? "Label" : null,
+                LabelColumnName = s.Conditional ? "Label" : null, LabelDropout = s.LabelDropout, GuidanceScale = s.Guidance ?? 0,
                 BaseChannels = s.Channels, ChannelMultipliers = s.Multipliers, ResBlocksPerLevel = s.ResBlocks,
                 TrainingSteps = s.Steps, BatchSize = s.Batch, LearningRate = s.LearningRate, WarmupSteps = s.Warmup, Seed = s.Seed,
                 Threads = s.Threads, Device = s.Device, CheckpointPath = checkpoint, CheckpointInterval = s.CheckpointEvery,
@@ -108,6 +128,8 @@ public static class TeacherCommand
             ["height"] = a.Height,
             ["width"] = a.Width,
             ["classes"] = teacher.ClassCount,
+            ["labelDropout"] = teacher.Teacher.SupportsGuidance ? s.LabelDropout : 0,
+            ["guidance"] = teacher.GuidanceScale,
             ["seconds"] = clock.Elapsed.TotalSeconds,
         }, () =>
         {

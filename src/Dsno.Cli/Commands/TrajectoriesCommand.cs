@@ -32,6 +32,7 @@ public static class TrajectoriesCommand
         var frames = CliOptions.OptionalInt("--frames", "Frames per trajectory M on the quadratic grid t_j = (j/M)^2 (default: the teacher's).", min: 2);
         var times = CliOptions.FloatList("--times", "Explicit frame times, strictly decreasing, ending at 0, e.g. 0.5625,0.25,0.0625,0.");
         var uniform = CliOptions.Flag("--uniform", "Evenly spaced frame times t_j = j/M instead of the quadratic grid.");
+        var guidance = CommonOptions.Guidance("Classifier-free guidance scale w of the solver (class-conditional teachers trained with label dropout; default: the teacher's). Recorded in the Guidance annotation.");
         var seed = CommonOptions.Seed("Seed of the noise: record i uses the noise drawn for (seed, i).");
         var shardSize = CliOptions.Int("--shard-size", 1024, "Records per .idv file; shard k holds records [k S, (k+1) S).");
         var threads = CommonOptions.Threads();
@@ -39,16 +40,16 @@ public static class TrajectoriesCommand
 
         var command = new Command("trajectories", "Generate teacher trajectories as sharded, resumable .idv files.")
         {
-            teacher, count, first, taskIndex, taskCount, check, solver, solverSteps, frames, times, uniform, seed, shardSize, threads, output,
+            teacher, count, first, taskIndex, taskCount, check, solver, solverSteps, frames, times, uniform, guidance, seed, shardSize, threads, output,
         };
         command.SetAction(r => Execute(context, new Settings(r.GetValue(teacher), r.GetValue(count), r.GetValue(first),
             r.GetValue(taskIndex), r.GetValue(taskCount), r.GetValue(check), r.GetValue(solver), r.GetValue(solverSteps), r.GetValue(frames),
-            CommonOptions.NonEmpty(r.GetValue(times)), r.GetValue(uniform), r.GetValue(seed), r.GetValue(shardSize), r.GetValue(threads), r.GetValue(output)!)));
+            CommonOptions.NonEmpty(r.GetValue(times)), r.GetValue(uniform), r.GetValue(seed), r.GetValue(shardSize), r.GetValue(threads), r.GetValue(output)!, r.GetValue(guidance))));
         return command;
     }
 
     private sealed record Settings(string? Teacher, int? Count, long First, int? TaskIndex, int? TaskCount, bool Check, string? Solver, int? SolverSteps,
-        int? Frames, float[]? Times, bool Uniform, int Seed, int ShardSize, int Threads, string Out);
+        int? Frames, float[]? Times, bool Uniform, int Seed, int ShardSize, int Threads, string Out, double? Guidance);
 
     private static int Execute(CliContext context, Settings s)
     {
@@ -69,13 +70,13 @@ public static class TrajectoriesCommand
         var loaded = ModelFiles.LoadTeacher(ml, "--teacher", s.Teacher);
         var grid = FrameGrid(loaded, s);
         DiffusionTeacherTransformer sampler;
-        try { sampler = loaded.WithSampler(CommonOptions.ParseSolver(s.Solver) ?? loaded.Solver, s.SolverSteps ?? loaded.SolverSteps, grid); }
+        try { sampler = loaded.WithSampler(CommonOptions.ParseSolver(s.Solver) ?? loaded.Solver, s.SolverSteps ?? loaded.SolverSteps, grid, s.Guidance); }
         catch (ArgumentException e) { throw new BadInputException($"cannot sample '{s.Teacher}' that way: {ErrorMapper.OneLine(e.Message)}", e); }
 
         var a = sampler.Teacher.Architecture;
         int? classes = sampler.ClassCount > 0 ? sampler.ClassCount : null;
         var manifest = new TrajectoryFolder.Manifest(TrajectoryFolder.Sha256(s.Teacher), sampler.Solver.ToCoreName(), sampler.SolverSteps,
-            sampler.Frames.Times, s.Seed, s.ShardSize, a.Channels, a.Height, a.Width, sampler.ClassCount);
+            sampler.Frames.Times, s.Seed, s.ShardSize, a.Channels, a.Height, a.Width, sampler.ClassCount, Guidance: (float)sampler.GuidanceScale);
         var folder = TrajectoryFolder.Open(s.Out, manifest);
         if (layout is not null) folder.RecordLayout(layout);
         var done = folder.CompleteShards().Where(f => f.End > rangeFirst && f.First < rangeEnd).ToList();
@@ -134,6 +135,7 @@ public static class TrajectoriesCommand
             ["solverSteps"] = sampler.SolverSteps,
             ["times"] = new JsonArray(sampler.Frames.Times.Select(t => (JsonNode?)JsonValue.Create(t)).ToArray()),
             ["seed"] = s.Seed,
+            ["guidance"] = sampler.GuidanceScale,
             ["forwardPasses"] = sampler.ForwardPasses - passesBefore,
             ["seconds"] = clock.Elapsed.TotalSeconds,
             ["recordsPerSecond"] = CliContext.Number(generated / Math.Max(clock.Elapsed.TotalSeconds, 1e-9)),

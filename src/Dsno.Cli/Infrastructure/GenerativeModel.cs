@@ -93,6 +93,25 @@ public sealed class GenerativeModel
         catch (ArgumentException e) { throw new BadInputException($"cannot sample '{Path}' that way: {ErrorMapper.ArgumentMessage(e.Message)}", e); }
     }
 
+    /// <summary>The classifier-free guidance scale the model samples at (null: unconditional, or a w-conditioned DSNO with none chosen).</summary>
+    public double? GuidanceScale => Dsno is { } d ? d.GuidanceScale : Teacher!.ClassCount > 0 ? Teacher.GuidanceScale : null;
+
+    /// <summary>
+    /// The same model at the classifier-free guidance scale <paramref name="guidance"/> (null: unchanged). A model that cannot take it
+    /// (unconditional, a teacher without a null class, a DSNO distilled at another w) is bad input (exit code 2).
+    /// </summary>
+    public GenerativeModel WithGuidance(double? guidance)
+    {
+        if (guidance is not { } w) return this;
+        try
+        {
+            if (Dsno is { } dsno) return Of(Path, dsno.WithGuidance(w));
+            var teacher = Teacher!;
+            return Of(Path, teacher.WithSampler(teacher.Solver, teacher.SolverSteps, null, w));
+        }
+        catch (ArgumentException e) { throw new BadInputException($"--guidance {w.ToString(System.Globalization.CultureInfo.InvariantCulture)}: {ErrorMapper.ArgumentMessage(e.Message)}", e); }
+    }
+
     /// <summary>Checks a label against the model's classes (bad input when the model was not trained with it).</summary>
     public void CheckLabel(int? label)
     {

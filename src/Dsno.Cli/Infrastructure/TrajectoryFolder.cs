@@ -50,7 +50,8 @@ public sealed partial class TrajectoryFolder
 
     /// <summary>The settings that decide the records' content; a folder holds records of one setting only.</summary>
     public sealed record Manifest(string TeacherSha256, string Solver, int SolverSteps, float[] Times, int Seed, int ShardSize, int Channels,
-        int Height, int Width, int Classes, int FormatVersion = CurrentFormatVersion)
+        int Height, int Width, int Classes, int FormatVersion = CurrentFormatVersion,
+        [property: System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingDefault)] float Guidance = 0)
     {
         /// <summary>The first setting that differs from <paramref name="other"/>, described for people, or null when none does.</summary>
         public string? FirstDifference(Manifest other)
@@ -60,6 +61,7 @@ public sealed partial class TrajectoryFolder
             if (Solver != other.Solver || SolverSteps != other.SolverSteps) return $"solver {other.Solver} with {other.SolverSteps} steps (this run: {Solver} with {SolverSteps})";
             if (!Times.SequenceEqual(other.Times)) return $"frame times {Format(other.Times)} (this run: {Format(Times)})";
             if (Seed != other.Seed) return $"seed {other.Seed} (this run: {Seed})";
+            if (Guidance != other.Guidance) return $"guidance scale w = {other.Guidance} (this run: {Guidance})";
             if (ShardSize != other.ShardSize) return $"shard size {other.ShardSize} (this run: {ShardSize})";
             if (FormatVersion != other.FormatVersion) return $"format version {other.FormatVersion} (this run: {FormatVersion})";
             return null;

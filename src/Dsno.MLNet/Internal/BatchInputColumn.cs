@@ -11,6 +11,9 @@ internal enum BatchInputKind
     /// zero-based (key value minus one) and a missing key (0) becomes -1.
     /// </summary>
     Integer,
+
+    /// <summary>A scalar <see cref="float"/> or <see cref="double"/> (a guidance scale, for example), read as a float.</summary>
+    Float,
 }
 
 /// <summary>An input column of a <see cref="BatchedMapping"/>: its name, kind and, for vectors, the expected shape.</summary>
@@ -50,4 +53,7 @@ internal sealed class BatchInputColumn
 
     /// <summary>A scalar integer or key column (a class label, for example).</summary>
     public static BatchInputColumn Integer(string name) => new(name, BatchInputKind.Integer, Array.Empty<int>());
+
+    /// <summary>A scalar float or double column.</summary>
+    public static BatchInputColumn Float(string name) => new(name, BatchInputKind.Float, Array.Empty<int>());
 }

@@ -76,6 +76,7 @@ internal sealed class BatchedMapping
         foreach (var input in Inputs)
         {
             if (input.Kind == BatchInputKind.FloatVector) SchemaChecks.RequireFloatVector(inputSchema, input.Name);
+            else if (input.Kind == BatchInputKind.Float) SchemaChecks.RequireFloatScalar(inputSchema, input.Name);
             else SchemaChecks.RequireInteger(inputSchema, input.Name);
         }
         return SchemaShapes.WithColumns(inputSchema, Outputs.Select(o => o.ToShapeColumn()));

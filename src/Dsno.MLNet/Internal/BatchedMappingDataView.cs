@@ -151,7 +151,7 @@ internal sealed class BatchedMappingDataView : IDataView
             var batch = new InputBatch(inputs, count);
             for (int i = 0; i < inputs.Count; i++)
             {
-                if (inputs[i].Kind == BatchInputKind.FloatVector)
+                if (inputs[i].Kind != BatchInputKind.Integer)
                     Array.Copy(full.Floats(i), batch.Floats(i), batch.Floats(i).Length);
                 else
                     Array.Copy(full.Integers(i), batch.Integers(i), count);

@@ -11,9 +11,12 @@ internal sealed class BoundBatchedMapping
         ArgumentNullException.ThrowIfNull(inputSchema);
         Mapping = mapping;
         InputSchema = inputSchema;
-        InputColumns = mapping.Inputs.Select(input => input.Kind == BatchInputKind.FloatVector
-            ? SchemaChecks.RequireFloatVector(inputSchema, input.Name, input.Dimensions)
-            : SchemaChecks.RequireInteger(inputSchema, input.Name)).ToArray();
+        InputColumns = mapping.Inputs.Select(input => input.Kind switch
+        {
+            BatchInputKind.FloatVector => SchemaChecks.RequireFloatVector(inputSchema, input.Name, input.Dimensions),
+            BatchInputKind.Float => SchemaChecks.RequireFloatScalar(inputSchema, input.Name),
+            _ => SchemaChecks.RequireInteger(inputSchema, input.Name),
+        }).ToArray();
 
         var builder = new DataViewSchema.Builder();
         builder.AddColumns(inputSchema); // keeps every input column, hidden ones too, at its index
@@ -72,9 +75,12 @@ internal sealed class BoundBatchedMapping
             for (int i = 0; i < _readers.Length; i++)
             {
                 var column = row.Schema[bound.InputColumns[i].Index];
-                _readers[i] = bound.Mapping.Inputs[i].Kind == BatchInputKind.FloatVector
-                    ? FloatVectorReader(row, column, i, bound.Mapping.Inputs[i].Size)
-                    : IntegerReader(row, column, i);
+                _readers[i] = bound.Mapping.Inputs[i].Kind switch
+                {
+                    BatchInputKind.FloatVector => FloatVectorReader(row, column, i, bound.Mapping.Inputs[i].Size),
+                    BatchInputKind.Float => FloatReader(row, column, i),
+                    _ => IntegerReader(row, column, i),
+                };
             }
         }
 
@@ -94,6 +100,27 @@ internal sealed class BoundBatchedMapping
                 if (buffer.Length != size)
                     throw new InvalidOperationException($"Column '{column.Name}' held {buffer.Length} values in a row; expected {size}.");
                 buffer.CopyTo(batch.Floats(input).AsSpan(slot * size, size)); // densifies sparse rows
+            };
+        }
+
+        private static Action<InputBatch, int> FloatReader(DataViewRow row, DataViewSchema.Column column, int input)
+        {
+            if (column.Type.RawType == typeof(double))
+            {
+                var getDouble = row.GetGetter<double>(column);
+                double d = 0;
+                return (batch, slot) =>
+                {
+                    getDouble(ref d);
+                    batch.Floats(input)[slot] = (float)d;
+                };
+            }
+            var getter = row.GetGetter<float>(column);
+            float value = 0;
+            return (batch, slot) =>
+            {
+                getter(ref value);
+                batch.Floats(input)[slot] = value;
             };
         }
 

@@ -66,6 +66,37 @@ internal static class ColumnReaders
     }
 
     /// <summary>Rows of a view, counting them with a cursor when the view does not know.</summary>
+    public static Func<float> Float(DataViewRowCursor cursor, DataViewSchema.Column column)
+    {
+        if (column.Type.RawType == typeof(double))
+        {
+            var getDouble = cursor.GetGetter<double>(column);
+            double d = 0;
+            return () => { getDouble(ref d); return (float)d; };
+        }
+        var getter = cursor.GetGetter<float>(column);
+        float value = 0;
+        return () => { getter(ref value); return value; };
+    }
+
+    /// <summary>The smallest and largest value of a float or double column (one pass); throws on a non-finite or negative guidance scale.</summary>
+    public static (double Min, double Max) GuidanceRange(IDataView view, DataViewSchema.Column column)
+    {
+        double min = double.PositiveInfinity, max = double.NegativeInfinity;
+        using var cursor = view.GetRowCursor(new[] { column });
+        var get = Float(cursor, column);
+        while (cursor.MoveNext())
+        {
+            float w = get();
+            if (!float.IsFinite(w) || w < 0)
+                throw new InvalidDataException($"column '{column.Name}': row {cursor.Position} has the guidance scale {w}; it must be a finite number >= 0");
+            min = Math.Min(min, w);
+            max = Math.Max(max, w);
+        }
+        if (min > max) throw new InvalidOperationException("the training data has no rows");
+        return (min, max);
+    }
+
     public static long RowCount(IDataView view)
     {
         long? known = view.GetRowCount();

@@ -15,6 +15,8 @@ internal sealed class DataViewTrajectorySource : ITrajectorySource, IDisposable
     private readonly IDataView _view;
     private readonly DataViewSchema.Column _noise, _trajectory;
     private readonly DataViewSchema.Column? _label;
+    private readonly DataViewSchema.Column? _guidance;
+    private Func<float>? _getGuidance;
     private readonly int _classCount;
     private DataViewRowCursor? _cursor;
     private Action<Span<float>>? _getNoise, _getFrames;
@@ -24,8 +26,9 @@ internal sealed class DataViewTrajectorySource : ITrajectorySource, IDisposable
     private int _epochSeed;
 
     public DataViewTrajectorySource(IDataView view, DataViewSchema.Column noise, DataViewSchema.Column trajectory, DataViewSchema.Column? label,
-        TrajectoryLayout layout)
+        TrajectoryLayout layout, DataViewSchema.Column? guidance = null)
     {
+        _guidance = guidance;
         _view = view;
         _noise = noise;
         _trajectory = trajectory;
@@ -63,11 +66,14 @@ internal sealed class DataViewTrajectorySource : ITrajectorySource, IDisposable
         _cursor?.Dispose();
         _epoch++;
         _epochSeed = (int)(SeedMix.Mix(seed, _epoch, stream: 11) & 0x7FFFFFFF);
-        var columns = _label is null ? new[] { _noise, _trajectory } : new[] { _noise, _trajectory, _label.Value };
+        var columns = new List<DataViewSchema.Column> { _noise, _trajectory };
+        if (_label is { } labelColumn) columns.Add(labelColumn);
+        if (_guidance is { } guidanceColumn) columns.Add(guidanceColumn);
         _cursor = _view.CanShuffle ? _view.GetRowCursor(columns, new Random(_epochSeed)) : _view.GetRowCursor(columns);
         _getNoise = ColumnReaders.FloatVector(_cursor, _noise, Layout.ImageSize);
         _getFrames = ColumnReaders.FloatVector(_cursor, _trajectory, Layout.ImageSize * Layout.FrameCount);
         _getLabel = _label is null ? null : ColumnReaders.Label(_cursor, _label.Value);
+        _getGuidance = _guidance is null ? null : ColumnReaders.Float(_cursor, _guidance.Value);
         if (!_cursor.MoveNext()) throw new InvalidOperationException("the training data has no rows");
         return true;
     }
@@ -83,6 +89,7 @@ internal sealed class DataViewTrajectorySource : ITrajectorySource, IDisposable
         var noise = new float[count * image];
         var traj = new float[count * image * frames];
         var labels = _label is null ? null : new long[count];
+        var guidance = _guidance is null ? null : new float[count];
         long first = -1;
         for (int i = 0; i < count; i++)
         {
@@ -97,12 +104,19 @@ internal sealed class DataViewTrajectorySource : ITrajectorySource, IDisposable
                     throw new InvalidDataException($"column '{_label!.Value.Name}': row {_cursor!.Position} has label {label}, but the model has {_classCount} classes (0..{_classCount - 1})");
                 labels[i] = label;
             }
+            if (guidance is not null)
+            {
+                float w = _getGuidance!();
+                if (!float.IsFinite(w) || w < 0)
+                    throw new InvalidDataException($"column '{_guidance!.Value.Name}': row {_cursor!.Position} has the guidance scale {w}; it must be a finite number >= 0");
+                guidance[i] = w;
+            }
         }
         // clone(): libtorch-owned memory, so results do not depend on where the managed arrays were pinned.
         var batch = new TrajectoryBatch(
             TensorFactory.Owned(noise, count, Layout.Channels, Layout.Height, Layout.Width),
             TensorFactory.Owned(traj, count, frames, Layout.Channels, Layout.Height, Layout.Width),
-            labels is null ? null : torch.tensor(labels), first);
+            labels is null ? null : torch.tensor(labels), guidance is null ? null : TensorFactory.Owned(guidance, count), first);
         batch.CheckFinite($"column '{_trajectory.Name}'");
         return batch;
     }

@@ -12,6 +12,10 @@ internal sealed class DsnoSettings
     /// <summary>Times the output trajectory is decoded at; null = the training grid (one plain forward pass).</summary>
     public double[]? QueryTimes { get; set; }
     public int TransformBatchSize { get; set; } = 64;
+    /// <summary>The guidance scale w a w-conditioned model is run at (<see cref="DsnoTransformer.WithGuidance"/>); null = none chosen.</summary>
+    public double? Guidance { get; set; }
+    /// <summary>Float column of per-row guidance scales read by a w-conditioned model when the input has it.</summary>
+    public string? GuidanceColumnName { get; set; } = "Guidance";
 
     public DsnoSettings Clone() => (DsnoSettings)MemberwiseClone();
 
@@ -22,5 +26,6 @@ internal sealed class DsnoSettings
         if (QueryTimes is not null && (QueryTimes.Length is < 1 or > 4096 || QueryTimes.Any(t => !double.IsFinite(t) || t < 0 || t > 1)))
             throw error("query times must be 1 to 4096 values in [0, 1]");
         if (TransformBatchSize is < 1 or > 65_536) throw error($"batch size {TransformBatchSize} outside 1..65536");
+        if (Guidance is { } w && (!double.IsFinite(w) || w < 0)) throw error($"the guidance scale must be a finite number >= 0, got {w}");
     }
 }

@@ -26,10 +26,13 @@ internal sealed class InputBatch
         _integers = new int[]?[columns.Count];
         for (int i = 0; i < columns.Count; i++)
         {
-            if (columns[i].Kind == BatchInputKind.FloatVector) _floats[i] = new float[checked(count * columns[i].Size)];
+            if (columns[i].Kind != BatchInputKind.Integer) _floats[i] = new float[checked(count * columns[i].Size)];
             else _integers[i] = new int[count];
         }
     }
+
+    /// <summary>Whether the batch has an input <paramref name="input"/> (mappings of one model may read more or fewer columns).</summary>
+    public bool HasInput(int input) => input >= 0 && input < _columns.Count;
 
     /// <summary>Number of rows in the batch (at least 1).</summary>
     public int Count { get; }

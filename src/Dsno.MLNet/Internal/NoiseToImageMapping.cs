@@ -25,24 +25,36 @@ internal sealed class NoiseToImageMapping
     /// <param name="kind">What the trajectory frames hold (the <see cref="TrajectoryAnnotations.FrameKind"/> annotation).</param>
     /// <param name="map">Fills output 0 (trajectory) and 1 (image) from input 0 (noise) and, for a class-conditional model, input 1 (labels).</param>
     /// <param name="gate">The object locked around every batch (the network: one forward at a time).</param>
+    /// <param name="guidanceColumn">A float column of per-row guidance scales to read (input <see cref="GuidanceInput"/>), or null.</param>
+    /// <param name="trajectoryAnnotations">More float-vector annotations of the trajectory column besides <c>Times</c>.</param>
     public NoiseToImageMapping(UNetOptions architecture, GenerationColumns columns, IReadOnlyList<double> times, FrameKind kind,
-        Action<InputBatch, OutputBatch> map, object gate)
+        Action<InputBatch, OutputBatch> map, object gate, string? guidanceColumn = null, IReadOnlyDictionary<string, float[]>? trajectoryAnnotations = null)
     {
         _columns = columns;
         var a = architecture;
         IsConditional = a.NumClasses > 0;
         var inputs = new List<BatchInputColumn> { BatchInputColumn.FloatVector(columns.Noise, a.Channels, a.Height, a.Width) };
         if (IsConditional) inputs.Add(BatchInputColumn.Integer(LabelColumn));
+        if (guidanceColumn is not null)
+        {
+            GuidanceInput = inputs.Count;
+            inputs.Add(BatchInputColumn.Float(guidanceColumn));
+        }
+        var annotations = new Dictionary<string, float[]> { [TrajectoryAnnotations.Times] = times.Select(t => (float)t).ToArray() };
+        if (trajectoryAnnotations is not null)
+            foreach (var (name, value) in trajectoryAnnotations) annotations[name] = value;
         var outputs = new[]
         {
-            new BatchOutputColumn(columns.Trajectory, new[] { times.Count, a.Channels, a.Height, a.Width },
-                new Dictionary<string, float[]> { [TrajectoryAnnotations.Times] = times.Select(t => (float)t).ToArray() },
+            new BatchOutputColumn(columns.Trajectory, new[] { times.Count, a.Channels, a.Height, a.Width }, annotations,
                 new Dictionary<string, string> { [TrajectoryAnnotations.FrameKind] = kind.ToString() }),
             new BatchOutputColumn(columns.Image, new[] { a.Channels, a.Height, a.Width }),
         };
         _mapping = new BatchedMapping(inputs, outputs, columns.BatchSize, map, gate);
         _mlImage = columns.OutputMLImage ? new(columns.Image, columns.MLImage, a.Channels, a.Height, a.Width) : null;
     }
+
+    /// <summary>Index of the per-row guidance input in a batch, or -1 when none is read.</summary>
+    public int GuidanceInput { get; } = -1;
 
     /// <summary>Whether a label column is read.</summary>
     public bool IsConditional { get; }

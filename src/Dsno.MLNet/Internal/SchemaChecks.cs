@@ -44,6 +44,17 @@ internal static class SchemaChecks
     }
 
     /// <summary>The column <paramref name="name"/>, which must be a scalar <see cref="int"/>, <see cref="uint"/>, <see cref="long"/> or key.</summary>
+    internal static DataViewSchema.Column RequireFloatScalar(DataViewSchema schema, string name, string paramName = "inputSchema")
+    {
+        var column = RequireColumn(schema, name, paramName);
+        if (!IsFloatScalar(column.Type))
+            throw new ArgumentOutOfRangeException(paramName, $"Input column '{name}' must be a Single or Double scalar; found {column.Type}.");
+        return column;
+    }
+
+    /// <summary>Whether <paramref name="type"/> is a scalar <see cref="float"/> or <see cref="double"/>.</summary>
+    internal static bool IsFloatScalar(DataViewType type) => type is NumberDataViewType { RawType: var raw } && (raw == typeof(float) || raw == typeof(double));
+
     internal static DataViewSchema.Column RequireInteger(DataViewSchema schema, string name, string paramName = "inputSchema")
     {
         var column = RequireColumn(schema, name, paramName);
@@ -95,6 +106,14 @@ internal static class SchemaChecks
     }
 
     /// <summary>The shape column <paramref name="name"/>, which must be a scalar <see cref="int"/>, <see cref="uint"/>, <see cref="long"/> or key.</summary>
+    internal static SchemaShape.Column RequireFloatScalar(SchemaShape shape, string name, string paramName = "inputSchema")
+    {
+        var column = RequireColumn(shape, name, paramName);
+        if (column.Kind != SchemaShape.Column.VectorKind.Scalar || !IsFloatScalar(column.ItemType))
+            throw new ArgumentOutOfRangeException(paramName, $"Input column '{name}' must be a Single or Double scalar; found {column.ItemType}.");
+        return column;
+    }
+
     internal static SchemaShape.Column RequireInteger(SchemaShape shape, string name, string paramName = "inputSchema")
     {
         var column = RequireColumn(shape, name, paramName);

@@ -15,6 +15,10 @@ internal sealed class TeacherSettings
     public bool FramesAsStates { get; set; }
     public bool ClipDenoised { get; set; } = true;
     public int TransformBatchSize { get; set; } = 64;
+    /// <summary>Classifier-free guidance scale w of Transform (0 = none).</summary>
+    public double GuidanceScale { get; set; }
+    /// <summary>Float column of per-row guidance scales that overrides <see cref="GuidanceScale"/> when the input has it.</summary>
+    public string? GuidanceColumnName { get; set; } = "Guidance";
 
     public TeacherSettings Clone() => (TeacherSettings)MemberwiseClone();
 
@@ -30,5 +34,6 @@ internal sealed class TeacherSettings
         try { Dsno.Diffusion.FrameTimes.Validate(Frames); }
         catch (ArgumentOutOfRangeException e) { throw error(e.Message); }
         if (TransformBatchSize is < 1 or > 65_536) throw error($"batch size {TransformBatchSize} outside 1..65536");
+        if (!double.IsFinite(GuidanceScale) || GuidanceScale < 0) throw error($"the guidance scale must be a finite number >= 0, got {GuidanceScale}");
     }
 }

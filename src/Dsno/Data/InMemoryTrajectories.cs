@@ -34,7 +34,8 @@ public sealed class InMemoryTrajectories : ITrajectorySource, IDisposable
     {
         using var generator = new Generator(SeedMix.Mix(seed, step, stream: 5));
         var idx = torch.randint(0, Count, new long[] { Math.Min(batchSize, Count) }, generator: generator);
-        return new TrajectoryBatch(_all.Noise.index_select(0, idx), _all.Frames.index_select(0, idx), _all.Labels?.index_select(0, idx));
+        return new TrajectoryBatch(_all.Noise.index_select(0, idx), _all.Frames.index_select(0, idx), _all.Labels?.index_select(0, idx),
+            _all.Guidance?.index_select(0, idx), 0);
     }
 
     /// <inheritdoc/>

@@ -10,8 +10,16 @@ namespace Dsno.Data;
 public sealed class TrajectoryBatch : IDisposable
 {
     /// <summary>Creates a batch; shapes are checked against each other.</summary>
-    public TrajectoryBatch(Tensor noise, Tensor frames, Tensor? labels, long firstRecord = 0)
+    public TrajectoryBatch(Tensor noise, Tensor frames, Tensor? labels, long firstRecord = 0) : this(noise, frames, labels, null, firstRecord)
     {
+    }
+
+    /// <summary>Creates a batch with per-record guidance scales <paramref name="guidance"/> [B] (float32) of a w-conditioned set.</summary>
+    public TrajectoryBatch(Tensor noise, Tensor frames, Tensor? labels, Tensor? guidance, long firstRecord)
+    {
+        if (guidance is not null && (guidance.dim() != 1 || guidance.shape[0] != noise.shape[0]))
+            throw new ArgumentException("guidance must be [B]");
+        Guidance = guidance;
         if (noise.dim() != 4) throw new ArgumentException($"noise must be [B, C, H, W], got rank {noise.dim()}");
         if (frames.dim() != 5 || frames.shape[0] != noise.shape[0] || !frames.shape.Skip(2).SequenceEqual(noise.shape.Skip(1)))
             throw new ArgumentException($"frames [{string.Join(", ", frames.shape)}] do not match noise [{string.Join(", ", noise.shape)}]");
@@ -29,6 +37,8 @@ public sealed class TrajectoryBatch : IDisposable
     public Tensor Frames { get; }
     /// <summary>Class labels, [B] int64, or null.</summary>
     public Tensor? Labels { get; }
+    /// <summary>Per-record classifier-free guidance scales [B] (float32) the trajectories were solved at, or null.</summary>
+    public Tensor? Guidance { get; }
     /// <summary>Index of the first record (for messages).</summary>
     public long FirstRecord { get; }
     /// <summary>Records in the batch.</summary>
@@ -52,5 +62,6 @@ public sealed class TrajectoryBatch : IDisposable
         Noise.Dispose();
         Frames.Dispose();
         Labels?.Dispose();
+        Guidance?.Dispose();
     }
 }

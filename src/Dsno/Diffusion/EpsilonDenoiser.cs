@@ -12,6 +12,7 @@ public sealed class EpsilonDenoiser : IDenoiser
 {
     private readonly Func<Tensor, Tensor, Tensor> _network;
     private long _evaluations;
+    private readonly int _evaluationsPerCall;
 
     /// <summary>Wraps <paramref name="network"/>.</summary>
     /// <param name="network">
@@ -20,8 +21,21 @@ public sealed class EpsilonDenoiser : IDenoiser
     /// </param>
     /// <param name="schedule">The schedule the network was trained with.</param>
     /// <param name="clipDenoised">Clamp x0_hat to [-1, 1] (and make eps_hat consistent with the clamped value).</param>
-    public EpsilonDenoiser(Func<Tensor, Tensor, Tensor> network, NoiseSchedule schedule, bool clipDenoised = false)
+    public EpsilonDenoiser(Func<Tensor, Tensor, Tensor> network, NoiseSchedule schedule, bool clipDenoised = false) : this(network, schedule, clipDenoised, 1)
     {
+    }
+
+    /// <summary>Wraps <paramref name="network"/>, one call of which counts as <paramref name="evaluationsPerCall"/> model evaluations.</summary>
+    /// <param name="network">As in <see cref="EpsilonDenoiser(Func{Tensor, Tensor, Tensor}, NoiseSchedule, bool)"/>.</param>
+    /// <param name="schedule">The schedule the network was trained with.</param>
+    /// <param name="clipDenoised">Clamp x0_hat to [-1, 1].</param>
+    /// <param name="evaluationsPerCall">
+    /// Model evaluations in one call: 2 for a classifier-free guided network (<see cref="ClassifierFreeGuidance.Wrap"/>), else 1.
+    /// </param>
+    public EpsilonDenoiser(Func<Tensor, Tensor, Tensor> network, NoiseSchedule schedule, bool clipDenoised, int evaluationsPerCall)
+    {
+        if (evaluationsPerCall < 1) throw new ArgumentOutOfRangeException(nameof(evaluationsPerCall), evaluationsPerCall, "a call makes at least one evaluation");
+        _evaluationsPerCall = evaluationsPerCall;
         _network = network ?? throw new ArgumentNullException(nameof(network));
         Schedule = schedule ?? throw new ArgumentNullException(nameof(schedule));
         ClipDenoised = clipDenoised;
@@ -48,7 +62,7 @@ public sealed class EpsilonDenoiser : IDenoiser
         using var time = t.ToScalar();
         var times = torch.full(new[] { x.shape[0] }, time, dtype: ScalarType.Float32, device: x.device);
         var eps = _network(x, times);
-        Interlocked.Increment(ref _evaluations);
+        Interlocked.Add(ref _evaluations, _evaluationsPerCall);
         if (!eps.shape.SequenceEqual(x.shape))
             throw new InvalidOperationException(
                 $"the network returned shape [{string.Join(", ", eps.shape)}] for input [{string.Join(", ", x.shape)}]");

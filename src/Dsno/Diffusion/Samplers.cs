@@ -26,6 +26,13 @@ public static class Samplers
         return Find(name).Evaluations(steps);
     }
 
+    /// <summary>
+    /// Model evaluations of a run guided with classifier-free guidance at scale <paramref name="guidance"/>: twice
+    /// <see cref="Evaluations(string, int)"/> when w &gt; 0 (a conditional and a null-class prediction per call), the same at w = 0.
+    /// </summary>
+    public static int Evaluations(string name, int steps, double guidance) =>
+        ClassifierFreeGuidance.Check(guidance) > 0 ? ClassifierFreeGuidance.EvaluationsPerCall * Evaluations(name, steps) : Evaluations(name, steps);
+
     private static (string Name, Sampler Sample, Func<int, int> Evaluations) Find(string name)
     {
         ArgumentNullException.ThrowIfNull(name);

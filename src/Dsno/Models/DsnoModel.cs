@@ -35,6 +35,60 @@ public sealed class DsnoModel : IDisposable
         int? seed = null) =>
         new(SeededConstruction.Build(seed, () => DsnoNetwork.FromTeacher(teacher.Network, frameTimes, modes)), teacher.Schedule, kind, teacher.Device.ToString());
 
+    /// <summary>
+    /// A w-conditioned DSNO initialised from a class-conditional teacher: as <see cref="FromTeacher(DiffusionTeacher, IReadOnlyList{double}, int?, FrameKind, int?)"/>
+    /// plus a guidance-scale embedding (<see cref="UNetOptions.GuidanceEmbedding"/>) that starts at zero, to be trained on trajectories
+    /// solved over the range of w [<paramref name="minGuidance"/>, <paramref name="maxGuidance"/>].
+    /// </summary>
+    public static DsnoModel FromTeacherWithGuidance(DiffusionTeacher teacher, IReadOnlyList<double> frameTimes, double minGuidance, double maxGuidance,
+        int? modes = null, int? seed = null)
+    {
+        ArgumentNullException.ThrowIfNull(teacher);
+        if (teacher.Architecture.NumClasses == 0)
+            throw new ArgumentException("a w-conditioned DSNO needs a class-conditional teacher: an unconditional model cannot be guided", nameof(teacher));
+        var range = CheckRange(minGuidance, maxGuidance);
+        return new(SeededConstruction.Build(seed, () => DsnoNetwork.FromTeacher(teacher.Network, frameTimes, modes, guidanceEmbedding: true)),
+            teacher.Schedule, FrameKind.Denoised, teacher.Device.ToString()) { GuidanceRange = range };
+    }
+
+    /// <summary>
+    /// The classifier-free guidance scale w of the trajectories a model distilled at one w was trained on (null: not guided, or not
+    /// recorded). Saved with the model.
+    /// </summary>
+    public double? GuidanceScale
+    {
+        get => _guidanceScale;
+        init
+        {
+            if (value is { } w) Diffusion.ClassifierFreeGuidance.Check(w, nameof(GuidanceScale));
+            _guidanceScale = value;
+        }
+    }
+
+    /// <summary>
+    /// For a w-conditioned model (<see cref="UNetOptions.GuidanceEmbedding"/>): the range of w its training trajectories covered; w
+    /// outside it is extrapolation. Saved with the model.
+    /// </summary>
+    public (double Min, double Max)? GuidanceRange
+    {
+        get => _guidanceRange;
+        init => _guidanceRange = value is { } r ? CheckRange(r.Min, r.Max) : null;
+    }
+
+    /// <summary>Whether the model takes the guidance scale w as an input (a w-conditioned DSNO).</summary>
+    public bool IsGuidanceConditioned => Architecture.GuidanceEmbedding;
+
+    private readonly double? _guidanceScale;
+    private readonly (double Min, double Max)? _guidanceRange;
+
+    private static (double, double) CheckRange(double min, double max)
+    {
+        Diffusion.ClassifierFreeGuidance.Check(min, "minGuidance");
+        Diffusion.ClassifierFreeGuidance.Check(max, "maxGuidance");
+        if (max < min) throw new ArgumentOutOfRangeException(nameof(max), max, $"the guidance range [{min}, {max}] is reversed");
+        return (min, max);
+    }
+
     /// <summary>A randomly initialised DSNO with the given architecture (its weights drawn from <paramref name="seed"/> when given).</summary>
     public static DsnoModel Create(UNetOptions architecture, IReadOnlyList<double> frameTimes, int? modes = null, NoiseSchedule? schedule = null,
         FrameKind kind = FrameKind.Denoised, string device = "cpu", int? seed = null) =>
@@ -50,7 +104,7 @@ public sealed class DsnoModel : IDisposable
     public Device Device { get; }
     /// <summary>The training time grid.</summary>
     public double[] FrameTimes => Network.FrameTimes;
-    /// <summary>Network forward passes so far (one per <see cref="Generate"/> or <see cref="Decode"/> call).</summary>
+    /// <summary>Network forward passes so far (one per <c>Generate</c> or <c>Decode</c> call).</summary>
     public long ForwardPasses => Network.ForwardPasses;
     /// <summary>Architecture of the backbone.</summary>
     public UNetOptions Architecture => Network.Backbone.Options;
@@ -69,33 +123,45 @@ public sealed class DsnoModel : IDisposable
         return TrainingLoop.Run("dsno", Network, options, (step, _) =>
         {
             using var batch = source.ReadBatch(step, options.BatchSize, options.Seed);
-            var predicted = Network.forward(batch.Noise.to(Device), batch.Labels?.to(Device));
+            if (IsGuidanceConditioned && batch.Guidance is null)
+                throw new InvalidDataException("a w-conditioned DSNO trains on trajectories with a per-record guidance scale, but the batch has none");
+            var guidance = IsGuidanceConditioned ? batch.Guidance!.to(ScalarType.Float32, Device) : null;
+            var predicted = Network.Forward(batch.Noise.to(Device), batch.Labels?.to(Device), guidance);
             return TrajectoryLoss.Compute(predicted, batch.Frames.to(Device), weights, distance);
         }, progress, cancellationToken);
     }
 
     /// <summary>All M frames for a batch of noise [B, C, H, W] in ONE forward pass: [B, M, C, H, W]; the last frame is the sample.</summary>
-    public Tensor Generate(Tensor noise, Tensor? labels = null)
+    public Tensor Generate(Tensor noise, Tensor? labels = null) => Generate(noise, labels, null);
+
+    /// <summary>
+    /// <see cref="Generate(Tensor, Tensor?)"/> for a w-conditioned model: <paramref name="guidance"/> [B] holds each sample's guidance
+    /// scale w (finite, &gt;= 0); null for any other model.
+    /// </summary>
+    public Tensor Generate(Tensor noise, Tensor? labels, Tensor? guidance)
     {
-        CheckInputs(noise, labels);
+        CheckInputs(noise, labels, guidance);
         using var noGrad = torch.no_grad();
         Network.eval();
         using var scope = torch.NewDisposeScope();
-        return Network.forward(noise.to(ScalarType.Float32, Device), labels?.to(Device)).MoveToOuterDisposeScope();
+        return Network.Forward(noise.to(ScalarType.Float32, Device), labels?.to(Device), guidance?.to(ScalarType.Float32, Device)).MoveToOuterDisposeScope();
     }
 
     /// <summary>
     /// Frames at arbitrary times in [0, 1] (also times never trained on), [B, T, C, H, W], in one forward pass over the planned slices.
-    /// Querying exactly <see cref="FrameTimes"/> returns what <see cref="Generate"/> returns.
+    /// Querying exactly <see cref="FrameTimes"/> returns what <c>Generate</c> returns.
     /// </summary>
-    public Tensor Decode(Tensor noise, Tensor? labels, IReadOnlyList<double> times)
+    public Tensor Decode(Tensor noise, Tensor? labels, IReadOnlyList<double> times) => Decode(noise, labels, null, times);
+
+    /// <summary><see cref="Decode(Tensor, Tensor?, IReadOnlyList{double})"/> with each sample's guidance scale for a w-conditioned model.</summary>
+    public Tensor Decode(Tensor noise, Tensor? labels, Tensor? guidance, IReadOnlyList<double> times)
     {
-        CheckInputs(noise, labels);
+        CheckInputs(noise, labels, guidance);
         var plan = ContinuousTimeQuery.Plan(FrameTimes, times);
         using var noGrad = torch.no_grad();
         Network.eval();
         using var scope = torch.NewDisposeScope();
-        var slices = Network.Evaluate(noise.to(ScalarType.Float32, Device), labels?.to(Device), plan.SliceTimes);
+        var slices = Network.Evaluate(noise.to(ScalarType.Float32, Device), labels?.to(Device), guidance?.to(ScalarType.Float32, Device), plan.SliceTimes);
         var frames = plan.Reads.Select(read => read.Weight == 0
             ? slices[.., read.Lower]
             : slices[.., read.Lower].Times(1 - read.Weight).Plus(slices[.., read.Upper].Times(read.Weight))).ToList();
@@ -106,7 +172,8 @@ public sealed class DsnoModel : IDisposable
     public void Save(Stream stream)
     {
         using var writer = new BinaryWriter(stream, System.Text.Encoding.UTF8, leaveOpen: true);
-        ModelFileHeader.Write(writer, Magic, new OperatorHeader(Architecture, FrameTimes, Network.Modes, Schedule.Name, Kind));
+        ModelFileHeader.Write(writer, Magic, new OperatorHeader(Architecture, FrameTimes, Network.Modes, Schedule.Name, Kind,
+            GuidanceScale, GuidanceRange is { } r ? new[] { r.Min, r.Max } : null));
         WeightFile.Write(writer, Network);
     }
 
@@ -121,7 +188,15 @@ public sealed class DsnoModel : IDisposable
         {
             if (header.FrameTimes is null || header.FrameTimes.Length > 1024) throw new ArgumentOutOfRangeException(nameof(header), "bad frame time count");
             if (!Enum.IsDefined(header.Kind)) throw new ArgumentOutOfRangeException(nameof(header), (int)header.Kind, "unknown frame kind");
-            model = new DsnoModel(new DsnoNetwork(header.Architecture, header.FrameTimes, header.Modes), NoiseSchedule.FromName(header.Schedule), header.Kind, device);
+            if (header.GuidanceRange is not null && (header.GuidanceRange.Length != 2 || !header.Architecture.GuidanceEmbedding))
+                throw new ArgumentOutOfRangeException(nameof(header), "a guidance range needs two values and a w-conditioned network");
+            if (header.Architecture.GuidanceEmbedding && header.GuidanceRange is null)
+                throw new ArgumentOutOfRangeException(nameof(header), "a w-conditioned network needs its guidance range");
+            model = new DsnoModel(new DsnoNetwork(header.Architecture, header.FrameTimes, header.Modes), NoiseSchedule.FromName(header.Schedule), header.Kind, device)
+            {
+                GuidanceScale = header.GuidanceScale,
+                GuidanceRange = header.GuidanceRange is { } r ? (r[0], r[1]) : null,
+            };
         }
         catch (ArgumentException e)
         {
@@ -151,8 +226,20 @@ public sealed class DsnoModel : IDisposable
             throw new InvalidDataException($"trajectories have {layout.ClassCount} classes but the network {a.NumClasses}");
     }
 
-    private void CheckInputs(Tensor noise, Tensor? labels)
+    private void CheckInputs(Tensor noise, Tensor? labels, Tensor? guidance)
     {
+        if (IsGuidanceConditioned)
+        {
+            if (guidance is null)
+                throw new ArgumentException($"this DSNO takes the guidance scale w as an input (trained on w in [{GuidanceRange!.Value.Min}, {GuidanceRange.Value.Max}]): give one per sample");
+            Diffusion.ClassifierFreeGuidance.CheckScales(guidance, noise.shape[0]);
+        }
+        else if (guidance is not null)
+        {
+            throw new ArgumentException(Architecture.NumClasses == 0
+                ? "this DSNO is unconditional: it cannot take a guidance scale"
+                : "this DSNO was distilled at one guidance scale" + (GuidanceScale is { } w ? $" (w = {w})" : "") + " and does not take w as an input");
+        }
         var a = Architecture;
         if (noise.dim() != 4 || noise.shape[1] != a.Channels || noise.shape[2] != a.Height || noise.shape[3] != a.Width)
             throw new ArgumentException($"noise must be [B, {a.Channels}, {a.Height}, {a.Width}], got [{string.Join(", ", noise.shape)}]");
@@ -167,7 +254,7 @@ public sealed class DsnoModel : IDisposable
 
     /// <summary>
     /// Writes the operator as an ONNX model (opset 17, float32; see <see cref="Onnx.DsnoOnnxExporter"/>) to <paramref name="stream"/>,
-    /// which stays open. With <paramref name="queryTimes"/> the file's trajectory holds the frames at those times, as <see cref="Decode"/> gives them.
+    /// which stays open. With <paramref name="queryTimes"/> the file's trajectory holds the frames at those times, as <c>Decode</c> gives them.
     /// </summary>
     public void ExportOnnx(Stream stream, IReadOnlyList<double>? queryTimes = null) => Onnx.DsnoOnnxExporter.Export(this, stream, queryTimes);
 
@@ -184,5 +271,7 @@ public sealed class DsnoModel : IDisposable
         Network.Dispose();
     }
 
-    private sealed record OperatorHeader(UNetOptions Architecture, double[] FrameTimes, int Modes, string Schedule, FrameKind Kind);
+    private sealed record OperatorHeader(UNetOptions Architecture, double[] FrameTimes, int Modes, string Schedule, FrameKind Kind,
+        [property: System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)] double? GuidanceScale = null,
+        [property: System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)] double[]? GuidanceRange = null);
 }

@@ -9,7 +9,7 @@ public sealed partial class DsnoNetwork
     /// Writes <see cref="forward"/> into <paramref name="g"/>: <paramref name="noise"/> [N, C, H, W] and, for a class-conditional network,
     /// <paramref name="labels"/> [N] (int64) give the trajectory [N, M, C, H, W] at <see cref="FrameTimes"/> and the image [N, C, H, W]
     /// (its last frame). Each temporal layer becomes one MatMul with its precomputed time-mixing matrix. With a <paramref name="query"/>
-    /// plan the graph evaluates its slices instead and blends them into the queried frames, as <see cref="DsnoModel.Decode"/> does.
+    /// plan the graph evaluates its slices instead and blends them into the queried frames, as <c>DsnoModel.Decode</c> does.
     /// </summary>
     internal (string Trajectory, string Image) ExportOnnx(OnnxGraphBuilder g, string noise, string? labels, ContinuousTimeQuery? query = null)
     {

@@ -1,3 +1,4 @@
+using Dsno.Runtime;
 using Dsno.Diffusion;
 using TorchSharp;
 using TorchSharp.Modules;
@@ -46,11 +47,18 @@ public sealed partial class DsnoNetwork : nn.Module<Tensor, Tensor?, Tensor>, IG
     /// layers get the near-identity initialisation, and the network lives on the teacher's device. With zero temporal weights the
     /// result reproduces the teacher at every frame time.
     /// </summary>
-    public static DsnoNetwork FromTeacher(UNet teacher, IReadOnlyList<double> frameTimes, int? modes = null)
+    public static DsnoNetwork FromTeacher(UNet teacher, IReadOnlyList<double> frameTimes, int? modes = null) => FromTeacher(teacher, frameTimes, modes, false);
+
+    /// <summary>
+    /// As <see cref="FromTeacher(UNet, IReadOnlyList{double}, int?)"/>; with <paramref name="guidanceEmbedding"/> the network also takes
+    /// the guidance scale w as an input (<see cref="UNetOptions.GuidanceEmbedding"/>), its new embedding adding zero at first.
+    /// </summary>
+    public static DsnoNetwork FromTeacher(UNet teacher, IReadOnlyList<double> frameTimes, int? modes, bool guidanceEmbedding)
     {
         ArgumentNullException.ThrowIfNull(teacher);
         var device = teacher.parameters().First().device;
-        var network = new DsnoNetwork(teacher.Options, frameTimes, modes, device: device);
+        var options = guidanceEmbedding ? teacher.Options with { GuidanceEmbedding = true } : teacher.Options;
+        var network = new DsnoNetwork(options, frameTimes, modes, device: device);
         network.backbone.CopyStateFrom(teacher);
         return network;
     }
@@ -65,7 +73,8 @@ public sealed partial class DsnoNetwork : nn.Module<Tensor, Tensor?, Tensor>, IG
         var o = backbone.Options;
         var noise = GradientCheckInputs.Normal(new long[] { GradientCheckInputs.Samples, o.Channels, o.Height, o.Width }, type, generator);
         var labels = GradientCheckInputs.Labels(o.NumClasses, generator);
-        return GradientCheckInputs.Mixed(forward(noise, labels), generator);
+        var guidance = o.GuidanceEmbedding ? torch.rand(new long[] { GradientCheckInputs.Samples }, ScalarType.Float64, generator: generator).Times(4.0).to(type) : null;
+        return GradientCheckInputs.Mixed(Evaluate(noise, labels, guidance, frameTimes), generator);
     }
 
     /// <inheritdoc/>
@@ -107,20 +116,32 @@ public sealed partial class DsnoNetwork : nn.Module<Tensor, Tensor?, Tensor>, IG
     /// <summary>Scalar parameters of the temporal layers alone (DSNO's overhead over the backbone).</summary>
     public long TemporalParameterCount => temporalLayers.Sum(layer => layer.ParameterCount);
 
-    /// <summary>Calls of <see cref="forward"/> and <see cref="Evaluate"/> so far (each is one network evaluation).</summary>
+    /// <summary>Calls of <see cref="forward"/> and <c>Evaluate</c> so far (each is one network evaluation).</summary>
     public long ForwardPasses => Interlocked.Read(ref forwardPasses);
 
     /// <summary>
     /// Predicts all frames in one pass: <paramref name="noise"/> [B, C, H, W] and <paramref name="labels"/> [B] (int64) or null
     /// give [B, M, C, H, W], frame m at time <see cref="FrameTimes"/>[m].
     /// </summary>
-    public override Tensor forward(Tensor noise, Tensor? labels) => Evaluate(noise, labels, frameTimes);
+    public override Tensor forward(Tensor noise, Tensor? labels) => Evaluate(noise, labels, null, frameTimes);
+
+    /// <summary>
+    /// <see cref="forward"/> for a network that takes the guidance scale as an input (<see cref="UNetOptions.GuidanceEmbedding"/>):
+    /// <paramref name="guidance"/> [B] holds each sample's w (null for any other network).
+    /// </summary>
+    public Tensor Forward(Tensor noise, Tensor? labels, Tensor? guidance) => Evaluate(noise, labels, guidance, frameTimes);
 
     /// <summary>
     /// Predicts frames at arbitrary times (continuous-time decoding): M' = <paramref name="sliceTimes"/>.Count slices, each
     /// conditioned on its time, the temporal layers running with n = M' (J &lt;= M'/2 + 1 must hold). Returns [B, M', C, H, W].
     /// </summary>
-    public Tensor Evaluate(Tensor noise, Tensor? labels, IReadOnlyList<double> sliceTimes)
+    public Tensor Evaluate(Tensor noise, Tensor? labels, IReadOnlyList<double> sliceTimes) => Evaluate(noise, labels, null, sliceTimes);
+
+    /// <summary>
+    /// <see cref="Evaluate(Tensor, Tensor?, IReadOnlyList{double})"/> with each sample's guidance scale <paramref name="guidance"/> [B]
+    /// for a network that takes it as an input (null for any other network).
+    /// </summary>
+    public Tensor Evaluate(Tensor noise, Tensor? labels, Tensor? guidance, IReadOnlyList<double> sliceTimes)
     {
         ArgumentNullException.ThrowIfNull(noise);
         ArgumentNullException.ThrowIfNull(sliceTimes);
@@ -137,13 +158,16 @@ public sealed partial class DsnoNetwork : nn.Module<Tensor, Tensor?, Tensor>, IG
         long batch = noise.shape[0];
         if (labels is not null && (labels.ndim != 1 || labels.shape[0] != batch))
             throw new ArgumentException($"labels must have shape [{batch}], got [{string.Join(", ", labels.shape)}]", nameof(labels));
+        if (guidance is not null && (guidance.ndim != 1 || guidance.shape[0] != batch))
+            throw new ArgumentException($"guidance must have shape [{batch}], got [{string.Join(", ", guidance.shape)}]", nameof(guidance));
 
         Interlocked.Increment(ref forwardPasses);
         using var scope = torch.NewDisposeScope();
         // Row b * M + m is slice m of sample b: times tile over the batch, labels repeat per slice.
         var times = torch.tensor(sliceTimes.ToArray(), device: noise.device).to(noise.dtype).repeat(batch);
         var sliceLabels = labels?.to(ScalarType.Int64).repeat_interleave(m, dim: 0);
-        var output = backbone.Forward(noise, times, sliceLabels, m, (k, h) => temporalLayers[k].forward(h, m));
+        var sliceGuidance = guidance?.to(noise.dtype).repeat_interleave(m, dim: 0);
+        var output = backbone.Forward(noise, times, sliceLabels, sliceGuidance, m, (k, h) => temporalLayers[k].forward(h, m));
         return output.reshape(batch, m, noise.shape[1], noise.shape[2], noise.shape[3]).MoveToOuterDisposeScope();
     }
 }

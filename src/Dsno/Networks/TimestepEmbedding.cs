@@ -7,7 +7,8 @@ namespace Dsno.Networks;
 
 /// <summary>
 /// Conditioning vector of every residual block: a sinusoidal embedding of 1000 t (as in DDPM, whose steps run 0..999) mapped by
-/// Linear-SiLU-Linear to 4x the base width, plus a learned class embedding when the model is class-conditional.
+/// Linear-SiLU-Linear to 4x the base width, plus a learned class embedding when the model is class-conditional (with one more row
+/// for the null class of classifier-free guidance when asked), plus a guidance-scale embedding when the model takes w as an input.
 /// </summary>
 public sealed partial class TimestepEmbedding : nn.Module<Tensor, Tensor?, Tensor>
 {
@@ -18,12 +19,25 @@ public sealed partial class TimestepEmbedding : nn.Module<Tensor, Tensor?, Tenso
     private readonly Linear linear1;
     private readonly Linear linear2;
     private readonly Embedding? classEmbedding;
+    private readonly Linear? guidance1;
+    private readonly Linear? guidance2;
 
     /// <summary>Creates the embedding.</summary>
     /// <param name="baseChannels">Width of the sinusoidal embedding; the output has 4x as many features.</param>
     /// <param name="numClasses">Classes for the label embedding; 0 = unconditional.</param>
     /// <param name="name">Module name.</param>
-    public TimestepEmbedding(int baseChannels, int numClasses = 0, string name = "time_embed") : base(name)
+    public TimestepEmbedding(int baseChannels, int numClasses = 0, string name = "time_embed") : this(baseChannels, numClasses, false, false, name)
+    {
+    }
+
+    /// <summary>Creates the embedding, optionally with a null class and a guidance-scale embedding.</summary>
+    /// <param name="baseChannels">Width of the sinusoidal embedding; the output has 4x as many features.</param>
+    /// <param name="numClasses">Classes for the label embedding; 0 = unconditional.</param>
+    /// <param name="nullClass">One more class row, index <paramref name="numClasses"/>, for the null class.</param>
+    /// <param name="guidance">Embed a guidance scale w per row: Linear-SiLU-Linear of the sinusoid of <see cref="GuidanceScale"/> w,
+    /// its last layer zero so that a new embedding changes nothing.</param>
+    /// <param name="name">Module name.</param>
+    public TimestepEmbedding(int baseChannels, int numClasses, bool nullClass, bool guidance, string name = "time_embed") : base(name)
     {
         if (baseChannels < 1) throw new ArgumentOutOfRangeException(nameof(baseChannels), baseChannels, "the embedding needs at least 1 channel");
         if (numClasses < 0) throw new ArgumentOutOfRangeException(nameof(numClasses), numClasses, "the class count cannot be negative");
@@ -32,9 +46,32 @@ public sealed partial class TimestepEmbedding : nn.Module<Tensor, Tensor?, Tenso
         NumClasses = numClasses;
         linear1 = nn.Linear(baseChannels, OutputDims);
         linear2 = nn.Linear(OutputDims, OutputDims);
-        if (numClasses > 0) classEmbedding = nn.Embedding(numClasses, OutputDims);
+        if ((nullClass || guidance) && numClasses == 0)
+            throw new ArgumentOutOfRangeException(nameof(numClasses), numClasses, "a null class and a guidance embedding need a class-conditional model");
+        NullClass = nullClass;
+        if (numClasses > 0) classEmbedding = nn.Embedding(numClasses + (nullClass ? 1 : 0), OutputDims);
+        if (guidance)
+        {
+            guidance1 = nn.Linear(baseChannels, OutputDims);
+            guidance2 = nn.Linear(OutputDims, OutputDims);
+            using var noGrad = torch.no_grad();
+            guidance2.weight!.zero_();
+            guidance2.bias!.zero_();
+        }
         RegisterComponents();
     }
+
+    /// <summary>
+    /// Scale from a guidance scale w to the sinusoid's input (which multiplies by <see cref="TimeScale"/>): w in [0, 10] spans what t in
+    /// [0, 1] spans.
+    /// </summary>
+    public const double GuidanceScale = 0.1;
+
+    /// <summary>Whether the class embedding has the null-class row (index <see cref="NumClasses"/>).</summary>
+    public bool NullClass { get; }
+
+    /// <summary>Whether a guidance scale is embedded (and required by <see cref="Forward"/>).</summary>
+    public bool HasGuidance => guidance1 is not null;
 
     /// <summary>Features of the output vector (4x the base width).</summary>
     public int OutputDims { get; }
@@ -43,7 +80,13 @@ public sealed partial class TimestepEmbedding : nn.Module<Tensor, Tensor?, Tenso
     public int NumClasses { get; }
 
     /// <summary>Embeds times <paramref name="t"/> [B] (float, in [0, 1]) and optional labels [B] (int64) into [B, 4 * base].</summary>
-    public override Tensor forward(Tensor t, Tensor? labels)
+    public override Tensor forward(Tensor t, Tensor? labels) => Forward(t, labels, null);
+
+    /// <summary>
+    /// Embeds times <paramref name="t"/> [B], optional labels [B] (int64; the null class is index <see cref="NumClasses"/> when the
+    /// embedding has it) and, for a guidance-conditioned embedding, guidance scales <paramref name="guidance"/> [B] into [B, 4 * base].
+    /// </summary>
+    public Tensor Forward(Tensor t, Tensor? labels, Tensor? guidance)
     {
         if (t.ndim != 1) throw new ArgumentException($"times must have shape [B], got [{string.Join(", ", t.shape)}]", nameof(t));
         using var scope = torch.NewDisposeScope();
@@ -54,14 +97,27 @@ public sealed partial class TimestepEmbedding : nn.Module<Tensor, Tensor?, Tenso
             if (labels.ndim != 1 || labels.shape[0] != t.shape[0])
                 throw new ArgumentException($"labels must have shape [{t.shape[0]}], got [{string.Join(", ", labels.shape)}]", nameof(labels));
             var classes = labels.to(ScalarType.Int64);
-            if (classes.numel() > 0 && (classes.min().item<long>() < 0 || classes.max().item<long>() >= NumClasses))
+            long rows = NumClasses + (NullClass ? 1 : 0);
+            if (classes.numel() > 0 && (classes.min().item<long>() < 0 || classes.max().item<long>() >= rows))
                 throw new ArgumentOutOfRangeException(nameof(labels),
-                    $"labels must be in [0, {NumClasses - 1}], got values in [{classes.min().item<long>()}, {classes.max().item<long>()}]");
+                    $"labels must be in [0, {rows - 1}], got values in [{classes.min().item<long>()}, {classes.max().item<long>()}]");
             emb = emb.Plus(classEmbedding.forward(classes));
         }
         else if (labels is not null)
         {
             throw new ArgumentException("this model is unconditional (NumClasses = 0) but labels were given", nameof(labels));
+        }
+        if (guidance1 is not null)
+        {
+            if (guidance is null) throw new ArgumentNullException(nameof(guidance), "this model takes the guidance scale w as an input: give it");
+            if (guidance.ndim != 1 || guidance.shape[0] != t.shape[0])
+                throw new ArgumentException($"guidance must have shape [{t.shape[0]}], got [{string.Join(", ", guidance.shape)}]", nameof(guidance));
+            var features = Sinusoid(guidance.to(t.dtype == ScalarType.Float64 ? ScalarType.Float64 : ScalarType.Float32).Times(GuidanceScale), sinusoidDims);
+            emb = emb.Plus(guidance2!.forward(nn.functional.silu(guidance1.forward(features))));
+        }
+        else if (guidance is not null)
+        {
+            throw new ArgumentException("this model does not take a guidance scale as an input", nameof(guidance));
         }
         return emb.MoveToOuterDisposeScope();
     }

@@ -1,3 +1,4 @@
+using Dsno.Runtime;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -9,7 +10,7 @@ namespace Dsno.Networks;
 /// resolutions) with stride-2 downsampling between levels, a ResBlock-Attention-ResBlock middle, an up path with skip
 /// concatenation and one more block per level, and a GroupNorm-SiLU-Conv output head.
 /// <para>
-/// <see cref="Forward"/> also serves as the DSNO backbone: the stem output is repeated along a time axis folded into the batch,
+/// <c>Forward</c> also serves as the DSNO backbone: the stem output is repeated along a time axis folded into the batch,
 /// and a hook may replace the activation at each temporal insertion point (after every residual block, after the middle
 /// attention), which is where DSNO puts its temporal convolutions.
 /// </para>
@@ -43,7 +44,7 @@ public sealed partial class UNet : nn.Module<Tensor, Tensor, Tensor?, Tensor>, I
         int baseChannels = options.BaseChannels;
         var attentionAt = new HashSet<int>(options.AttentionResolutions);
 
-        timeEmbedding = new TimestepEmbedding(baseChannels, options.NumClasses);
+        timeEmbedding = new TimestepEmbedding(baseChannels, options.NumClasses, options.NullClass, options.GuidanceEmbedding);
         int embeddingDims = timeEmbedding.OutputDims;
         stem = nn.Conv2d(options.Channels, baseChannels, 3, padding: 1);
 
@@ -109,7 +110,7 @@ public sealed partial class UNet : nn.Module<Tensor, Tensor, Tensor?, Tensor>, I
     /// <summary>The architecture this network was built from.</summary>
     public UNetOptions Options { get; }
 
-    /// <summary>Channel count of the activation at each temporal insertion point, in call order (see <see cref="Forward"/>).</summary>
+    /// <summary>Channel count of the activation at each temporal insertion point, in call order (see <c>Forward</c>).</summary>
     public IReadOnlyList<int> HookChannels => hookChannels;
 
     /// <summary>Number of scalar parameters.</summary>
@@ -119,7 +120,16 @@ public sealed partial class UNet : nn.Module<Tensor, Tensor, Tensor?, Tensor>, I
     /// Predicts the noise: <paramref name="x"/> [B, C, H, W] float32, <paramref name="t"/> [B] float32 in [0, 1],
     /// <paramref name="labels"/> [B] int64 (class-conditional models) or null; returns eps [B, C, H, W].
     /// </summary>
-    public override Tensor forward(Tensor x, Tensor t, Tensor? labels) => Forward(x, t, labels, 1, null);
+    public override Tensor forward(Tensor x, Tensor t, Tensor? labels) => Forward(x, t, labels, null, 1, null);
+
+    /// <summary>
+    /// <see cref="forward"/> with the guidance scales <paramref name="guidance"/> [B] of a network with
+    /// <see cref="UNetOptions.GuidanceEmbedding"/> (null for any other network).
+    /// </summary>
+    public Tensor Forward(Tensor x, Tensor t, Tensor? labels, Tensor? guidance) => Forward(x, t, labels, guidance, 1, null);
+
+    /// <summary>The label of the null class (the last row of the class embedding), or -1 when the network has none.</summary>
+    public long NullLabel => Options.NullClass ? Options.NumClasses : -1;
 
     /// <summary>
     /// The backbone pass with a folded time axis. The stem output of <paramref name="x"/> [B, C, H, W] is repeated
@@ -128,7 +138,13 @@ public sealed partial class UNet : nn.Module<Tensor, Tensor, Tensor?, Tensor>, I
     /// stage) the activation h [B * repeats, C_k, H_k, W_k] is replaced by <paramref name="hook"/>(k, h), which must keep its shape.
     /// Returns [B * repeats, C, H, W].
     /// </summary>
-    public Tensor Forward(Tensor x, Tensor t, Tensor? labels, int repeats, Func<int, Tensor, Tensor>? hook)
+    public Tensor Forward(Tensor x, Tensor t, Tensor? labels, int repeats, Func<int, Tensor, Tensor>? hook) => Forward(x, t, labels, null, repeats, hook);
+
+    /// <summary>
+    /// The backbone pass with a folded time axis and, for a network with <see cref="UNetOptions.GuidanceEmbedding"/>, guidance scales
+    /// <paramref name="guidance"/> [B * repeats]; otherwise as <see cref="Forward(Tensor, Tensor, Tensor?, int, Func{int, Tensor, Tensor}?)"/>.
+    /// </summary>
+    public Tensor Forward(Tensor x, Tensor t, Tensor? labels, Tensor? guidance, int repeats, Func<int, Tensor, Tensor>? hook)
     {
         ArgumentNullException.ThrowIfNull(x);
         ArgumentNullException.ThrowIfNull(t);
@@ -139,7 +155,7 @@ public sealed partial class UNet : nn.Module<Tensor, Tensor, Tensor?, Tensor>, I
             throw new ArgumentException($"times must have shape [{rows}] (batch {x.shape[0]} x repeats {repeats}), got [{string.Join(", ", t.shape)}]", nameof(t));
 
         using var scope = torch.NewDisposeScope();
-        var embedding = timeEmbedding.forward(t, labels);
+        var embedding = timeEmbedding.Forward(t, labels, guidance);
         var stemOutput = RoutedConvolution.Forward(stem, x);
         // With repeats the stem output is the same for every copy of a sample: the first block's part before the time
         // conditioning runs once per sample (ForwardRepeated), and only its skip is stored repeated.
@@ -206,8 +222,9 @@ public sealed partial class UNet : nn.Module<Tensor, Tensor, Tensor?, Tensor>, I
         int n = GradientCheckInputs.Samples;
         var x = GradientCheckInputs.Normal(new long[] { n, Options.Channels, Options.Height, Options.Width }, type, generator);
         var t = torch.rand(new long[] { n }, ScalarType.Float64, generator: generator).to(type);
-        var labels = GradientCheckInputs.Labels(Options.NumClasses, generator);
-        return GradientCheckInputs.Mixed(forward(x, t, labels), generator);
+        var labels = GradientCheckInputs.Labels(Options.NumClasses + (Options.NullClass ? 1 : 0), generator);
+        var guidance = Options.GuidanceEmbedding ? torch.rand(new long[] { n }, ScalarType.Float64, generator: generator).Times(4.0).to(type) : null;
+        return GradientCheckInputs.Mixed(Forward(x, t, labels, guidance), generator);
     }
 
     /// <summary>
@@ -218,7 +235,10 @@ public sealed partial class UNet : nn.Module<Tensor, Tensor, Tensor?, Tensor>, I
         ArgumentNullException.ThrowIfNull(source);
         var from = source.state_dict();
         var to = state_dict();
-        if (from.Count != to.Count || !from.Keys.All(to.ContainsKey))
+        // A w-conditioned copy of a teacher has the guidance embedding on top: it keeps its own (zero-output) initialisation.
+        bool extraGuidance = Options.GuidanceEmbedding && !source.Options.GuidanceEmbedding;
+        int extra = extraGuidance ? to.Keys.Count(IsGuidanceKey) : 0;
+        if (from.Count + extra != to.Count || !from.Keys.All(to.ContainsKey))
             throw new ArgumentException("the source U-Net has a different set of parameters and buffers (another architecture)", nameof(source));
         using var _ = torch.no_grad();
         foreach (var (key, value) in from)
@@ -230,6 +250,8 @@ public sealed partial class UNet : nn.Module<Tensor, Tensor, Tensor?, Tensor>, I
             target.copy_(value);
         }
     }
+
+    private static bool IsGuidanceKey(string key) => key.Contains(".guidance1.", StringComparison.Ordinal) || key.Contains(".guidance2.", StringComparison.Ordinal);
 
     private void CheckInput(Tensor x)
     {
@@ -257,6 +279,8 @@ public sealed partial class UNet : nn.Module<Tensor, Tensor, Tensor?, Tensor>, I
         if (options.ResBlocksPerLevel < 1) throw new ArgumentOutOfRangeException(p, options.ResBlocksPerLevel, "ResBlocksPerLevel must be at least 1");
         if (!(options.Dropout >= 0 && options.Dropout < 1)) throw new ArgumentOutOfRangeException(p, options.Dropout, "Dropout must be in [0, 1)");
         if (options.NumClasses < 0) throw new ArgumentOutOfRangeException(p, options.NumClasses, "NumClasses cannot be negative (0 = unconditional)");
+        if ((options.NullClass || options.GuidanceEmbedding) && options.NumClasses == 0)
+            throw new ArgumentOutOfRangeException(p, "NullClass and GuidanceEmbedding need a class-conditional network (NumClasses > 0)");
         if (options.GroupNormGroups < 1) throw new ArgumentOutOfRangeException(p, options.GroupNormGroups, "GroupNormGroups must be at least 1");
         if (options.AttentionHeads < 1) throw new ArgumentOutOfRangeException(p, options.AttentionHeads, "AttentionHeads must be at least 1");
 

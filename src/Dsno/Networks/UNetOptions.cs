@@ -1,3 +1,5 @@
+using System.Text.Json.Serialization;
+
 namespace Dsno.Networks;
 
 /// <summary>Architecture of the epsilon-prediction U-Net (and of the DSNO network built on it).</summary>
@@ -29,6 +31,20 @@ public sealed record UNetOptions
 
     /// <summary>Number of classes for class conditioning; 0 = unconditional.</summary>
     public int NumClasses { get; init; } = 0;
+
+    /// <summary>
+    /// One more row in the class embedding, index <see cref="NumClasses"/>, for the null class that label dropout trains and that
+    /// classifier-free guidance evaluates (Ho and Salimans 2022). Needs <see cref="NumClasses"/> &gt; 0. Default false.
+    /// </summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
+    public bool NullClass { get; init; }
+
+    /// <summary>
+    /// A guidance-scale embedding added to the time and class embedding (as in guided distillation, Meng et al. 2023), so that the
+    /// network takes w as an input. Needs <see cref="NumClasses"/> &gt; 0. Default false.
+    /// </summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
+    public bool GuidanceEmbedding { get; init; }
 
     /// <summary>Groups of every GroupNorm (channel counts must be divisible by it).</summary>
     public int GroupNormGroups { get; init; } = 8;

@@ -17,13 +17,15 @@ public static class DsnoOnnxExporter
 {
     /// <summary>
     /// Builds the ONNX model of <paramref name="model"/>. With <paramref name="queryTimes"/> the <c>trajectory</c> output holds the frames at
-    /// those times, decoded as <see cref="DsnoModel.Decode"/> does (slices on a refined grid, blended), and the metadata records them.
+    /// those times, decoded as <c>DsnoModel.Decode</c> does (slices on a refined grid, blended), and the metadata records them.
     /// </summary>
     public static ModelProto Build(DsnoModel model, IReadOnlyList<double>? queryTimes = null)
     {
         ArgumentNullException.ThrowIfNull(model);
         ObjectDisposedException.ThrowIf(model.IsDisposed, model);
         var a = model.Architecture;
+        if (a.GuidanceEmbedding)
+            throw new NotSupportedException("a DSNO that takes the guidance scale as an input cannot be exported to ONNX yet; export a model distilled at one guidance scale");
         var query = queryTimes is null ? null : ContinuousTimeQuery.Plan(model.FrameTimes, queryTimes);
         var outputTimes = queryTimes?.ToArray() ?? model.FrameTimes;
         var metadata = new DsnoOnnxMetadata(outputTimes, a.Channels, a.Height, a.Width, a.NumClasses, model.Network.Modes,

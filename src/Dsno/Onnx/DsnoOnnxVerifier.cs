@@ -12,7 +12,7 @@ public static class DsnoOnnxVerifier
     /// Runs <paramref name="model"/> (TorchSharp) and <paramref name="session"/> (ONNX Runtime) on the same <paramref name="batch"/> noises
     /// drawn from <paramref name="seed"/> (labels 0, 1, 2, ... modulo the class count for a class-conditional model) and returns the
     /// largest absolute difference over every value of the trajectories (which include the images). An export at query times is
-    /// compared with <see cref="DsnoModel.Decode"/> at the times its metadata records.
+    /// compared with <c>DsnoModel.Decode</c> at the times its metadata records.
     /// </summary>
     public static double MaxAbsDifference(DsnoModel model, DsnoOnnxSession session, int batch, int seed)
     {
