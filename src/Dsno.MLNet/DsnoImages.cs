@@ -1,3 +1,4 @@
+using Dsno.Runtime;
 using SixLabors.ImageSharp;
 using SixLabors.ImageSharp.PixelFormats;
 
@@ -66,11 +67,7 @@ public static class DsnoImages
                 }
             }
         }
-        string full = Path.GetFullPath(pngPath);
-        Directory.CreateDirectory(Path.GetDirectoryName(full)!);
-        string temp = full + ".tmp";
-        picture.SaveAsPng(temp);
-        File.Move(temp, full, overwrite: true);
+        AtomicFile.Write(pngPath, stream => picture.SaveAsPng(stream));
     }
 
     /// <summary>[-1, 1] to 0..255, clamped (NaN draws as black).</summary>

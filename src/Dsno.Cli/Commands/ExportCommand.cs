@@ -1,3 +1,4 @@
+using Dsno.Runtime;
 using System.CommandLine;
 using System.Text.Json.Nodes;
 using Dsno.Cli.Infrastructure;
@@ -53,7 +54,7 @@ public static class ExportCommand
                 throw new InvalidOperationException($"the export does not reproduce the model: max |ONNX Runtime - TorchSharp| = {difference:E2} > {Tolerance:E0} " +
                                                     $"on {check} noises; nothing was written (rerun with --verbose and report it)");
         }
-        ModelFiles.WriteAtomically(onnxPath, bytes);
+        AtomicFile.WriteAllBytes(onnxPath, bytes);
 
         var a = dsno.Model.Architecture;
         context.Result(new JsonObject

@@ -1,3 +1,4 @@
+using Dsno.Runtime;
 using System.Diagnostics;
 using Dsno.MLNet;
 using Microsoft.ML;
@@ -81,22 +82,15 @@ public static class ImageGeneration
         string full = Path.GetFullPath(path);
         Directory.CreateDirectory(Path.GetDirectoryName(full)!);
         // Leftovers of a killed run (other process ids) are never read; remove them before writing anew.
-        foreach (var stale in Directory.GetFiles(Path.GetDirectoryName(full)!, Path.GetFileName(full) + ".*.tmp")) File.Delete(stale);
-        string temp = full + TrajectoryFolder.TemporarySuffix;
+        AtomicFile.DeleteLeftovers(full);
         try
         {
-            using (var stream = new FileStream(temp, FileMode.Create, FileAccess.Write, FileShare.None))
-            {
-                // Through a cache: ML.NET's binary saver reads its source more than once, which would run the model twice. Blocks in a
-                // fixed order: the same rows give the same bytes, whichever machine or run wrote them.
-                ml.Data.SaveAsDeterministicBinary(ml.Data.Cache(data), stream, keepHidden: false);
-                if (stream.CanWrite) stream.Flush(flushToDisk: true);
-            }
-            File.Move(temp, full, overwrite: true);
+            // Through a cache: ML.NET's binary saver reads its source more than once, which would run the model twice. Blocks in a
+            // fixed order: the same rows give the same bytes, whichever machine or run wrote them.
+            AtomicFile.Write(full, stream => ml.Data.SaveAsDeterministicBinary(ml.Data.Cache(data), stream, keepHidden: false));
         }
         catch (Exception e)
         {
-            File.Delete(temp);
             // ML.NET may wrap the cancellation thrown inside its cursor.
             if (cancellationToken.IsCancellationRequested && e is not OperationCanceledException) throw new OperationCanceledException("interrupted", e, cancellationToken);
             throw;

@@ -1,3 +1,4 @@
+using Dsno.Runtime;
 using Dsno.MLNet;
 using Microsoft.ML;
 using Microsoft.ML.Data;
@@ -42,17 +43,6 @@ public static class ModelFiles
         throw new BadInputException($"{option} '{path}' is an ML.NET model but not a DSNO model ({Describe(model)}); give the .zip written by 'dsno fit'");
     }
 
-    /// <summary>Writes <paramref name="bytes"/> to <paramref name="path"/> atomically (temporary file beside it, then rename).</summary>
-    public static void WriteAtomically(string path, byte[] bytes)
-    {
-        string full = System.IO.Path.GetFullPath(path);
-        string? folder = System.IO.Path.GetDirectoryName(full);
-        if (folder is not null) Directory.CreateDirectory(folder);
-        string temp = full + ".tmp";
-        File.WriteAllBytes(temp, bytes);
-        File.Move(temp, full, overwrite: true);
-    }
-
     /// <summary>Loads a DSNO operator or a teacher (a chain's last DSNO operator wins over its teacher).</summary>
     public static GenerativeModel LoadGenerator(MLContext ml, string option, string path)
     {
@@ -66,12 +56,8 @@ public static class ModelFiles
     public static void Save(MLContext ml, ITransformer model, DataViewSchema inputSchema, string path)
     {
         ArgumentNullException.ThrowIfNull(ml);
-        string full = System.IO.Path.GetFullPath(path);
-        string? folder = System.IO.Path.GetDirectoryName(full);
-        if (folder is not null) Directory.CreateDirectory(folder);
-        string temp = full + ".tmp";
-        ml.Model.Save(model, inputSchema, temp);
-        File.Move(temp, full, overwrite: true);
+        AtomicFile.DeleteLeftovers(path); // of a run killed while saving
+        AtomicFile.Write(path, stream => ml.Model.Save(model, inputSchema, stream));
     }
 
     private static T? Find<T>(ITransformer model) where T : class, ITransformer => model switch

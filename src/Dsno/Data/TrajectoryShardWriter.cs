@@ -1,3 +1,4 @@
+using Dsno.Runtime;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -11,10 +12,9 @@ namespace Dsno.Data;
 public sealed class TrajectoryShardWriter : IDisposable
 {
     private readonly string _path;
-    private readonly string _temp;
     private readonly TrajectoryLayout _layout;
     private readonly TrajectoryShardInfo _info;
-    private readonly FileStream _stream;
+    private readonly AtomicFile _file;
     private readonly BinaryWriter _writer;
     private ulong _hash = TrajectoryShardFormat.FnvOffset;
     private long _written;
@@ -24,12 +24,11 @@ public sealed class TrajectoryShardWriter : IDisposable
     public TrajectoryShardWriter(string path, TrajectoryLayout layout, TrajectoryShardInfo info)
     {
         _path = Path.GetFullPath(path);
-        _temp = _path + ".tmp";
         _layout = layout;
         _info = info;
-        Directory.CreateDirectory(Path.GetDirectoryName(_path)!);
-        _stream = new FileStream(_temp, FileMode.Create, FileAccess.Write, FileShare.None);
-        _writer = new BinaryWriter(_stream);
+        AtomicFile.DeleteLeftovers(_path); // of a run killed while writing this shard
+        _file = new AtomicFile(_path);
+        _writer = new BinaryWriter(_file.Stream);
         TrajectoryShardFormat.WriteHeader(_writer, layout, info);
     }
 
@@ -74,17 +73,10 @@ public sealed class TrajectoryShardWriter : IDisposable
         _writer.Write(_hash);
         _writer.Write(TrajectoryShardFormat.EndMagic);
         _writer.Flush();
-        _stream.Flush(flushToDisk: true);
-        _stream.Dispose();
-        File.Move(_temp, _path, overwrite: true);
+        _file.Commit();
         _completed = true;
     }
 
     /// <inheritdoc/>
-    public void Dispose()
-    {
-        if (_completed) return;
-        _stream.Dispose();
-        try { File.Delete(_temp); } catch (IOException) { }
-    }
+    public void Dispose() => _file.Dispose();
 }

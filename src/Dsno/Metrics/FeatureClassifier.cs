@@ -324,8 +324,6 @@ public sealed class FeatureClassifier : IDisposable
     public void Save(string path)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
-        string fullPath = Path.GetFullPath(path);
-        Directory.CreateDirectory(Path.GetDirectoryName(fullPath)!);
         byte[] weights;
         lock (gate)
         {
@@ -334,38 +332,27 @@ public sealed class FeatureClassifier : IDisposable
                 Network.save(weightWriter);
             weights = buffer.ToArray();
         }
-        string temp = fullPath + "." + Guid.NewGuid().ToString("N") + ".tmp";
-        try
+        AtomicFile.Write(path, file =>
         {
-            using (var file = new FileStream(temp, FileMode.CreateNew, FileAccess.Write))
-            using (var writer = new BinaryWriter(file, Encoding.UTF8))
-            {
-                writer.Write(Encoding.ASCII.GetBytes(FileMagic));
-                writer.Write(FileFormatVersion);
-                writer.Write(TrainingKey);
-                writer.Write(DataName);
-                writer.Write(Channels);
-                writer.Write(Height);
-                writer.Write(Width);
-                writer.Write(ClassCount);
-                writer.Write(BaseChannels);
-                writer.Write(FeatureDim);
-                writer.Write(GroupNormGroups);
-                writer.Write(TrainCount);
-                writer.Write(TestCount);
-                writer.Write(TestAccuracy);
-                writer.Write(weights.Length);
-                writer.Write(SHA256.HashData(weights));
-                writer.Write(weights);
-                writer.Flush();
-                file.Flush(flushToDisk: true);
-            }
-            File.Move(temp, fullPath, overwrite: true);
-        }
-        finally
-        {
-            if (File.Exists(temp)) File.Delete(temp);
-        }
+            using var writer = new BinaryWriter(file, Encoding.UTF8, leaveOpen: true);
+            writer.Write(Encoding.ASCII.GetBytes(FileMagic));
+            writer.Write(FileFormatVersion);
+            writer.Write(TrainingKey);
+            writer.Write(DataName);
+            writer.Write(Channels);
+            writer.Write(Height);
+            writer.Write(Width);
+            writer.Write(ClassCount);
+            writer.Write(BaseChannels);
+            writer.Write(FeatureDim);
+            writer.Write(GroupNormGroups);
+            writer.Write(TrainCount);
+            writer.Write(TestCount);
+            writer.Write(TestAccuracy);
+            writer.Write(weights.Length);
+            writer.Write(SHA256.HashData(weights));
+            writer.Write(weights);
+        });
     }
 
     /// <summary>

@@ -1,3 +1,4 @@
+using Dsno.Runtime;
 using System.Reflection;
 using Dsno.Models;
 using Google.Protobuf;
@@ -60,25 +61,8 @@ public static class DsnoOnnxExporter
     public static void Export(DsnoModel model, string path, IReadOnlyList<double>? queryTimes = null)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
-        string full = Path.GetFullPath(path);
-        if (Directory.Exists(full)) throw new IOException($"'{path}' is a folder; give an .onnx file path");
+        if (Directory.Exists(Path.GetFullPath(path))) throw new IOException($"'{path}' is a folder; give an .onnx file path");
         var proto = Build(model, queryTimes);
-        string? folder = Path.GetDirectoryName(full);
-        if (!string.IsNullOrEmpty(folder)) Directory.CreateDirectory(folder);
-        string temp = $"{full}.{Environment.ProcessId}.{Guid.NewGuid():N}.tmp";
-        try
-        {
-            using (var file = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None))
-            {
-                proto.WriteTo(file);
-                file.Flush(flushToDisk: true);
-            }
-            File.Move(temp, full, overwrite: true);
-        }
-        catch
-        {
-            try { File.Delete(temp); } catch (IOException) { } catch (UnauthorizedAccessException) { }
-            throw;
-        }
+        AtomicFile.Write(path, proto.WriteTo);
     }
 }

@@ -27,11 +27,10 @@ internal static class ElfVersionNeeds
             ushort flags = BinaryPrimitives.ReadUInt16LittleEndian(image.AsSpan(flagsOffset));
             BinaryPrimitives.WriteUInt16LittleEndian(image.AsSpan(flagsOffset), (ushort)(flags | VerFlgWeak));
         }
-        string temp = path + ".dsno-tmp";
-        File.WriteAllBytes(temp, image);
-        var mode = File.GetUnixFileMode(path);
-        File.SetUnixFileMode(temp, mode);
-        File.Move(temp, path, overwrite: true);
+        using var file = new AtomicFile(path);
+        file.Stream.Write(image);
+        File.SetUnixFileMode(file.TemporaryPath, File.GetUnixFileMode(path));
+        file.Commit();
         return true;
     }
 

@@ -1,3 +1,4 @@
+using Dsno.Runtime;
 using Dsno.Models;
 using TorchSharp;
 using TorchSharp.Modules;
@@ -16,27 +17,20 @@ internal static class TrainingCheckpoint
 
     public static void Save(string path, int step, int seed, nn.Module model, ExponentialMovingAverage? ema, OptimizerHelper optimizer, IReadOnlyList<float> losses)
     {
-        string full = Path.GetFullPath(path);
-        Directory.CreateDirectory(Path.GetDirectoryName(full)!);
-        string temp = full + ".tmp";
-        using (var stream = new FileStream(temp, FileMode.Create, FileAccess.Write, FileShare.None))
+        AtomicFile.DeleteLeftovers(path); // of a run killed while writing a checkpoint
+        AtomicFile.Write(path, stream =>
         {
-            using (var writer = new BinaryWriter(stream, System.Text.Encoding.UTF8, leaveOpen: true))
-            {
-                writer.Write(Magic);
-                writer.Write(step);
-                writer.Write(seed);
-                writer.Write(losses.Count);
-                foreach (float l in losses) writer.Write(l);
-                WeightFile.Write(writer, model);
-                writer.Write(ema is not null);
-                if (ema is not null) WeightFile.Write(writer, ema.State.Select(kv => (kv.Key, kv.Value)).ToList());
-                optimizer.save_state_dict(writer);
-                writer.Flush();
-            }
-            stream.Flush(flushToDisk: true);
-        }
-        File.Move(temp, full, overwrite: true);
+            using var writer = new BinaryWriter(stream, System.Text.Encoding.UTF8, leaveOpen: true);
+            writer.Write(Magic);
+            writer.Write(step);
+            writer.Write(seed);
+            writer.Write(losses.Count);
+            foreach (float l in losses) writer.Write(l);
+            WeightFile.Write(writer, model);
+            writer.Write(ema is not null);
+            if (ema is not null) WeightFile.Write(writer, ema.State.Select(kv => (kv.Key, kv.Value)).ToList());
+            optimizer.save_state_dict(writer);
+        });
     }
 
     /// <summary>Restores a checkpoint into the given objects and returns the step to continue from and the loss history.</summary>
