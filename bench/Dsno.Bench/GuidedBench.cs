@@ -30,9 +30,14 @@ public static class GuidedBench
         string folder = Path.GetFullPath(ArgumentAfter(args, "--out") ?? (smoke ? "bench-out/guided-digits-smoke" : "bench-out/guided-digits"));
         Directory.CreateDirectory(folder);
         torch.set_num_threads(1);
-        var ws = smoke ? new[] { 0.0, 2.0 } : new[] { 0.0, 1.0, 2.0, 4.0 };
+        var ws = ArgumentAfter(args, "--w") is { } list
+            ? list.Split(',').Select(v => ClassifierFreeGuidance.Check(double.Parse(v, CultureInfo.InvariantCulture), "--w")).ToArray()
+            : smoke ? new[] { 0.0, 2.0 } : new[] { 0.0, 1.0, 3.0 };
         double wMax = ws.Max();
-        int teacherSteps = smoke ? 20 : 1500, trajectoryCount = smoke ? 64 : 2048, studentSteps = smoke ? 10 : 800, evalCount = smoke ? 100 : 1000;
+        int teacherSteps = smoke ? 20 : 1500;
+        int trajectoryCount = IntAfter(args, "--trajectories") ?? (smoke ? 64 : 1024);
+        int studentSteps = IntAfter(args, "--student-steps") ?? (smoke ? 10 : 500);
+        int evalCount = IntAfter(args, "--eval") ?? (smoke ? 100 : 500);
         const int TrajectorySteps = 50, Classes = 10;
         var clock = Stopwatch.StartNew();
         void Log(string message) => Console.WriteLine($"[{clock.Elapsed:hh\\:mm\\:ss}] {message}");
@@ -200,6 +205,9 @@ public static class GuidedBench
         }
         return sb.ToString();
     }
+
+    private static int? IntAfter(string[] args, string name) =>
+        ArgumentAfter(args, name) is { } v ? int.Parse(v, CultureInfo.InvariantCulture) : null;
 
     private static string? ArgumentAfter(string[] args, string name)
     {
