@@ -30,7 +30,9 @@ var root = new RootCommand("Dsno.Bench: trains a teacher, generates trajectories
 root.SetAction(parse =>
 {
     int n = parse.GetValue(threads);
-    if (n < 1) throw new ArgumentOutOfRangeException(nameof(threads), n, "--threads must be at least 1");
+    if (n < 0) throw new ArgumentOutOfRangeException(nameof(threads), n, "--threads must be 0 (one per core) or more");
+    // 0 is resolved here so every stage and the report record the count that ran.
+    if (n == 0) n = Environment.ProcessorCount;
     // The command that produces the report; --report-only only rewrites it from the files that command made.
     string command = "dotnet run -c Release --project bench/Dsno.Bench -- " + string.Join(' ', args.Where(a => a != "--report-only"));
     return BenchRunner.Run(parse.GetValue(dataset)!, parse.GetValue(output)!, parse.GetValue(report)!, n, parse.GetValue(reportOnly), parse.GetValue(smoke), command);
