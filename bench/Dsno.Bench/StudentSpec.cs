@@ -13,8 +13,12 @@ namespace Dsno.Bench;
 /// <param name="BudgetFactor">Its training steps as a multiple of the matched budget (1 for every student of the main tables).</param>
 /// <param name="Decay">How its learning rate falls after the warm-up.</param>
 /// <param name="Distance">Its per-frame loss distance.</param>
+/// <param name="SnapshotOf">
+/// The id of the longer run whose averaged weights after <see cref="Steps"/> steps are this student (null: trained on its own). The
+/// learning rate is constant after warm-up, so the snapshot is bit for bit the model of a run of that length (TrainingSnapshotTests).
+/// </param>
 public sealed record StudentSpec(string Id, string Label, bool IsDsno, int M, string Grid, FrameWeighting Weighting, double BudgetFactor = 1,
-    LearningRateDecay Decay = LearningRateDecay.Constant, TrajectoryDistance Distance = TrajectoryDistance.L1)
+    LearningRateDecay Decay = LearningRateDecay.Constant, TrajectoryDistance Distance = TrajectoryDistance.L1, string? SnapshotOf = null)
 {
     /// <summary>Its optimiser steps under <paramref name="config"/>.</summary>
     public int Steps(BenchConfig config) => Math.Max(1, (int)Math.Round(config.StudentSteps * BudgetFactor));
@@ -25,25 +29,34 @@ public sealed record StudentSpec(string Id, string Label, bool IsDsno, int M, st
     /// <summary>The students of every benchmark, in table order.</summary>
     public static IReadOnlyList<StudentSpec> All { get; } = new[]
     {
-        new StudentSpec("kd", "One-step distillation (KD)", false, 1, "-", FrameWeighting.Uniform),
+        new StudentSpec("kd", "One-step distillation (KD)", false, 1, "-", FrameWeighting.Uniform, SnapshotOf: "kd-double-budget"),
         new StudentSpec("dsno-m2", "DSNO M=2", true, 2, "quadratic", FrameWeighting.SqrtSnr),
-        new StudentSpec("dsno-m4", "DSNO M=4", true, 4, "quadratic", FrameWeighting.SqrtSnr),
+        new StudentSpec("dsno-m4", "DSNO M=4", true, 4, "quadratic", FrameWeighting.SqrtSnr, SnapshotOf: "dsno-m4-double-budget"),
         new StudentSpec("dsno-m8", "DSNO M=8", true, 8, "quadratic", FrameWeighting.SqrtSnr),
         new StudentSpec("dsno-m4-uniform-weights", "DSNO M=4, uniform loss weights", true, 4, "quadratic", FrameWeighting.Uniform),
         new StudentSpec("dsno-m4-uniform-times", "DSNO M=4, uniform times", true, 4, "uniform", FrameWeighting.SqrtSnr),
     };
 
     /// <summary>
-    /// DSNO M=4 and the one-step baseline again at a quarter and at twice the matched budget (the learning rate is constant after
-    /// warm-up, so each is also the same run stopped earlier or later): how far each gap is a matter of training time.
+    /// The training-budget curve of DSNO M=4 and the one-step baseline: one run each at twice the matched budget, with snapshots after
+    /// 1/4, 1/2, 1 (the main tables' students) and 3/2 of the matched budget: how far each gap is a matter of training time.
     /// </summary>
     public static IReadOnlyList<StudentSpec> Budget { get; } = new[]
     {
-        new StudentSpec("kd-quarter-budget", "One-step distillation (KD), 1/4 budget", false, 1, "-", FrameWeighting.Uniform, 0.25),
-        new StudentSpec("dsno-m4-quarter-budget", "DSNO M=4, 1/4 budget", true, 4, "quadratic", FrameWeighting.SqrtSnr, 0.25),
+        new StudentSpec("kd-quarter-budget", "One-step distillation (KD), 1/4 budget", false, 1, "-", FrameWeighting.Uniform, 0.25, SnapshotOf: "kd-double-budget"),
+        new StudentSpec("dsno-m4-quarter-budget", "DSNO M=4, 1/4 budget", true, 4, "quadratic", FrameWeighting.SqrtSnr, 0.25, SnapshotOf: "dsno-m4-double-budget"),
+        new StudentSpec("kd-half-budget", "One-step distillation (KD), 1/2 budget", false, 1, "-", FrameWeighting.Uniform, 0.5, SnapshotOf: "kd-double-budget"),
+        new StudentSpec("dsno-m4-half-budget", "DSNO M=4, 1/2 budget", true, 4, "quadratic", FrameWeighting.SqrtSnr, 0.5, SnapshotOf: "dsno-m4-double-budget"),
+        new StudentSpec("kd-1.5x-budget", "One-step distillation (KD), 1.5x budget", false, 1, "-", FrameWeighting.Uniform, 1.5, SnapshotOf: "kd-double-budget"),
+        new StudentSpec("dsno-m4-1.5x-budget", "DSNO M=4, 1.5x budget", true, 4, "quadratic", FrameWeighting.SqrtSnr, 1.5, SnapshotOf: "dsno-m4-double-budget"),
         new StudentSpec("kd-double-budget", "One-step distillation (KD), 2x budget", false, 1, "-", FrameWeighting.Uniform, 2),
         new StudentSpec("dsno-m4-double-budget", "DSNO M=4, 2x budget", true, 4, "quadratic", FrameWeighting.SqrtSnr, 2),
     };
+
+    /// <summary>The budget curve's ids of DSNO M=4 and of the one-step baseline, shortest first.</summary>
+    public static IReadOnlyList<string> BudgetCurve(bool dsno) => dsno
+        ? new[] { "dsno-m4-quarter-budget", "dsno-m4-half-budget", "dsno-m4", "dsno-m4-1.5x-budget", "dsno-m4-double-budget" }
+        : new[] { "kd-quarter-budget", "kd-half-budget", "kd", "kd-1.5x-budget", "kd-double-budget" };
 
     /// <summary>
     /// The recipe levers at the matched budget, each against DSNO M=4 and the one-step baseline of <see cref="All"/>: a cosine decay of

@@ -7,21 +7,25 @@ namespace Dsno.Bench;
 
 /// <summary>
 /// Stage 3: trains every student of the main tables at the same budget (steps, batch, learning rate, seed), then the budget-curve
-/// students; each has its own checkpoint.
+/// students; each run has its own checkpoint, and a student that is a snapshot of a longer run is written by that run.
 /// </summary>
 public static class StudentStage
 {
     /// <summary>Trains the students whose final model file is missing.</summary>
     public static void Run(BenchConfig config, BenchPaths paths, DiffusionTeacher teacher, TrajectoryShardSet records, int threads, StageClock clock)
     {
-        foreach (var spec in StudentSpec.Trained)
+        var done = new HashSet<string>();
+        foreach (var student in StudentSpec.Trained)
         {
-            if (File.Exists(paths.StudentModel(spec.Id)))
+            var run = student.SnapshotOf is null ? student : StudentSpec.Get(student.SnapshotOf);
+            if (!done.Add(run.Id)) continue;
+            var snapshots = StudentSpec.Trained.Where(s => s.SnapshotOf == run.Id).ToList();
+            if (snapshots.Append(run).All(s => File.Exists(paths.StudentModel(s.Id))))
             {
-                BenchLog.Info($"student {spec.Id}: {paths.StudentModel(spec.Id)} exists, skipping");
+                BenchLog.Info($"student {run.Id}: {paths.StudentModel(run.Id)} exists, skipping");
                 continue;
             }
-            Train(config, paths, teacher, records, spec, threads, clock);
+            Train(config, paths, teacher, records, run, snapshots, threads, clock);
             clock.Flush();
         }
     }
@@ -34,41 +38,58 @@ public static class StudentStage
         CheckpointPath = paths.StudentCheckpoint(spec.Id), CheckpointInterval = 100, Threads = threads,
     };
 
-    private static void Train(BenchConfig config, BenchPaths paths, DiffusionTeacher teacher, TrajectoryShardSet records, StudentSpec spec, int threads, StageClock clock)
+    private static void Train(BenchConfig config, BenchPaths paths, DiffusionTeacher teacher, TrajectoryShardSet records, StudentSpec spec,
+        IReadOnlyList<StudentSpec> snapshots, int threads, StageClock clock)
     {
-        var options = Options(config, paths, spec, threads);
+        Action<Stream>? save = null;
+        long parameters = 0;
+        var options = Options(config, paths, spec, threads) with
+        {
+            SnapshotSteps = snapshots.Select(s => s.Steps(config)).ToArray(),
+            // The run so far, with the averaged weights in the model: written as that student's files.
+            Snapshot = snapshots.Count == 0 ? null : soFar =>
+            {
+                var student = snapshots.Single(s => s.Steps(config) == soFar.Losses.Count);
+                Write(paths, student, Options(config, paths, student, threads), soFar, parameters, threads, save!);
+            },
+        };
         // The one-step baseline reads the last frame (t = 0) of the full records; DSNO reads its own grid.
         ITrajectorySource source = spec.IsDsno ? new FrameSubset(records, spec.Times) : records;
         string resuming = File.Exists(options.CheckpointPath) ? " (resuming)" : "";
         BenchLog.Info(string.Create(CultureInfo.InvariantCulture,
             $"student {spec.Id}: {options.Steps} steps of batch {options.BatchSize} on {records.Count} records, times [{string.Join(", ", spec.Times)}], {spec.Weighting} weights, {spec.Distance}, {spec.Decay} decay{resuming}"));
         TrainingResult result;
-        long parameters;
-        string temporary = paths.StudentModel(spec.Id) + ".tmp";
         if (spec.IsDsno)
         {
             // The temporal layers' initial weights come from the student seed, so a resumed run (another process history) trains the same model.
             using var model = DsnoModel.FromTeacher(teacher, spec.Times, seed: config.StudentSeed);
+            (save, parameters) = (model.Save, model.Network.ParameterCount);
             result = model.Train(source, options, spec.Weighting, spec.Distance, TrainingLog.Progress("student " + spec.Id, options.CheckpointInterval, clock));
-            parameters = model.Network.ParameterCount;
-            using var stream = File.Create(temporary);
-            model.Save(stream);
+            Write(paths, spec, options, result, parameters, threads, model.Save);
         }
         else
         {
             using var model = OneStepDistillation.FromTeacher(teacher);
+            (save, parameters) = (model.Save, model.Network.ParameterCount);
             result = model.Train(source, options, spec.Distance, TrainingLog.Progress("student " + spec.Id, options.CheckpointInterval, clock));
-            parameters = model.Network.ParameterCount;
-            using var stream = File.Create(temporary);
-            model.Save(stream);
+            Write(paths, spec, options, result, parameters, threads, model.Save);
         }
+        File.Delete(options.CheckpointPath!);
+    }
+
+    /// <summary>A student's loss file and summary, then its model (temp file, then rename: the model's presence marks it done).</summary>
+    private static void Write(BenchPaths paths, StudentSpec spec, TrainingOptions options, TrainingResult result, long parameters, int threads,
+        Action<Stream> save)
+    {
+        int steps = result.Losses.Count;
+        string temporary = paths.StudentModel(spec.Id) + ".tmp";
+        using (var stream = File.Create(temporary)) save(stream);
         LossFile.Write(paths.StudentLoss(spec.Id), result.Losses);
         var (first, last) = result.LossTrend(50);
-        JsonFiles.Write(paths.StudentInfo(spec.Id), new TrainingSummary(spec.Id, options.Steps, options.BatchSize, options.LearningRate, options.WarmupSteps,
-            options.EmaDecay, options.Seed, parameters, options.Steps - result.ResumedFromStep, result.Elapsed.TotalSeconds, first, last, threads));
+        JsonFiles.Write(paths.StudentInfo(spec.Id), new TrainingSummary(spec.Id, steps, options.BatchSize, options.LearningRate, options.WarmupSteps,
+            options.EmaDecay, options.Seed, parameters, steps - result.ResumedFromStep, result.Elapsed.TotalSeconds, first, last, threads));
         File.Move(temporary, paths.StudentModel(spec.Id), overwrite: true);
-        File.Delete(options.CheckpointPath!);
         BenchLog.Info(string.Create(CultureInfo.InvariantCulture,
-            $"student {spec.Id}: done in {result.Elapsed.TotalMinutes:0.0} min ({result.Elapsed.TotalSeconds / Math.Max(1, options.Steps - result.ResumedFromStep):0.000} s/step), loss {first:0.0000} -> {last:0.0000}"));
+            $"student {spec.Id}: {(spec.SnapshotOf is null ? "done" : "snapshot of " + spec.SnapshotOf)} after {steps} steps, {result.Elapsed.TotalMinutes:0.0} min ({result.Elapsed.TotalSeconds / Math.Max(1, steps - result.ResumedFromStep):0.000} s/step), loss {first:0.0000} -> {last:0.0000}"));
     }
 }

@@ -78,12 +78,39 @@ public static class TrainingLoop
             if (options.CheckpointInterval > 0 && (step + 1) % options.CheckpointInterval == 0 && step + 1 < options.Steps)
                 SaveCheckpoint(options, step + 1, model, ema, optimizer, losses);
             progress?.Report(new TrainingProgress(stage, step + 1, options.Steps, value, lr, clock.Elapsed));
+            if (options.SnapshotSteps?.Contains(step + 1) == true)
+                TakeSnapshot(model, ema, options.Snapshot!, new TrainingResult(losses.ToArray(), resumedFrom, clock.Elapsed) { GradientCheck = check });
         }
 
         SaveCheckpoint(options, options.Steps, model, ema, optimizer, losses);
         ema?.CopyTo(model);
         model.eval();
         return new TrainingResult(losses, resumedFrom, clock.Elapsed) { GradientCheck = check };
+    }
+
+    /// <summary>Hands the model with its averaged weights to <paramref name="snapshot"/>, then puts the raw weights back bit for bit.</summary>
+    private static void TakeSnapshot(nn.Module model, ExponentialMovingAverage? ema, Action<TrainingResult> snapshot, TrainingResult soFar)
+    {
+        Dictionary<string, Tensor>? raw = null;
+        if (ema is not null)
+            using (torch.no_grad())
+                raw = model.state_dict().ToDictionary(kv => kv.Key, kv => kv.Value.detach().clone());
+        try
+        {
+            ema?.CopyTo(model);
+            model.eval();
+            snapshot(soFar);
+        }
+        finally
+        {
+            if (raw is not null)
+            {
+                using (torch.no_grad())
+                    foreach (var (name, value) in model.state_dict()) value.copy_(raw[name]);
+                foreach (var t in raw.Values) t.Dispose();
+            }
+            model.train();
+        }
     }
 
     private static void SaveCheckpoint(TrainingOptions options, int step, nn.Module model, ExponentialMovingAverage? ema, OptimizerHelper optimizer, List<float> losses)

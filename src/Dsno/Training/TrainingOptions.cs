@@ -39,6 +39,19 @@ public sealed record TrainingOptions
     /// <summary>Intra-op threads for torch; 0 leaves the process setting alone. Results repeat exactly only at a fixed thread count.</summary>
     public int Threads { get; init; } = 0;
 
+    /// <summary>
+    /// Steps (each in 1 .. <see cref="Steps"/> - 1) after which <see cref="Snapshot"/> is called; null or empty: none. With a learning
+    /// rate that is constant after the warm-up, the snapshot after k steps is the model a run of k steps ends with, so one long run
+    /// yields a whole training-budget curve.
+    /// </summary>
+    public IReadOnlyList<int>? SnapshotSteps { get; init; }
+
+    /// <summary>
+    /// Called after each of <see cref="SnapshotSteps"/> with the run so far, while the model holds its averaged weights (in eval mode);
+    /// the raw weights are put back afterwards, so training continues exactly as it would without the call.
+    /// </summary>
+    public Action<TrainingResult>? Snapshot { get; init; }
+
     /// <summary>Checks the values and throws <see cref="ArgumentOutOfRangeException"/> naming the first bad one.</summary>
     public void Validate()
     {
@@ -51,5 +64,11 @@ public sealed record TrainingOptions
         if (GradientClipNorm < 0) throw new ArgumentOutOfRangeException(nameof(GradientClipNorm), GradientClipNorm, "must not be negative");
         if (CheckpointInterval < 0) throw new ArgumentOutOfRangeException(nameof(CheckpointInterval), CheckpointInterval, "must not be negative");
         if (Threads < 0) throw new ArgumentOutOfRangeException(nameof(Threads), Threads, "must not be negative");
+        if (SnapshotSteps is { Count: > 0 })
+        {
+            if (Snapshot is null) throw new ArgumentException("SnapshotSteps is set but Snapshot (the callback that receives them) is null", nameof(Snapshot));
+            foreach (int k in SnapshotSteps)
+                if (k < 1 || k >= Steps) throw new ArgumentOutOfRangeException(nameof(SnapshotSteps), k, $"every snapshot step must be in 1 .. {Steps - 1} (the final model is the run's result)");
+        }
     }
 }
