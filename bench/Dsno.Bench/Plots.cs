@@ -57,6 +57,39 @@ public static class Plots
         static double[] Log(double[] values) => values.Select(v => Math.Log10(Math.Max(v, 1e-30))).ToArray();
     }
 
+    /// <summary>
+    /// FD against training minutes: each series as markers (joined by a line when it is a budget curve), and horizontal dashed
+    /// levels (the solvers the students are measured against).
+    /// </summary>
+    public static void FdAgainstMinutes(string path, string title, IReadOnlyList<(string Label, double[] Minutes, double[] Fd, bool Line)> series,
+        IReadOnlyList<(string Label, double Fd)> levels)
+    {
+        var plot = new Plot();
+        foreach (var (label, minutes, fd, line) in series)
+        {
+            var scatter = plot.Add.Scatter(minutes, fd);
+            scatter.LegendText = label;
+            scatter.MarkerSize = line ? 7 : 10;
+            scatter.LineWidth = line ? 1.5f : 0;
+        }
+        var levelColors = new[] { Colors.Black, Colors.DimGray, Colors.DarkRed };
+        foreach (var ((label, fd), i) in levels.Select((l, i) => (l, i)))
+        {
+            var level = plot.Add.HorizontalLine(fd);
+            level.Color = levelColors[i % levelColors.Length];
+            level.LegendText = $"{label} (FD {fd:0.###})";
+            level.LinePattern = LinePattern.Dashed;
+            level.LineWidth = 1.5f;
+        }
+        plot.Axes.SetLimitsY(0, series.SelectMany(s => s.Fd).Concat(levels.Select(l => l.Fd)).DefaultIfEmpty(1).Max() * 1.08);
+        plot.Axes.SetLimitsX(0, series.SelectMany(s => s.Minutes).DefaultIfEmpty(1).Max() * 1.05);
+        plot.Title(title);
+        plot.XLabel("training time (minutes on this machine)");
+        plot.YLabel("FD (lower is better)");
+        plot.ShowLegend(Alignment.UpperRight);
+        plot.SavePng(path, 900, 550);
+    }
+
     private static void LogTicks(Plot plot)
     {
         var ticks = new ScottPlot.TickGenerators.NumericAutomatic

@@ -11,7 +11,7 @@ namespace Dsno.Bench;
 /// Stage 8: writes this data set's section of the benchmarks file and its pictures, always from the stored result files (never from
 /// numbers held in memory), so that a resumed run and a fresh one write the same report.
 /// </summary>
-public sealed class ReportWriter
+public sealed partial class ReportWriter
 {
     private const string FileHeader = """
         # Benchmarks
@@ -134,6 +134,7 @@ public sealed class ReportWriter
 
         WriteTable1(data);
         WriteGoals();
+        WriteQualityGoals(students);
         WriteLosses();
         WriteTable3();
         WriteAblations(students);
@@ -325,76 +326,6 @@ public sealed class ReportWriter
         Line();
     }
 
-    /// <summary>DSNO M=4 and the one-step baseline at 1/4, 1 and 2 times the matched budget.</summary>
-    private void WriteBudget(Dictionary<string, TrainingSummary> students)
-    {
-        var lines = new (string Name, string[] Ids)[]
-        {
-            ("DSNO M=4", new[] { "dsno-m4-quarter-budget", "dsno-m4", "dsno-m4-double-budget" }),
-            ("One-step distillation (KD)", new[] { "kd-quarter-budget", "kd", "kd-double-budget" }),
-        };
-        if (!lines.Any(l => l.Ids.Any(id => R(id) is not null && id != "dsno-m4" && id != "kd"))) return;
-        var reference = R("reference");
-        Line("### Training budget");
-        Line();
-        Line($"DSNO M=4 and the one-step baseline trained again for a quarter and for twice the matched budget ({N(_config.StudentSteps)} steps of {_config.StudentBatch} records), " +
-             "same records, seed and learning rate (constant after warm-up, so each shorter run is the start of the longer one).");
-        Line();
-        Line("| Student | Steps | Passes over the records | Training time (min) | FD | FD / reference FD | RMS to reference |");
-        Line("|---|---:|---:|---:|---:|---:|---:|");
-        foreach (var (name, ids) in lines)
-            foreach (var id in ids)
-            {
-                var r = R(id);
-                var spec = StudentSpec.Get(id);
-                int steps = spec.Steps(_config);
-                var trained = students.GetValueOrDefault(id);
-                if (r is null) { Line($"| {name} | {N(steps)} | | | not evaluated yet | | |"); continue; }
-                Line($"| {name} | {N(steps)} | {F((double)steps * _config.StudentBatch / Math.Max(1, _config.TrajectoryCount), 2)} | {(trained is null ? "n/a" : F(trained.SecondsPerStep * steps / 60))} | " +
-                     $"{F(r.Fd)} | {(reference is null ? "-" : F(r.Fd / reference.Fd) + "x")} | {F(r.RmsToTeacher)} |");
-            }
-        Line();
-        var m4 = new[] { "dsno-m4-quarter-budget", "dsno-m4", "dsno-m4-double-budget" }.Select(R).ToArray();
-        if (m4.All(r => r is not null) && reference is not null)
-        {
-            double last = m4[2]!.Fd, previous = m4[1]!.Fd, target = 1.5 * reference.Fd;
-            string trend = last < previous
-                ? $"Doubling the budget took DSNO M=4 from FD {F(previous)} to {F(last)} ({Percent(1 - last / previous)} lower); the 1.5x-reference target is {F(target)}" +
-                  (last <= target ? ", which the doubled budget meets." : ", still " + Percent(last / target - 1) + " away.")
-                : m4[2]!.RmsToTeacher < m4[1]!.RmsToTeacher
-                    ? $"Doubling the budget left DSNO M=4's FD where it was ({F(previous)} to {F(last)}, within the spread of neighbouring rows) while its RMS to the reference still fell " +
-                      $"({F(m4[1]!.RmsToTeacher)} to {F(m4[2]!.RmsToTeacher)}): each image gets closer to the solver's, but at this FD the metric no longer tells the two apart."
-                    : $"Doubling the budget lowered neither DSNO M=4's FD ({F(previous)} to {F(last)}) nor its RMS to the reference ({F(m4[1]!.RmsToTeacher)} to {F(m4[2]!.RmsToTeacher)}): " +
-                      "more steps on the same records no longer help; more or more varied trajectories would be the next thing to try.";
-            Line(trend);
-            Line();
-        }
-    }
-
-    /// <summary>The recipe levers (<see cref="StudentSpec.Recipes"/>) beside the plain DSNO M=4 and one-step rows.</summary>
-    private void WriteRecipes(Dictionary<string, TrainingSummary> students)
-    {
-        var ids = new[] { "dsno-m4" }.Concat(StudentSpec.Recipes.Where(s => s.IsDsno).Select(s => s.Id))
-            .Concat(new[] { "kd" }).Concat(StudentSpec.Recipes.Where(s => !s.IsDsno).Select(s => s.Id)).ToArray();
-        if (!StudentSpec.Recipes.Any(s => R(s.Id) is not null)) return;
-        var reference = R("reference");
-        Line("### Recipe levers");
-        Line();
-        Line($"Each row: the same records, {N(_config.StudentSteps)} steps of {_config.StudentBatch} records, seed and peak learning rate; only the named lever differs " +
-             "(cosine: the learning rate falls from the peak to zero over the steps after warm-up; pseudo-Huber: the loss distance of improved consistency training instead of L1).");
-        Line();
-        Line("| Student | Learning-rate decay | Distance | FD | FD / reference FD | RMS to reference |");
-        Line("|---|---|---|---:|---:|---:|");
-        foreach (var id in ids)
-        {
-            var spec = StudentSpec.Get(id);
-            var r = R(id);
-            if (r is null) { Line($"| {spec.Label} | {spec.Decay} | {spec.Distance} | not evaluated yet | | |"); continue; }
-            Line($"| {spec.Label} | {spec.Decay} | {spec.Distance} | {F(r.Fd)} | {(reference is null ? "-" : F(r.Fd / reference.Fd) + "x")} | {F(r.RmsToTeacher)} |");
-        }
-        Line();
-    }
-
     private void WriteAblations(Dictionary<string, TrainingSummary> students)
     {
         Line("### Tables 4 and 5 analogues: ablations at matched budget");
@@ -528,7 +459,9 @@ public sealed class ReportWriter
 
         int scale = _config.Architecture.Height <= 8 ? 4 : 3;
         var rows = new List<(string, Tensor)>();
-        foreach (var id in new[] { "reference", "ddim-1", "ddim-10", "dpm-solver-2m-10", "heun-10", "kd", "dsno-m2", "dsno-m4", "dsno-m8" })
+        var sampleIds = new[] { "reference", "ddim-1", "ddim-10", "dpm-solver-2m-10", "heun-10", "kd", "dsno-m2", "dsno-m4", "dsno-m8" };
+        if (BestRecipe() is { } best && !sampleIds.Contains(best.Id)) sampleIds = sampleIds.Append(best.Id).ToArray();
+        foreach (var id in sampleIds)
         {
             string file = _paths.MethodSamples(id);
             if (File.Exists(file) && R(id) is { } r) rows.Add(($"{r.Label}", TensorFile.Read(file)));
