@@ -34,6 +34,8 @@ public sealed class BenchPaths
     public string StudentFolder => Path.Combine(Root, "students");
     /// <summary>A student's final model.</summary>
     public string StudentModel(string id) => Path.Combine(StudentFolder, id + ".bin");
+    /// <summary>The claim file of a student run being trained by some process (<see cref="RunClaim"/>).</summary>
+    public string StudentClaim(string id) => Path.Combine(StudentFolder, id + ".claim");
     /// <summary>A student's checkpoint.</summary>
     public string StudentCheckpoint(string id) => Path.Combine(StudentFolder, id + ".ckpt");
     /// <summary>A student's loss per step.</summary>

@@ -5,8 +5,8 @@ namespace Dsno.Bench;
 /// <summary>Runs the stages of one data set in order; each stage skips the work already on disk.</summary>
 public static class BenchRunner
 {
-    /// <summary>Runs everything (or only the report) and returns the exit code.</summary>
-    public static int Run(string dataset, string outRoot, string reportPath, int threads, bool reportOnly, bool smoke, string command)
+    /// <summary>Runs everything (or only the report, or only up to the students) and returns the exit code.</summary>
+    public static int Run(string dataset, string outRoot, string reportPath, int threads, bool reportOnly, bool smoke, bool studentsOnly, string command)
     {
         var config = smoke ? BenchConfig.For(dataset).Smoke() : BenchConfig.For(dataset);
         var paths = new BenchPaths(outRoot, config.Dataset);
@@ -21,6 +21,11 @@ public static class BenchRunner
             using var teacher = StageTimes.Measure(paths, "teacher", clock => TeacherStage.Run(config, paths, data.Train, threads, clock));
             using var records = StageTimes.Measure(paths, "trajectories", clock => TrajectoryStage.Run(config, paths, teacher, threads, clock));
             StageTimes.Measure(paths, "students", clock => { StudentStage.Run(config, paths, teacher, records, threads, clock); return 0; });
+            if (studentsOnly)
+            {
+                BenchLog.Info($"{dataset}: students done; --students-only stops here");
+                return 0;
+            }
             using var context = StageTimes.Measure(paths, "reference and classifier", _ => EvaluationContext.Create(config, paths, data, teacher, threads));
             using var generators = new MethodGenerators(teacher, paths);
             StageTimes.Measure(paths, "evaluation", _ => { EvaluationStage.Run(config, paths, context, generators); return 0; });

@@ -20,12 +20,16 @@ var threads = new Option<int>("--threads")
     DefaultValueFactory = _ => 0,
 };
 var reportOnly = new Option<bool>("--report-only") { Description = "Only rewrite the report from the stored results" };
+var studentsOnly = new Option<bool>("--students-only")
+{
+    Description = "Stop after the students stage: a second process that shares the student runs with the main one (both at --threads 1, one per core)",
+};
 var smoke = new Option<bool>("--smoke") { Description = "Tiny budgets to check the pipeline in a minute or two (files in <dataset>-smoke; numbers meaningless)" };
 
 var root = new RootCommand("Dsno.Bench: trains a teacher, generates trajectories, trains DSNO and the baselines, evaluates them and writes docs/benchmarks.md. " +
                            "Every stage is resumable: rerun the same command after an interruption.")
 {
-    dataset, output, report, threads, reportOnly, smoke,
+    dataset, output, report, threads, reportOnly, smoke, studentsOnly,
 };
 root.SetAction(parse =>
 {
@@ -35,6 +39,6 @@ root.SetAction(parse =>
     if (n == 0) n = Environment.ProcessorCount;
     // The command that produces the report; --report-only only rewrites it from the files that command made.
     string command = "dotnet run -c Release --project bench/Dsno.Bench -- " + string.Join(' ', args.Where(a => a != "--report-only"));
-    return BenchRunner.Run(parse.GetValue(dataset)!, parse.GetValue(output)!, parse.GetValue(report)!, n, parse.GetValue(reportOnly), parse.GetValue(smoke), command);
+    return BenchRunner.Run(parse.GetValue(dataset)!, parse.GetValue(output)!, parse.GetValue(report)!, n, parse.GetValue(reportOnly), parse.GetValue(smoke), parse.GetValue(studentsOnly), command);
 });
 return root.Parse(args).Invoke();

@@ -52,6 +52,9 @@ public sealed class StageClock
         _name = name;
     }
 
+    /// <summary>Restarts the clock without adding the time since the last flush (time spent waiting, not working).</summary>
+    public void Discard() => _clock.Restart();
+
     /// <summary>
     /// Adds the time since the last flush to the stage (call it when work has been saved). Pieces shorter than
     /// <paramref name="minimumSeconds"/> are dropped when nothing was flushed before, so a stage that only found its work done adds nothing.

@@ -11,22 +11,35 @@ namespace Dsno.Bench;
 /// </summary>
 public static class StudentStage
 {
-    /// <summary>Trains the students whose final model file is missing.</summary>
+    /// <summary>
+    /// Trains the students whose model files are missing. Several processes may run this at once: each claims a run before training
+    /// it (<see cref="RunClaim"/>), and each returns only when every student is on disk.
+    /// </summary>
     public static void Run(BenchConfig config, BenchPaths paths, DiffusionTeacher teacher, TrajectoryShardSet records, int threads, StageClock clock)
     {
-        var done = new HashSet<string>();
-        foreach (var student in StudentSpec.Trained)
+        while (true)
         {
-            var run = student.SnapshotOf is null ? student : StudentSpec.Get(student.SnapshotOf);
-            if (!done.Add(run.Id)) continue;
-            var snapshots = StudentSpec.Trained.Where(s => s.SnapshotOf == run.Id).ToList();
-            if (snapshots.Append(run).All(s => File.Exists(paths.StudentModel(s.Id))))
+            var elsewhere = new List<string>();
+            var seen = new HashSet<string>();
+            foreach (var student in StudentSpec.Trained)
             {
-                BenchLog.Info($"student {run.Id}: {paths.StudentModel(run.Id)} exists, skipping");
-                continue;
+                var run = student.SnapshotOf is null ? student : StudentSpec.Get(student.SnapshotOf);
+                if (!seen.Add(run.Id)) continue;
+                var snapshots = StudentSpec.Trained.Where(s => s.SnapshotOf == run.Id).ToList();
+                bool Done() => snapshots.Append(run).All(s => File.Exists(paths.StudentModel(s.Id)));
+                if (Done()) continue;
+                using var claim = RunClaim.TryTake(paths.StudentClaim(run.Id));
+                if (claim is null) { elsewhere.Add(run.Id); continue; }
+                // Another process may have finished it between the check and the claim.
+                if (Done()) continue;
+                Train(config, paths, teacher, records, run, snapshots, threads, clock);
+                clock.Flush();
             }
-            Train(config, paths, teacher, records, run, snapshots, threads, clock);
-            clock.Flush();
+            if (elsewhere.Count == 0) return;
+            BenchLog.Info($"students: waiting for {string.Join(", ", elsewhere)} (claimed by another process)");
+            Thread.Sleep(TimeSpan.FromSeconds(20));
+            // Waiting is not this process's work on the stage.
+            clock.Discard();
         }
     }
 
