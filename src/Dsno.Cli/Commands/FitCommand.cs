@@ -31,8 +31,8 @@ public static class FitCommand
         var warmup = CliOptions.Int("--warmup", 100, "Steps of linear learning-rate warm-up.", min: 0);
         var modes = CliOptions.OptionalInt("--modes", "Temporal Fourier modes J (default: the largest below the Nyquist bin, M/2 for even M).");
         var weighting = CliOptions.Choice("--weighting", "Loss weighting over frames", "sqrtsnr", "uniform");
-        var decay = CliOptions.Choice("--lr-decay", "Learning rate after the warm-up: constant, or a cosine or linear fall to zero", "constant", "cosine", "linear");
-        var loss = CliOptions.Choice("--loss", "Distance between predicted and solver frames", "l1", "l2", "pseudo-huber");
+        var decay = CliOptions.Choice("--lr-decay", "Learning rate after the warm-up: constant, or a cosine (default) or linear fall to zero", "constant", "cosine", "linear");
+        var loss = CliOptions.Choice("--loss", "Distance between predicted and solver frames (default pseudo-huber)", "l1", "l2", "pseudo-huber");
         var seed = CommonOptions.Seed();
         var threads = CommonOptions.Threads();
         var device = CommonOptions.Device();
@@ -100,8 +100,8 @@ public static class FitCommand
                 Teacher = teacher, LabelColumnName = teacher.ClassCount > 0 ? "Label" : null, TemporalModes = s.Modes,
                 LossWeighting = s.Weighting == "uniform" ? LossWeighting.Uniform : LossWeighting.SqrtSnr,
                 TrainingSteps = s.Steps, BatchSize = s.Batch, LearningRate = s.LearningRate, WarmupSteps = s.Warmup, Seed = s.Seed,
-                LearningRateDecay = s.Decay switch { "cosine" => LearningRateDecay.Cosine, "linear" => LearningRateDecay.Linear, _ => LearningRateDecay.Constant },
-                Distance = s.Loss switch { "l2" => TrajectoryDistance.L2, "pseudo-huber" => TrajectoryDistance.PseudoHuber, _ => TrajectoryDistance.L1 },
+                LearningRateDecay = s.Decay switch { "constant" => LearningRateDecay.Constant, "linear" => LearningRateDecay.Linear, _ => LearningRateDecay.Cosine },
+                Distance = s.Loss switch { "l1" => TrajectoryDistance.L1, "l2" => TrajectoryDistance.L2, _ => TrajectoryDistance.PseudoHuber },
                 Threads = s.Threads, Device = s.Device, CheckpointPath = checkpoint, CheckpointInterval = s.CheckpointEvery,
                 Progress = progress, CancellationToken = context.CancellationToken,
             };

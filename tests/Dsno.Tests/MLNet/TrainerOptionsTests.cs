@@ -15,6 +15,9 @@ public class TrainerOptionsTests
         Assert.Equal((1000, 2e-4, 0.0), (dsno.TrainingSteps, dsno.LearningRate, dsno.GradientClipNorm));
         foreach (TorchTrainerOptions o in new TorchTrainerOptions[] { teacher, dsno })
             Assert.Equal((64, 100, 0.999, "cpu"), (o.BatchSize, o.WarmupSteps, o.EmaDecay, o.Device));
+        // The distillation recipe the fashion16 benchmark measured (docs/benchmarks.md, recipe table); the teacher keeps a constant rate.
+        Assert.Equal((Dsno.Training.LearningRateDecay.Cosine, Dsno.Training.TrajectoryDistance.PseudoHuber), (dsno.LearningRateDecay, dsno.Distance));
+        Assert.Equal(Dsno.Training.LearningRateDecay.Constant, teacher.LearningRateDecay);
     }
 
     [Fact]
