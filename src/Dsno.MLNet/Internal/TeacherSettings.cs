@@ -9,7 +9,7 @@ internal sealed class TeacherSettings
     public string OutputImageColumnName { get; set; } = "Image";
     public bool OutputMLImage { get; set; }
     public string MLImageColumnName { get; set; } = "MLImage";
-    public string Solver { get; set; } = "dpm-solver-2m";
+    public string Solver { get; set; } = Dsno.Diffusion.Samplers.DpmSolver2M.Name;
     public int SolverSteps { get; set; } = 20;
     public double[] Frames { get; set; } = Array.Empty<double>();
     public bool FramesAsStates { get; set; }

@@ -164,16 +164,8 @@ public sealed class DiffusionTeacher : IDisposable
         return sampler(CreateDenoiser(labels?.to(Device), guidance?.to(ScalarType.Float32, Device), clipDenoised), x, stepTimes, callback).MoveToOuterDisposeScope();
     }
 
-    /// <summary>
-    /// The step list a solver uses by default: Karras et al.'s list (t = 1, then rho = 7 from s = 80) for the second-order solvers,
-    /// uniform in t for DDIM and Euler. Chosen by measurement: at 10 steps on both benchmark teachers (docs/benchmarks.md, "Step
-    /// lists") it gave DPM-Solver++(2M) and Heun their lowest or near-lowest FD, while DDIM did best on the uniform list.
-    /// </summary>
-    public double[] DefaultStepTimes(string solver, int steps) => solver switch
-    {
-        "dpm-solver-2m" or "heun" => StepTimes.Karras(Schedule, steps),
-        _ => StepTimes.Uniform(steps),
-    };
+    /// <summary>The step list a solver uses by default (<see cref="OdeSolverDescriptor.DefaultStepTimes"/>) on this teacher's schedule.</summary>
+    public double[] DefaultStepTimes(string solver, int steps) => Samplers.Find(solver).DefaultStepTimes(Schedule, steps);
 
     private void CheckLabels(Tensor? labels, long batch)
     {
