@@ -126,7 +126,7 @@ public sealed class DsnoTransformer : ITransformer
     public int ClassCount => Model.Architecture.NumClasses;
 
     /// <summary>Network forward passes made so far by this model (one per batch of rows), through any of its transformers.</summary>
-    public int ForwardPasses => (int)Math.Min(int.MaxValue, Model.ForwardPasses);
+    public int ForwardPasses => (int)Math.Min(int.MaxValue, Model.Evaluations);
 
     /// <summary>Parameters of the whole network and of its temporal layers (the overhead over the backbone).</summary>
     public (long Total, long Temporal) Parameters => (Model.Network.ParameterCount, Model.Network.TemporalParameterCount);

@@ -164,6 +164,10 @@ public sealed class DiffusionTeacher : IDisposable
         return sampler(CreateDenoiser(labels?.to(Device), guidance?.to(ScalarType.Float32, Device), clipDenoised), x, stepTimes, callback).MoveToOuterDisposeScope();
     }
 
+    /// <summary>This teacher sampled with <paramref name="solver"/> in <paramref name="steps"/> steps, as an <see cref="IImageGenerator"/>.</summary>
+    public TeacherSampler WithSolver(string solver, int steps, IReadOnlyList<double>? frameTimes = null) =>
+        new(this, Samplers.Find(solver), steps, frameTimes);
+
     /// <summary>The step list a solver uses by default (<see cref="OdeSolverDescriptor.DefaultStepTimes"/>) on this teacher's schedule.</summary>
     public double[] DefaultStepTimes(string solver, int steps) => Samplers.Find(solver).DefaultStepTimes(Schedule, steps);
 

@@ -12,7 +12,7 @@ namespace Dsno.Models;
 /// The trained DSNO operator: maps noise x_T to the teacher's whole trajectory (M frames) in one forward pass, and decodes at any
 /// other times through <see cref="ContinuousTimeQuery"/>. Wraps a <see cref="DsnoNetwork"/> with its schedule and frame kind.
 /// </summary>
-public sealed class DsnoModel : IDisposable
+public sealed class DsnoModel : IImageGenerator, IDisposable
 {
     private const string Magic = "DSNOOPR1";
 
@@ -104,10 +104,12 @@ public sealed class DsnoModel : IDisposable
     public Device Device { get; }
     /// <summary>The training time grid.</summary>
     public double[] FrameTimes => Network.FrameTimes;
-    /// <summary>Network forward passes so far (one per <c>Generate</c> or <c>Decode</c> call).</summary>
-    public long ForwardPasses => Network.ForwardPasses;
+    /// <summary>Network evaluations so far (one forward pass per <c>Generate</c> or <c>Decode</c> call).</summary>
+    public long Evaluations => Network.Evaluations;
     /// <summary>Architecture of the backbone.</summary>
     public UNetOptions Architecture => Network.Backbone.Options;
+    /// <inheritdoc/>
+    public long ParameterCount => Network.ParameterCount;
 
     /// <summary>Trains on trajectory records; the layout must match the model's grid, image size and classes.</summary>
     public TrainingResult Train(ITrajectorySource source, TrainingOptions options, FrameWeighting weighting = FrameWeighting.SqrtSnr,
@@ -126,7 +128,7 @@ public sealed class DsnoModel : IDisposable
             if (IsGuidanceConditioned && batch.Guidance is null)
                 throw new InvalidDataException("a w-conditioned DSNO trains on trajectories with a per-record guidance scale, but the batch has none");
             var guidance = IsGuidanceConditioned ? batch.Guidance!.to(ScalarType.Float32, Device) : null;
-            var predicted = Network.Forward(batch.Noise.to(Device), batch.Labels?.to(Device), guidance);
+            var predicted = Network.forward(batch.Noise.to(Device), batch.Labels?.to(Device), guidance);
             return TrajectoryLoss.Compute(predicted, batch.Frames.to(Device), weights, distance);
         }, progress, cancellationToken);
     }
@@ -144,7 +146,14 @@ public sealed class DsnoModel : IDisposable
         using var noGrad = torch.no_grad();
         Network.eval();
         using var scope = torch.NewDisposeScope();
-        return Network.Forward(noise.to(ScalarType.Float32, Device), labels?.to(Device), guidance?.to(ScalarType.Float32, Device)).MoveToOuterDisposeScope();
+        return Network.forward(noise.to(ScalarType.Float32, Device), labels?.to(Device), guidance?.to(ScalarType.Float32, Device)).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>The last frame of <see cref="Generate(Tensor, Tensor?)"/>: the samples [B, C, H, W].</summary>
+    public Tensor GenerateImages(Tensor noise, Tensor? labels = null)
+    {
+        using var frames = Generate(noise, labels);
+        return frames[.., ^1];
     }
 
     /// <summary>
