@@ -92,7 +92,7 @@ public static class TrajectoryFiles
 
     private static float[]? Times(DataViewSchema.Column column)
     {
-        if (column.Annotations.Schema.GetColumnOrNull("Times") is not { } times) return null;
+        if (column.Annotations.Schema.GetColumnOrNull(Dsno.MLNet.TrajectoryAnnotations.Times) is not { } times) return null;
         VBuffer<float> buffer = default;
         column.Annotations.GetValue(times.Name, ref buffer);
         return buffer.DenseValues().ToArray();

@@ -1,3 +1,4 @@
+using Dsno.MLNet;
 using System.Globalization;
 using System.Runtime.InteropServices;
 using System.Security.Cryptography;
@@ -28,7 +29,7 @@ public sealed partial class TrajectoryFolder
     public const string SettingsAnnotation = "DsnoTrajectorySettings";
 
     /// <summary>The column that carries <see cref="SettingsAnnotation"/>.</summary>
-    public const string AnnotatedColumn = "Trajectory";
+    public const string AnnotatedColumn = DsnoColumnNames.Trajectory;
 
     /// <summary>The folder format written now: version 2 added the settings annotation to every shard.</summary>
     public const int CurrentFormatVersion = 2;

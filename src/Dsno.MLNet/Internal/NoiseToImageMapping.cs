@@ -60,7 +60,7 @@ internal sealed class NoiseToImageMapping
     public bool IsConditional { get; }
 
     /// <summary>The label column's name.</summary>
-    public string LabelColumn => _columns.Label ?? "Label";
+    public string LabelColumn => _columns.Label ?? DsnoColumnNames.Label;
 
     /// <summary>Batches run so far.</summary>
     public long BatchCalls => _mapping.BatchCalls;
