@@ -186,36 +186,15 @@ public sealed class DiffusionTeacher : IDisposable
     }
 
     /// <summary>Writes the teacher (architecture, schedule, weights) to a stream, which stays open.</summary>
-    public void Save(Stream stream)
-    {
-        using var writer = new BinaryWriter(stream, System.Text.Encoding.UTF8, leaveOpen: true);
-        ModelFileHeader.Write(writer, Magic, new TeacherHeader(Architecture, Schedule.Name));
-        WeightFile.Write(writer, Network);
-    }
+    public void Save(Stream stream) => ModelFileHeader.Save(stream, Magic, new TeacherHeader(Architecture, Schedule.Name), Network);
 
     /// <summary>Reads a teacher written by <see cref="Save"/>. Throws <see cref="InvalidDataException"/> on anything malformed.</summary>
-    public static DiffusionTeacher Load(Stream stream, string device = "cpu", string what = "teacher model")
-    {
-        using var reader = new BinaryReader(stream, System.Text.Encoding.UTF8, leaveOpen: true);
-        var header = ModelFileHeader.Read<TeacherHeader>(reader, Magic, what);
-        ArchitectureLimits.Check(header.Architecture, what);
-        NoiseSchedule schedule;
-        try { schedule = NoiseSchedule.FromName(header.Schedule); }
-        catch (ArgumentOutOfRangeException e) { throw new InvalidDataException($"{what}: {e.Message}", e); }
-        DiffusionTeacher teacher;
-        try { teacher = new DiffusionTeacher(header.Architecture, schedule, device); }
-        catch (ArgumentException e) { throw new InvalidDataException($"{what}: {e.Message}", e); }
-        try
+    public static DiffusionTeacher Load(Stream stream, string device = "cpu", string what = "teacher model") =>
+        ModelFileHeader.Load<TeacherHeader, DiffusionTeacher>(stream, Magic, what, header =>
         {
-            WeightFile.ReadInto(reader, teacher.Network, what);
-            return teacher;
-        }
-        catch
-        {
-            teacher.Dispose();
-            throw;
-        }
-    }
+            ArchitectureLimits.Check(header.Architecture, what);
+            return new DiffusionTeacher(header.Architecture, NoiseSchedule.FromName(header.Schedule), device);
+        }, teacher => teacher.Network);
 
     /// <inheritdoc/>
     public void Dispose() => Network.Dispose();

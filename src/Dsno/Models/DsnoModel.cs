@@ -178,50 +178,27 @@ public sealed class DsnoModel : IImageGenerator, IDisposable
     }
 
     /// <summary>Writes the model (architecture, grid, modes, schedule, frame kind, weights) to a stream, which stays open.</summary>
-    public void Save(Stream stream)
-    {
-        using var writer = new BinaryWriter(stream, System.Text.Encoding.UTF8, leaveOpen: true);
-        ModelFileHeader.Write(writer, Magic, new OperatorHeader(Architecture, FrameTimes, Network.Modes, Schedule.Name, Kind,
-            GuidanceScale, GuidanceRange is { } r ? new[] { r.Min, r.Max } : null));
-        WeightFile.Write(writer, Network);
-    }
+    public void Save(Stream stream) =>
+        ModelFileHeader.Save(stream, Magic, new OperatorHeader(Architecture, FrameTimes, Network.Modes, Schedule.Name, Kind,
+            GuidanceScale, GuidanceRange is { } r ? new[] { r.Min, r.Max } : null), Network);
 
     /// <summary>Reads a model written by <see cref="Save"/>. Throws <see cref="InvalidDataException"/> on anything malformed.</summary>
-    public static DsnoModel Load(Stream stream, string device = "cpu", string what = "DSNO model")
-    {
-        using var reader = new BinaryReader(stream, System.Text.Encoding.UTF8, leaveOpen: true);
-        var header = ModelFileHeader.Read<OperatorHeader>(reader, Magic, what);
-        ArchitectureLimits.Check(header.Architecture, what);
-        DsnoModel model;
-        try
+    public static DsnoModel Load(Stream stream, string device = "cpu", string what = "DSNO model") =>
+        ModelFileHeader.Load<OperatorHeader, DsnoModel>(stream, Magic, what, header =>
         {
+            ArchitectureLimits.Check(header.Architecture, what);
             if (header.FrameTimes is null || header.FrameTimes.Length > 1024) throw new ArgumentOutOfRangeException(nameof(header), "bad frame time count");
             if (!Enum.IsDefined(header.Kind)) throw new ArgumentOutOfRangeException(nameof(header), (int)header.Kind, "unknown frame kind");
             if (header.GuidanceRange is not null && (header.GuidanceRange.Length != 2 || !header.Architecture.GuidanceEmbedding))
                 throw new ArgumentOutOfRangeException(nameof(header), "a guidance range needs two values and a w-conditioned network");
             if (header.Architecture.GuidanceEmbedding && header.GuidanceRange is null)
                 throw new ArgumentOutOfRangeException(nameof(header), "a w-conditioned network needs its guidance range");
-            model = new DsnoModel(new DsnoNetwork(header.Architecture, header.FrameTimes, header.Modes), NoiseSchedule.FromName(header.Schedule), header.Kind, device)
+            return new DsnoModel(new DsnoNetwork(header.Architecture, header.FrameTimes, header.Modes), NoiseSchedule.FromName(header.Schedule), header.Kind, device)
             {
                 GuidanceScale = header.GuidanceScale,
                 GuidanceRange = header.GuidanceRange is { } r ? (r[0], r[1]) : null,
             };
-        }
-        catch (ArgumentException e)
-        {
-            throw new InvalidDataException($"{what}: {e.Message}", e);
-        }
-        try
-        {
-            WeightFile.ReadInto(reader, model.Network, what);
-            return model;
-        }
-        catch
-        {
-            model.Dispose();
-            throw;
-        }
-    }
+        }, model => model.Network);
 
     private void CheckLayout(TrajectoryLayout layout)
     {

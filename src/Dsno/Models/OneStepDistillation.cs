@@ -87,34 +87,15 @@ public sealed class OneStepDistillation : IImageGenerator, IDisposable
         Network.forward(noise, torch.zeros(noise.shape[0], device: noise.device), labels);
 
     /// <summary>Writes the student to a stream, which stays open.</summary>
-    public void Save(Stream stream)
-    {
-        using var writer = new BinaryWriter(stream, System.Text.Encoding.UTF8, leaveOpen: true);
-        ModelFileHeader.Write(writer, Magic, Network.Options);
-        WeightFile.Write(writer, Network);
-    }
+    public void Save(Stream stream) => ModelFileHeader.Save(stream, Magic, Network.Options, Network);
 
     /// <summary>Reads a student written by <see cref="Save"/>.</summary>
-    public static OneStepDistillation Load(Stream stream, string device = "cpu", string what = "distillation model")
-    {
-        using var reader = new BinaryReader(stream, System.Text.Encoding.UTF8, leaveOpen: true);
-        var options = ModelFileHeader.Read<UNetOptions>(reader, Magic, what);
-        ArchitectureLimits.Check(options, what);
-        UNet network;
-        try { network = new UNet(options); }
-        catch (ArgumentException e) { throw new InvalidDataException($"{what}: {e.Message}", e); }
-        var model = new OneStepDistillation(network, device);
-        try
+    public static OneStepDistillation Load(Stream stream, string device = "cpu", string what = "distillation model") =>
+        ModelFileHeader.Load<UNetOptions, OneStepDistillation>(stream, Magic, what, options =>
         {
-            WeightFile.ReadInto(reader, model.Network, what);
-            return model;
-        }
-        catch
-        {
-            model.Dispose();
-            throw;
-        }
-    }
+            ArchitectureLimits.Check(options, what);
+            return new OneStepDistillation(new UNet(options), device);
+        }, model => model.Network);
 
     /// <inheritdoc/>
     public void Dispose() => Network.Dispose();
