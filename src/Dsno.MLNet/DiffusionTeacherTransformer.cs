@@ -1,9 +1,5 @@
 using Dsno.Diffusion;
-using Dsno.MLNet.Internal;
 using Dsno.Models;
-using Microsoft.ML;
-using Microsoft.ML.Data;
-using Microsoft.ML.Runtime;
 using Dsno.Runtime;
 using TorchSharp;
 

@@ -1,6 +1,3 @@
-using Dsno.MLNet.Internal;
-using Microsoft.ML;
-
 namespace Dsno.MLNet;
 
 /// <summary>Extension methods that add DSNO and its diffusion teacher to <c>mlContext.Transforms</c>.</summary>

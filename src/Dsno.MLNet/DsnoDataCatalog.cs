@@ -1,7 +1,4 @@
 using Dsno.Data;
-using Dsno.MLNet.Internal;
-using Microsoft.ML;
-using Microsoft.ML.Data;
 
 namespace Dsno.MLNet;
 

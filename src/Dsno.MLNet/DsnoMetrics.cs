@@ -1,7 +1,5 @@
 using Dsno.Data;
-using Dsno.MLNet.Internal;
 using Dsno.Metrics;
-using Microsoft.ML;
 using TorchSharp;
 
 namespace Dsno.MLNet;

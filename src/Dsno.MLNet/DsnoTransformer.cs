@@ -1,11 +1,7 @@
 using Dsno.Runtime;
 using Dsno.Data;
-using Dsno.MLNet.Internal;
 using Dsno.Diffusion;
 using Dsno.Models;
-using Microsoft.ML;
-using Microsoft.ML.Data;
-using Microsoft.ML.Runtime;
 using TorchSharp;
 
 [assembly: ModelLoader(typeof(Dsno.MLNet.DsnoTransformer), Dsno.MLNet.DsnoTransformer.LoaderSignature)]

@@ -1,7 +1,4 @@
-using System.CommandLine;
-using Dsno.Cli.Infrastructure;
 using Dsno.Diffusion;
-using Dsno.MLNet;
 using TorchSharp;
 
 namespace Dsno.Cli.Commands;

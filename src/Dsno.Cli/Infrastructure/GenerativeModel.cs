@@ -1,6 +1,4 @@
-using Dsno.MLNet;
 using Dsno.Models;
-using Microsoft.ML;
 
 namespace Dsno.Cli.Infrastructure;
 

@@ -1,8 +1,4 @@
 using Dsno.Runtime;
-using System.Diagnostics;
-using Dsno.MLNet;
-using Microsoft.ML;
-using Microsoft.ML.Data;
 
 namespace Dsno.Cli.Infrastructure;
 

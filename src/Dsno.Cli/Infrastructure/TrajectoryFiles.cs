@@ -1,6 +1,3 @@
-using Microsoft.ML;
-using Microsoft.ML.Data;
-
 namespace Dsno.Cli.Infrastructure;
 
 /// <summary>Opens the <c>.idv</c> trajectory files given to <c>dsno fit --data</c> (folders and files) as one streaming data view.</summary>

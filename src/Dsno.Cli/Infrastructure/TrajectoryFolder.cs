@@ -1,11 +1,7 @@
-using Dsno.MLNet;
-using System.Globalization;
 using System.Runtime.InteropServices;
 using System.Security.Cryptography;
 using System.Text.Json;
 using System.Text.RegularExpressions;
-using Microsoft.ML;
-using Microsoft.ML.Data;
 
 namespace Dsno.Cli.Infrastructure;
 

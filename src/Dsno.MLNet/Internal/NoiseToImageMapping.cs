@@ -1,7 +1,5 @@
 using Dsno.Diffusion;
 using Dsno.Networks;
-using Microsoft.ML;
-using Microsoft.ML.Data;
 
 namespace Dsno.MLNet.Internal;
 

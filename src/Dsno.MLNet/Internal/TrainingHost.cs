@@ -1,5 +1,4 @@
 using Dsno.Training;
-using Microsoft.ML.Runtime;
 
 namespace Dsno.MLNet.Internal;
 

@@ -1,5 +1,3 @@
-using Dsno.Diffusion;
-
 namespace Dsno.Data;
 
 /// <summary>How trajectory records are made from a teacher.</summary>

@@ -1,6 +1,3 @@
-using Dsno.Networks;
-using static TorchSharp.torch;
-
 namespace Dsno.Models;
 
 /// <summary>

@@ -1,10 +1,3 @@
-using Dsno.Data;
-using Dsno.Diffusion;
-using Dsno.Networks;
-using Dsno.Training;
-using TorchSharp;
-using static TorchSharp.torch;
-
 namespace Dsno.Models;
 
 /// <summary>

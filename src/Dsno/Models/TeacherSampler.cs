@@ -1,8 +1,3 @@
-using Dsno.Diffusion;
-using Dsno.Networks;
-using TorchSharp;
-using static TorchSharp.torch;
-
 namespace Dsno.Models;
 
 /// <summary>

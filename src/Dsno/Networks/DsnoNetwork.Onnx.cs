@@ -1,4 +1,3 @@
-using Dsno.Models;
 using Dsno.Onnx;
 
 namespace Dsno.Networks;

@@ -1,6 +1,4 @@
-using Dsno.Runtime;
 using System.Reflection;
-using Dsno.Models;
 using Google.Protobuf;
 using Onnx;
 

@@ -1,6 +1,3 @@
-using Dsno.Runtime;
-using static TorchSharp.torch;
-
 namespace Dsno.Diffusion.Solvers;
 
 /// <summary>

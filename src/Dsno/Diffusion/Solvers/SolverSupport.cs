@@ -1,5 +1,3 @@
-using static TorchSharp.torch;
-
 namespace Dsno.Diffusion.Solvers;
 
 /// <summary>What the solvers share: input checks, the step loop, the hand-over of the state between step scopes, the last report.</summary>
