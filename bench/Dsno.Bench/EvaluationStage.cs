@@ -74,11 +74,11 @@ public static class EvaluationStage
                 else
                 {
                     // One forward pass gives the whole trajectory: score every frame against the reference frames at the same times.
-                    long before = dsno.ForwardPasses;
+                    long before = dsno.Evaluations;
                     clock.Start();
                     var frames = dsno.Generate(noise);
                     clock.Stop();
-                    evaluations = (int)(dsno.ForwardPasses - before);
+                    evaluations = (int)(dsno.Evaluations - before);
                     batch = frames[.., ^1].ClampTo(-1, 1);
                     var target = context.ReferenceFrames.narrow(0, start, count).index_select(1, frameIndex!);
                     var perFrame = (frames - target).Squared().sum(new long[] { 0, 2, 3, 4 }).to(ScalarType.Float64);

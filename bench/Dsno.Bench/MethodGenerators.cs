@@ -41,40 +41,22 @@ public sealed class MethodGenerators : IDisposable
         method.StudentId is null || _dsno.ContainsKey(method.StudentId) || _distilled.ContainsKey(method.StudentId);
 
     /// <summary>Parameters of the method's network.</summary>
-    public long Parameters(MethodSpec method) =>
-        method.StudentId is null ? _teacher.Network.ParameterCount
-        : _dsno.TryGetValue(method.StudentId, out var d) ? d.Network.ParameterCount
-        : _distilled[method.StudentId].Network.ParameterCount;
+    public long Parameters(MethodSpec method) => Generator(method).ParameterCount;
+
+    /// <summary>The model behind a method: the teacher with the method's solver (frame times inserted for the reference), or a student.</summary>
+    private IImageGenerator Generator(MethodSpec method) =>
+        method.StudentId is null ? _teacher.WithSolver(method.Solver!, method.Steps, method.IsReference ? TrajectoryStage.UnionTimes() : null)
+        : _dsno.TryGetValue(method.StudentId, out var d) ? d
+        : _distilled[method.StudentId];
 
     /// <summary>Images [B, C, H, W] in [-1, 1] for a batch of noise, and the network evaluations made.</summary>
     public (Tensor Images, int Evaluations) Generate(MethodSpec method, Tensor noise)
     {
         using var scope = torch.NewDisposeScope();
-        Tensor images;
-        long before;
-        int evaluations;
-        if (method.StudentId is null)
-        {
-            before = _teacher.Evaluations;
-            var frames = method.IsReference ? TrajectoryStage.UnionTimes() : null;
-            var (solved, recorded) = _teacher.Solve(noise, null, method.Solver!, method.Steps, frames);
-            recorded?.Dispose();
-            images = solved;
-            evaluations = (int)(_teacher.Evaluations - before);
-        }
-        else if (_dsno.TryGetValue(method.StudentId, out var dsno))
-        {
-            before = dsno.ForwardPasses;
-            images = dsno.Generate(noise)[.., ^1];
-            evaluations = (int)(dsno.ForwardPasses - before);
-        }
-        else
-        {
-            var kd = _distilled[method.StudentId];
-            before = kd.ForwardPasses;
-            images = kd.Generate(noise);
-            evaluations = (int)(kd.ForwardPasses - before);
-        }
+        var generator = Generator(method);
+        long before = generator.Evaluations;
+        var images = generator.GenerateImages(noise);
+        int evaluations = (int)(generator.Evaluations - before);
         return (images.ClampTo(-1, 1).MoveToOuterDisposeScope(), evaluations);
     }
 

@@ -1,3 +1,5 @@
+using Dsno.Diffusion;
+
 namespace Dsno.Bench;
 
 /// <summary>A row of the sample-quality table: a teacher solver at a step count, the reference solve, or a trained student.</summary>
@@ -15,15 +17,15 @@ public sealed record MethodSpec(string Id, string Label, string? Solver, int Ste
     {
         var list = new List<MethodSpec>();
         foreach (int n in new[] { 1, 2, 4, 10, 20, 50 }.Where(n => n < config.ReferenceSteps))
-            list.Add(SolverRow("ddim", "DDIM", n));
+            list.Add(SolverRow(Samplers.Ddim, n));
         list.Add(new MethodSpec("reference", $"DDIM {config.ReferenceSteps} (reference)", config.ReferenceSolver, config.ReferenceSteps, null, true, true));
-        foreach (int n in new[] { 5, 10, 20 }) list.Add(SolverRow("dpm-solver-2m", "DPM-Solver++(2M)", n));
-        foreach (int n in new[] { 10, 20 }) list.Add(SolverRow("heun", "Heun", n));
+        foreach (int n in new[] { 5, 10, 20 }) list.Add(SolverRow(Samplers.DpmSolver2M, n));
+        foreach (int n in new[] { 10, 20 }) list.Add(SolverRow(Samplers.Heun, n));
         foreach (var s in StudentSpec.Trained)
             list.Add(new MethodSpec(s.Id, s.Label, null, 0, s.Id, false, s.Id is "kd" or "dsno-m2" or "dsno-m4" or "dsno-m8"));
         return list;
     }
 
-    private static MethodSpec SolverRow(string solver, string name, int steps) =>
-        new($"{solver}-{steps}", $"{name} {steps} step{(steps == 1 ? "" : "s")}", solver, steps, null, false, true);
+    private static MethodSpec SolverRow(OdeSolverDescriptor solver, int steps) =>
+        new($"{solver.Name}-{steps}", $"{solver.DisplayName} {steps} step{(steps == 1 ? "" : "s")}", solver.Name, steps, null, false, true);
 }

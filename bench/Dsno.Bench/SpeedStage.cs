@@ -74,7 +74,7 @@ public static class SpeedStage
             ("dsno", () => model.Generate(x).Dispose()),
             ("backboneB", () => teacher.Network.forward(x, t, null).Dispose()),
             ("backboneMB", () => teacher.Network.forward(xs, ts, null).Dispose()),
-            ("noTemporal", () => model.Network.Backbone.Forward(x, sliceTimes, null, m, null).Dispose()),
+            ("noTemporal", () => model.Network.Backbone.forward(x, sliceTimes, null, m, null).Dispose()),
         };
         // Calls per measurement: enough for about 0.2 s, so that timer resolution and one-off stalls matter less.
         var repeats = candidates.ToDictionary(c => c.Name, c =>

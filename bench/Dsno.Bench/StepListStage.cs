@@ -17,7 +17,7 @@ public static class StepListStage
     public const int Steps = 10;
 
     /// <summary>The solvers compared.</summary>
-    public static readonly string[] Solvers = { "ddim", "dpm-solver-2m", "heun" };
+    public static readonly string[] Solvers = { Samplers.Ddim.Name, Samplers.DpmSolver2M.Name, Samplers.Heun.Name };
 
     /// <summary>The step lists compared.</summary>
     public static readonly string[] Lists = { "uniform", "log-snr", "karras" };

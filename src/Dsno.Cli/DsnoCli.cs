@@ -1,8 +1,5 @@
-using System.CommandLine;
 using System.CommandLine.Help;
 using Dsno.Cli.Commands;
-using Dsno.Cli.Infrastructure;
-using Spectre.Console;
 
 namespace Dsno.Cli;
 

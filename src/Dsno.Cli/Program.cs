@@ -1,6 +1,5 @@
 using System.Runtime.InteropServices;
 using Dsno.Cli;
-using Spectre.Console;
 
 // Ctrl+C (and SIGTERM, as schedulers send) cancels the running step, which then saves its state; a second Ctrl+C ends the process.
 using var cancel = new CancellationTokenSource();

@@ -1,12 +1,8 @@
 using Dsno.Data;
 using Dsno.Diffusion;
-using Dsno.MLNet.Internal;
 using Dsno.Models;
 using Dsno.Networks;
 using Dsno.Training;
-using Microsoft.ML;
-using Microsoft.ML.Data;
-using Microsoft.ML.Runtime;
 
 namespace Dsno.MLNet;
 

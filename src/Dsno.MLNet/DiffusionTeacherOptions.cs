@@ -4,7 +4,7 @@ namespace Dsno.MLNet;
 public sealed class DiffusionTeacherOptions : TorchTrainerOptions
 {
     /// <summary>Training images: a float vector column [C, H, W] with values in [-1, 1]. Default "Image".</summary>
-    public string ImageColumnName = "Image";
+    public string ImageColumnName = DsnoColumnNames.Image;
 
     /// <summary>Class label column (key, int or uint) for a class-conditional teacher; null (default) trains an unconditional one.</summary>
     public string? LabelColumnName;
@@ -30,22 +30,22 @@ public sealed class DiffusionTeacherOptions : TorchTrainerOptions
     /// Float (Single or Double) column of per-row guidance scales; when Transform's input has it, each row is solved at its own w instead
     /// of <see cref="GuidanceScale"/> (to make trajectories over a range of w for a w-conditioned DSNO). Default "Guidance".
     /// </summary>
-    public string GuidanceColumnName = "Guidance";
+    public string GuidanceColumnName = DsnoColumnNames.Guidance;
 
     /// <summary>Noise column read by Transform: float vector [C, H, W], standard normal. Default "Noise".</summary>
-    public string NoiseColumnName = "Noise";
+    public string NoiseColumnName = DsnoColumnNames.Noise;
 
     /// <summary>Trajectory column written by Transform: float vector [F, C, H, W] with a "Times" annotation. Default "Trajectory".</summary>
-    public string TrajectoryColumnName = "Trajectory";
+    public string TrajectoryColumnName = DsnoColumnNames.Trajectory;
 
     /// <summary>Sample column written by Transform: float vector [C, H, W]. Default "Image".</summary>
-    public string OutputImageColumnName = "Image";
+    public string OutputImageColumnName = DsnoColumnNames.Image;
 
     /// <summary>Also write an <c>MLImage</c> column (Microsoft.ML.ImageAnalytics) of each sample, clamped and opaque. Default false.</summary>
     public bool OutputMLImage;
 
     /// <summary>Name of the MLImage column. Default "MLImage".</summary>
-    public string MLImageColumnName = "MLImage";
+    public string MLImageColumnName = DsnoColumnNames.MLImage;
 
     /// <summary>Channels of the first U-Net level. Default 32.</summary>
     public int BaseChannels = 32;

@@ -1,9 +1,5 @@
 using Dsno.Diffusion;
-using Dsno.MLNet.Internal;
 using Dsno.Models;
-using Microsoft.ML;
-using Microsoft.ML.Data;
-using Microsoft.ML.Runtime;
 using Dsno.Runtime;
 using TorchSharp;
 
@@ -65,6 +61,15 @@ public sealed class DiffusionTeacherTransformer : ITransformer
 
     /// <summary>The times of the trajectory frames.</summary>
     public TimeGrid Frames => TimeGrid.FromTimes(_settings.Frames);
+
+    /// <summary>The times of the output trajectory (the frame grid), in double precision.</summary>
+    public IReadOnlyList<double> OutputTimes => _settings.Frames;
+
+    /// <summary>
+    /// The core teacher with this transformer's solver, steps, frame times (always part of the step list) and guidance scale, as an
+    /// <see cref="IImageGenerator"/>.
+    /// </summary>
+    public TeacherSampler Sampler => Teacher.WithSolver(_settings.Solver, _settings.SolverSteps, _settings.Frames) with { Guidance = _settings.GuidanceScale };
 
     /// <summary>Classes of a class-conditional teacher; 0 when unconditional.</summary>
     public int ClassCount => Teacher.Architecture.NumClasses;

@@ -1,6 +1,3 @@
-using Dsno.MLNet.Internal;
-using Microsoft.ML;
-
 namespace Dsno.MLNet;
 
 /// <summary>Extension methods that add DSNO and its diffusion teacher to <c>mlContext.Transforms</c>.</summary>
@@ -11,7 +8,7 @@ public static class DsnoCatalog
     /// <param name="imageColumnName">Training images.</param>
     /// <param name="trainingSteps">Optimiser steps.</param>
     /// <param name="labelColumnName">Class labels for a class-conditional teacher, or null.</param>
-    public static DiffusionTeacherEstimator DiffusionTeacher(this TransformsCatalog catalog, string imageColumnName = "Image", int trainingSteps = 2000,
+    public static DiffusionTeacherEstimator DiffusionTeacher(this TransformsCatalog catalog, string imageColumnName = DsnoColumnNames.Image, int trainingSteps = 2000,
         string? labelColumnName = null) =>
         DiffusionTeacher(catalog, new DiffusionTeacherOptions { ImageColumnName = imageColumnName, TrainingSteps = trainingSteps, LabelColumnName = labelColumnName });
 
@@ -26,11 +23,11 @@ public static class DsnoCatalog
     /// <param name="noiseColumnName">x_T.</param>
     /// <param name="trajectoryColumnName">Trajectories [F, C, H, W] with a Times annotation.</param>
     public static DsnoEstimator Dsno(this TransformsCatalog catalog, DiffusionTeacherTransformer teacher, int trainingSteps = 1000,
-        string noiseColumnName = "Noise", string trajectoryColumnName = "Trajectory") =>
+        string noiseColumnName = DsnoColumnNames.Noise, string trajectoryColumnName = DsnoColumnNames.Trajectory) =>
         Dsno(catalog, new DsnoOptions
         {
             Teacher = teacher, TrainingSteps = trainingSteps, NoiseColumnName = noiseColumnName, TrajectoryColumnName = trajectoryColumnName,
-            LabelColumnName = teacher.ClassCount > 0 ? "Label" : null,
+            LabelColumnName = teacher.ClassCount > 0 ? DsnoColumnNames.Label : null,
         });
 
     /// <summary>DSNO with every option given.</summary>
@@ -47,7 +44,7 @@ public static class DsnoCatalog
     /// <param name="modelFile">The .onnx file.</param>
     /// <param name="noiseColumnName">Noise [C, H, W], float.</param>
     /// <param name="labelColumnName">Zero-based classes (Int32, UInt32 or Int64) for a class-conditional file, else null.</param>
-    public static DsnoOnnxEstimator ApplyDsnoOnnxModel(this TransformsCatalog catalog, MLContext mlContext, string modelFile, string noiseColumnName = "Noise",
+    public static DsnoOnnxEstimator ApplyDsnoOnnxModel(this TransformsCatalog catalog, MLContext mlContext, string modelFile, string noiseColumnName = DsnoColumnNames.Noise,
         string? labelColumnName = null)
     {
         ArgumentNullException.ThrowIfNull(catalog);

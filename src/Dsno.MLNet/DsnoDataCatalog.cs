@@ -1,7 +1,4 @@
 using Dsno.Data;
-using Dsno.MLNet.Internal;
-using Microsoft.ML;
-using Microsoft.ML.Data;
 
 namespace Dsno.MLNet;
 
@@ -27,7 +24,7 @@ public static class DsnoDataCatalog
     /// (seed, r). With <paramref name="classes"/>, also a uniform random <c>Label</c> key column.
     /// </summary>
     public static IDataView GaussianNoise(this DataOperationsCatalog catalog, int rows, int channels, int height, int width, int seed,
-        string columnName = "Noise", int? classes = null)
+        string columnName = DsnoColumnNames.Noise, int? classes = null)
     {
         ArgumentNullException.ThrowIfNull(catalog);
         if (rows < 1) throw new ArgumentOutOfRangeException(nameof(rows), rows, "need at least one row");
@@ -58,7 +55,7 @@ public static class DsnoDataCatalog
     /// DSNO; a w-conditioned DSNO's Transform reads the column as each row's w.
     /// </summary>
     public static IDataView GaussianNoise(this DataOperationsCatalog catalog, int rows, int channels, int height, int width, int seed,
-        int classes, float minGuidance, float maxGuidance, string columnName = "Noise", string guidanceColumnName = "Guidance")
+        int classes, float minGuidance, float maxGuidance, string columnName = DsnoColumnNames.Noise, string guidanceColumnName = DsnoColumnNames.Guidance)
     {
         ArgumentNullException.ThrowIfNull(catalog);
         if (!float.IsFinite(minGuidance) || !float.IsFinite(maxGuidance) || minGuidance < 0 || maxGuidance < minGuidance)

@@ -1,12 +1,8 @@
 using Dsno.Data;
 using Dsno.Diffusion;
-using Dsno.MLNet.Internal;
 using Dsno.Models;
 using Dsno.Networks;
 using Dsno.Training;
-using Microsoft.ML;
-using Microsoft.ML.Data;
-using Microsoft.ML.Runtime;
 
 namespace Dsno.MLNet;
 
@@ -72,8 +68,7 @@ public sealed class DsnoEstimator : IEstimator<DsnoTransformer>
         host.Info($"training DSNO (M = {layout.FrameCount}, J = {model.Network.Modes}, {model.Network.ParameterCount:N0} parameters of which " +
                   $"{model.Network.TemporalParameterCount:N0} temporal) on {source.Count} trajectories" +
                   (range is { } r ? $", w-conditioned on w in [{r.Min:G4}, {r.Max:G4}]" : recorded is { } w ? $", guidance w = {w:G4}" : ""));
-        var weighting = _options.LossWeighting == LossWeighting.Uniform ? FrameWeighting.Uniform : FrameWeighting.SqrtSnr;
-        model.Train(source, training, weighting, _options.Distance, host.Progress, host.Token);
+        model.Train(source, training, (FrameWeighting)_options.LossWeighting, _options.Distance, host.Progress, host.Token);
         return new DsnoTransformer(model, settings, _environment);
     }
 

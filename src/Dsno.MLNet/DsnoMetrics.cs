@@ -1,7 +1,5 @@
 using Dsno.Data;
-using Dsno.MLNet.Internal;
 using Dsno.Metrics;
-using Microsoft.ML;
 using TorchSharp;
 
 namespace Dsno.MLNet;
@@ -14,7 +12,7 @@ namespace Dsno.MLNet;
 public static class DsnoMetrics
 {
     /// <summary>Evaluates <paramref name="generated"/> against <paramref name="reference"/> (which needs a Label column).</summary>
-    public static GenerationMetrics Evaluate(MLContext ml, IDataView generated, IDataView reference, string imageColumnName = "Image", IDataView? teacherOutput = null) =>
+    public static GenerationMetrics Evaluate(MLContext ml, IDataView generated, IDataView reference, string imageColumnName = DsnoColumnNames.Image, IDataView? teacherOutput = null) =>
         Evaluate(ml, generated, reference, new DsnoMetricsOptions { ImageColumnName = imageColumnName, TeacherOutput = teacherOutput });
 
     /// <summary>Evaluates with every option given.</summary>

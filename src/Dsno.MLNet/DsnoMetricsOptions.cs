@@ -6,10 +6,10 @@ namespace Dsno.MLNet;
 public sealed class DsnoMetricsOptions
 {
     /// <summary>Image column of the generated, reference and teacher views. Default "Image".</summary>
-    public string ImageColumnName = "Image";
+    public string ImageColumnName = DsnoColumnNames.Image;
 
     /// <summary>Class label column of the reference view, used to train the feature classifier. Default "Label".</summary>
-    public string LabelColumnName = "Label";
+    public string LabelColumnName = DsnoColumnNames.Label;
 
     /// <summary>The teacher's images for the same noise as the generated ones (same row order), or null.</summary>
     public Microsoft.ML.IDataView? TeacherOutput;

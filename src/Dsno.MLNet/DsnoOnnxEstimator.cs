@@ -1,7 +1,4 @@
 using Dsno.Onnx;
-using Microsoft.ML;
-using Microsoft.ML.Data;
-using Microsoft.ML.Runtime;
 
 namespace Dsno.MLNet;
 

@@ -1,11 +1,7 @@
 using Dsno.Runtime;
 using Dsno.Data;
-using Dsno.MLNet.Internal;
 using Dsno.Diffusion;
 using Dsno.Models;
-using Microsoft.ML;
-using Microsoft.ML.Data;
-using Microsoft.ML.Runtime;
 using TorchSharp;
 
 [assembly: ModelLoader(typeof(Dsno.MLNet.DsnoTransformer), Dsno.MLNet.DsnoTransformer.LoaderSignature)]
@@ -126,7 +122,7 @@ public sealed class DsnoTransformer : ITransformer
     public int ClassCount => Model.Architecture.NumClasses;
 
     /// <summary>Network forward passes made so far by this model (one per batch of rows), through any of its transformers.</summary>
-    public int ForwardPasses => (int)Math.Min(int.MaxValue, Model.ForwardPasses);
+    public int ForwardPasses => (int)Math.Min(int.MaxValue, Model.Evaluations);
 
     /// <summary>Parameters of the whole network and of its temporal layers (the overhead over the backbone).</summary>
     public (long Total, long Temporal) Parameters => (Model.Network.ParameterCount, Model.Network.TemporalParameterCount);

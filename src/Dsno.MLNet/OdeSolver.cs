@@ -1,6 +1,11 @@
+using Dsno.Diffusion;
+
 namespace Dsno.MLNet;
 
-/// <summary>Probability-flow ODE solvers for sampling a teacher.</summary>
+/// <summary>
+/// Probability-flow ODE solvers for sampling a teacher: one value per core <see cref="OdeSolverDescriptor"/> in
+/// <see cref="Samplers.All"/>, matched by name (<c>DpmSolver2M</c> is <c>dpm-solver-2m</c>).
+/// </summary>
 public enum OdeSolver
 {
     /// <summary>DDIM: the first-order exponential integrator (Song et al. 2021), one model evaluation per step.</summary>
@@ -13,26 +18,19 @@ public enum OdeSolver
     Euler,
 }
 
-/// <summary>Maps <see cref="OdeSolver"/> to the core's solver names.</summary>
+/// <summary>Maps <see cref="OdeSolver"/> to the core's solver descriptors and names.</summary>
 public static class OdeSolverNames
 {
-    /// <summary>The core name ("ddim", "dpm-solver-2m", "heun", "euler").</summary>
-    public static string ToCoreName(this OdeSolver solver) => solver switch
-    {
-        OdeSolver.Ddim => "ddim",
-        OdeSolver.DpmSolver2M => "dpm-solver-2m",
-        OdeSolver.Heun => "heun",
-        OdeSolver.Euler => "euler",
-        _ => throw new ArgumentOutOfRangeException(nameof(solver), solver, "unknown solver"),
-    };
+    private static string Key(string name) => name.Replace("-", "", StringComparison.Ordinal).ToLowerInvariant();
 
-    /// <summary>The enum value of a core name.</summary>
-    public static OdeSolver FromCoreName(string name) => name switch
-    {
-        "ddim" => OdeSolver.Ddim,
-        "dpm-solver-2m" => OdeSolver.DpmSolver2M,
-        "heun" => OdeSolver.Heun,
-        "euler" => OdeSolver.Euler,
-        _ => throw new ArgumentOutOfRangeException(nameof(name), name, "unknown solver; expected ddim, dpm-solver-2m, heun or euler"),
-    };
+    /// <summary>The core descriptor of <paramref name="solver"/>.</summary>
+    public static OdeSolverDescriptor Descriptor(this OdeSolver solver) =>
+        Samplers.All.FirstOrDefault(d => Key(d.Name) == Key(solver.ToString()))
+        ?? throw new ArgumentOutOfRangeException(nameof(solver), solver, "unknown solver");
+
+    /// <summary>The core name ("ddim", "dpm-solver-2m", "heun", "euler").</summary>
+    public static string ToCoreName(this OdeSolver solver) => solver.Descriptor().Name;
+
+    /// <summary>The enum value of a core name; throws <see cref="ArgumentOutOfRangeException"/> naming the valid ones.</summary>
+    public static OdeSolver FromCoreName(string name) => Enum.Parse<OdeSolver>(Key(Samplers.Find(name).Name), ignoreCase: true);
 }

@@ -29,8 +29,8 @@ public sealed class TimeGrid
     /// <summary>The times as stored in the <c>Times</c> annotation.</summary>
     public float[] Times => Values.Select(t => (float)t).ToArray();
 
-    /// <summary>The times in double precision (what the core uses).</summary>
-    public double[] Values { get; }
+    /// <summary>The times in double precision (what the core uses); <see cref="Times"/> is their public, float form.</summary>
+    internal double[] Values { get; }
 
     /// <summary>Number of frames M.</summary>
     public int Count => Values.Length;

@@ -1,6 +1,4 @@
-using System.CommandLine;
-using Dsno.Cli.Infrastructure;
-using Dsno.MLNet;
+using Dsno.Diffusion;
 using TorchSharp;
 
 namespace Dsno.Cli.Commands;
@@ -15,7 +13,7 @@ internal static class CommonOptions
         CliOptions.Int("--threads", 0, "Torch threads (0: all cores). Results repeat bit for bit only at a fixed thread count.", min: 0);
 
     public static Option<string?> Solver() =>
-        CliOptions.Choice("--solver", "ODE solver of a teacher", "ddim", "dpm-solver-2m", "heun", "euler");
+        CliOptions.Choice("--solver", "ODE solver of a teacher", Samplers.Names.ToArray());
 
     public static Option<int?> SolverSteps() => CliOptions.OptionalInt("--solver-steps", "Solver steps of a teacher.");
 

@@ -1,8 +1,4 @@
-using System.CommandLine;
-using System.Text.Json.Nodes;
-using Dsno.Cli.Infrastructure;
 using Dsno.Runtime;
-using Spectre.Console;
 
 namespace Dsno.Cli.Commands;
 

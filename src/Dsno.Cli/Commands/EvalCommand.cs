@@ -1,11 +1,3 @@
-using System.CommandLine;
-using System.Diagnostics;
-using System.Text.Json.Nodes;
-using Dsno.Cli.Infrastructure;
-using Dsno.MLNet;
-using Microsoft.ML;
-using Spectre.Console;
-
 namespace Dsno.Cli.Commands;
 
 /// <summary>
@@ -51,13 +43,13 @@ public static class EvalCommand
         var ml = new MLContext(seed: s.Seed);
         var model = ModelFiles.LoadGenerator(ml, "--model", s.Model).With(null, CommonOptions.ParseSolver(s.Solver), s.SolverSteps);
         var reference = ImageSources.Load(ml, "--reference", s.Reference, s.Labels, s.Pad, s.Size, s.Grayscale);
-        if (reference.Schema.GetColumnOrNull("Label") is null)
+        if (reference.Schema.GetColumnOrNull(DsnoColumnNames.Label) is null)
         {
             throw File.Exists(s.Reference)
                 ? new UsageException($"--reference '{s.Reference}' needs its labels to train the feature classifier: give them with --labels")
                 : new BadInputException($"--reference '{s.Reference}' has no class sub-folders; the metrics need labelled reference images");
         }
-        if (reference.Schema["Image"].Type is Microsoft.ML.Data.VectorDataViewType { Dimensions: var d } && d.Length == 3
+        if (reference.Schema[DsnoColumnNames.Image].Type is Microsoft.ML.Data.VectorDataViewType { Dimensions: var d } && d.Length == 3
             && (d[0] != model.Channels || d[1] != model.Height || d[2] != model.Width))
         {
             throw new BadInputException($"--reference '{s.Reference}' holds {d[0]}x{d[1]}x{d[2]} images but '{s.Model}' makes " +
@@ -78,7 +70,7 @@ public static class EvalCommand
             try { result = DsnoMetrics.Evaluate(ml, ImageGeneration.ToDataView(ml, generated.Images, model.Channels, model.Height, model.Width), reference, options); }
             catch (ArgumentException e)
             {
-                throw new BadInputException($"cannot evaluate against --reference '{s.Reference}': {ErrorMapper.OneLine(e.Message.Split(" (Parameter")[0])}", e);
+                throw new BadInputException($"cannot evaluate against --reference '{s.Reference}': {ErrorMapper.ArgumentMessage(e.Message)}", e);
             }
             scoring.Complete();
             return (generated, result);

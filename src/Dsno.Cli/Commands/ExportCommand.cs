@@ -1,10 +1,5 @@
 using Dsno.Runtime;
-using System.CommandLine;
-using System.Text.Json.Nodes;
-using Dsno.Cli.Infrastructure;
 using Dsno.Onnx;
-using Microsoft.ML;
-using Spectre.Console;
 
 namespace Dsno.Cli.Commands;
 

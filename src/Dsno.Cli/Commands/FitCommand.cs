@@ -1,11 +1,4 @@
-using System.CommandLine;
-using System.Diagnostics;
-using System.Text.Json.Nodes;
-using Dsno.Cli.Infrastructure;
-using Dsno.MLNet;
 using Dsno.Training;
-using Microsoft.ML;
-using Spectre.Console;
 
 namespace Dsno.Cli.Commands;
 
@@ -60,7 +53,7 @@ public static class FitCommand
         if (guidance is not { } w) return;
         if (teacher.ClassCount == 0 && w > 0)
             throw new BadInputException($"--guidance {w}: the teacher is unconditional and cannot be guided; drop --guidance");
-        var column = trajectories.Schema["Trajectory"];
+        var column = trajectories.Schema[DsnoColumnNames.Trajectory];
         double recorded = 0;
         if (column.Annotations.Schema.GetColumnOrNull(DiffusionTeacherTransformer.GuidanceAnnotation) is not null)
         {
@@ -79,11 +72,12 @@ public static class FitCommand
         var ml = new MLContext(seed: s.Seed);
         var teacher = ModelFiles.LoadTeacher(ml, "--teacher", s.Teacher);
         var files = TrajectoryFiles.Resolve(s.Data);
-        var columns = teacher.ClassCount > 0 ? new[] { "Noise", "Trajectory", "Label" } : new[] { "Noise", "Trajectory" };
+        var columns = teacher.ClassCount > 0 ? new[] { DsnoColumnNames.Noise, DsnoColumnNames.Trajectory, DsnoColumnNames.Label } : new[] { DsnoColumnNames.Noise, DsnoColumnNames.Trajectory };
         var trajectories = TrajectoryFiles.Open(ml, files, columns);
         long rows = trajectories.GetRowCount() ?? -1;
         CheckAgainstTeacher(teacher, trajectories, files[0]);
         CheckGuidance(teacher, trajectories, files[0], s.Guidance);
+        CheckModes(trajectories, s.Modes);
 
         string checkpoint = s.Checkpoint ?? s.Out + ".checkpoint";
         bool resuming = File.Exists(checkpoint);
@@ -97,7 +91,7 @@ public static class FitCommand
             var progress = new TrainingProgressReporter(bar, "dsno");
             var options = new DsnoOptions
             {
-                Teacher = teacher, LabelColumnName = teacher.ClassCount > 0 ? "Label" : null, TemporalModes = s.Modes,
+                Teacher = teacher, LabelColumnName = teacher.ClassCount > 0 ? DsnoColumnNames.Label : null, TemporalModes = s.Modes,
                 LossWeighting = s.Weighting == "uniform" ? LossWeighting.Uniform : LossWeighting.SqrtSnr,
                 TrainingSteps = s.Steps, BatchSize = s.Batch, LearningRate = s.LearningRate, WarmupSteps = s.Warmup, Seed = s.Seed,
                 LearningRateDecay = s.Decay switch { "constant" => LearningRateDecay.Constant, "linear" => LearningRateDecay.Linear, _ => LearningRateDecay.Cosine },
@@ -106,11 +100,7 @@ public static class FitCommand
                 Progress = progress, CancellationToken = context.CancellationToken,
             };
             DsnoTransformer fitted;
-            try { fitted = CommonOptions.WithCheckpoint(checkpoint, resuming, () => ml.Transforms.Dsno(options).Fit(trajectories)); }
-            catch (ArgumentOutOfRangeException e) when (e.ParamName == "modes")
-            {
-                throw new UsageException($"--modes {s.Modes}: {ErrorMapper.OneLine(e.Message.Split(" (Parameter")[0])}");
-            }
+            fitted = CommonOptions.WithCheckpoint(checkpoint, resuming, () => ml.Transforms.Dsno(options).Fit(trajectories));
             bar.Complete();
             return (fitted, progress);
         });
@@ -149,13 +139,22 @@ public static class FitCommand
         return ExitCodes.Success;
     }
 
+    /// <summary><c>--modes J</c> must fit the trajectories' M frames: 1 &lt;= J &lt;= M/2 + 1.</summary>
+    private static void CheckModes(IDataView trajectories, int? modes)
+    {
+        if (modes is not { } j) return;
+        int m = ((Microsoft.ML.Data.VectorDataViewType)trajectories.Schema[DsnoColumnNames.Trajectory].Type).Dimensions[0];
+        int max = Dsno.Networks.TemporalConvolution.MaxModes(m);
+        if (j < 1 || j > max) throw new UsageException($"--modes {j}: J = {j} Fourier modes must be in [1, M/2 + 1] = [1, {max}] for M = {m} frames");
+    }
+
     private static void CheckAgainstTeacher(DiffusionTeacherTransformer teacher, IDataView trajectories, string file)
     {
         var a = teacher.Teacher.Architecture;
-        if (trajectories.Schema["Trajectory"].Type is not Microsoft.ML.Data.VectorDataViewType { Dimensions: { Length: 4 } dims }
+        if (trajectories.Schema[DsnoColumnNames.Trajectory].Type is not Microsoft.ML.Data.VectorDataViewType { Dimensions: { Length: 4 } dims }
             || dims[1] != a.Channels || dims[2] != a.Height || dims[3] != a.Width)
         {
-            throw new BadInputException($"--data '{file}' holds trajectories of {trajectories.Schema["Trajectory"].Type}, but the teacher makes " +
+            throw new BadInputException($"--data '{file}' holds trajectories of {trajectories.Schema[DsnoColumnNames.Trajectory].Type}, but the teacher makes " +
                 $"{a.Channels}x{a.Height}x{a.Width} images; fit trajectories made by this teacher");
         }
     }

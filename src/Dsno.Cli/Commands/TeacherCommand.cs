@@ -1,11 +1,3 @@
-using System.CommandLine;
-using System.Diagnostics;
-using System.Text.Json.Nodes;
-using Dsno.Cli.Infrastructure;
-using Dsno.MLNet;
-using Microsoft.ML;
-using Spectre.Console;
-
 namespace Dsno.Cli.Commands;
 
 /// <summary>
@@ -79,7 +71,7 @@ public static class TeacherCommand
             throw new UsageException("--guidance needs --label-dropout > 0: the teacher must learn the null class to be guided");
         var ml = new MLContext(seed: s.Seed);
         var images = ImageSources.Load(ml, "--data", s.Data, s.Labels, s.Pad, s.Size, s.Grayscale);
-        bool hasLabels = images.Schema.GetColumnOrNull("Label") is not null;
+        bool hasLabels = images.Schema.GetColumnOrNull(DsnoColumnNames.Label) is not null;
         if (s.Conditional && !hasLabels)
         {
             if (File.Exists(s.Data)) throw new UsageException($"--conditional needs labels: give the IDX labels file of '{s.Data}' with --labels");
@@ -96,7 +88,7 @@ public static class TeacherCommand
             var progress = new TrainingProgressReporter(bar, "teacher");
             var options = new DiffusionTeacherOptions
             {
-                LabelColumnName = s.Conditional ? "Label" : null, LabelDropout = s.LabelDropout, GuidanceScale = s.Guidance ?? 0,
+                LabelColumnName = s.Conditional ? DsnoColumnNames.Label : null, LabelDropout = s.LabelDropout, GuidanceScale = s.Guidance ?? 0,
                 BaseChannels = s.Channels, ChannelMultipliers = s.Multipliers, ResBlocksPerLevel = s.ResBlocks,
                 TrainingSteps = s.Steps, BatchSize = s.Batch, LearningRate = s.LearningRate, WarmupSteps = s.Warmup, Seed = s.Seed,
                 Threads = s.Threads, Device = s.Device, CheckpointPath = checkpoint, CheckpointInterval = s.CheckpointEvery,

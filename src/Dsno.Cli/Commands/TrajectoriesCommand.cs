@@ -1,11 +1,3 @@
-using System.CommandLine;
-using System.Diagnostics;
-using System.Text.Json.Nodes;
-using Dsno.Cli.Infrastructure;
-using Dsno.MLNet;
-using Microsoft.ML;
-using Spectre.Console;
-
 namespace Dsno.Cli.Commands;
 
 /// <summary>

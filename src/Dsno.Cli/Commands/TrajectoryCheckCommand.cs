@@ -1,9 +1,3 @@
-using System.Globalization;
-using System.Text.Json.Nodes;
-using Dsno.Cli.Infrastructure;
-using Microsoft.ML;
-using Spectre.Console;
-
 namespace Dsno.Cli.Commands;
 
 /// <summary>

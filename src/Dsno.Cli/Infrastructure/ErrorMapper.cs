@@ -21,12 +21,17 @@ public static partial class ErrorMapper
             UnauthorizedAccessException e => (ExitCodes.BadInput, OneLine(e.Message) + " Check the file's permissions."),
             InvalidDataException e => (ExitCodes.BadInput, OneLine(e.Message)),
             IOException e => (ExitCodes.BadInput, OneLine(e.Message)),
+            // A null argument is a bug in this tool, never a value the user gave.
+            ArgumentNullException => Unexpected(error),
             // The ML.NET layer and the core check option values with ArgumentException: a value the user gave is out of range.
             ArgumentException e => (ExitCodes.Usage, "invalid value: " + ArgumentMessage(e.Message)),
             InvalidOperationException e => (ExitCodes.BadInput, OneLine(e.Message)),
-            _ => (ExitCodes.InternalError, $"unexpected {error.GetType().Name}: {OneLine(error.Message)} (rerun with --verbose for the stack trace)"),
+            _ => Unexpected(error),
         };
     }
+
+    private static (int, string) Unexpected(Exception error) =>
+        (ExitCodes.InternalError, $"unexpected {error.GetType().Name}: {OneLine(error.Message)} (rerun with --verbose for the stack trace)");
 
     /// <summary>Collapses line breaks and runs of white space so that a message fits on one line.</summary>
     public static string OneLine(string message) => Whitespace().Replace(message ?? "", " ").Trim();

@@ -1,5 +1,4 @@
-using Dsno.MLNet;
-using Microsoft.ML;
+using Dsno.Models;
 
 namespace Dsno.Cli.Infrastructure;
 
@@ -37,23 +36,26 @@ public sealed class GenerativeModel
     /// <summary>The transformer.</summary>
     public ITransformer Transformer => (ITransformer?)Dsno ?? Teacher!;
 
+    /// <summary>The core model behind either kind: the DSNO operator, or the teacher with its solver.</summary>
+    public IImageGenerator Generator => Dsno is { } d ? d.Model : Teacher!.Sampler;
+
     /// <summary>Image channels.</summary>
-    public int Channels => Dsno?.Model.Architecture.Channels ?? Teacher!.Teacher.Architecture.Channels;
+    public int Channels => Generator.Architecture.Channels;
 
     /// <summary>Image height.</summary>
-    public int Height => Dsno?.Model.Architecture.Height ?? Teacher!.Teacher.Architecture.Height;
+    public int Height => Generator.Architecture.Height;
 
     /// <summary>Image width.</summary>
-    public int Width => Dsno?.Model.Architecture.Width ?? Teacher!.Teacher.Architecture.Width;
+    public int Width => Generator.Architecture.Width;
 
     /// <summary>Classes of a class-conditional model; 0 when unconditional.</summary>
-    public int ClassCount => Dsno?.ClassCount ?? Teacher!.ClassCount;
+    public int ClassCount => Generator.Architecture.NumClasses;
 
     /// <summary>Network evaluations made so far.</summary>
-    public int ForwardPasses => Dsno?.ForwardPasses ?? Teacher!.ForwardPasses;
+    public int ForwardPasses => (int)Math.Min(int.MaxValue, Generator.Evaluations);
 
     /// <summary>The times of the output trajectory's frames.</summary>
-    public IReadOnlyList<double> OutputTimes => Dsno?.OutputTimes ?? Teacher!.Frames.Values;
+    public IReadOnlyList<double> OutputTimes => Dsno?.OutputTimes ?? Teacher!.OutputTimes;
 
     /// <summary>A description for people: kind, size, classes, sampler.</summary>
     public string Description => Dsno is { } d

@@ -1,8 +1,4 @@
 using Dsno.Runtime;
-using System.Diagnostics;
-using Dsno.MLNet;
-using Microsoft.ML;
-using Microsoft.ML.Data;
 
 namespace Dsno.Cli.Infrastructure;
 
@@ -39,8 +35,8 @@ public static class ImageGeneration
         }
         var images = new List<float[]>();
         var trajectories = new List<float[]>();
-        var image = source.Schema["Image"];
-        var trajectory = source.Schema["Trajectory"];
+        var image = source.Schema[DsnoColumnNames.Image];
+        var trajectory = source.Schema[DsnoColumnNames.Trajectory];
         // Both columns active: a teacher inserts the frame times into its step list only when the trajectory is read, and the images
         // must not depend on which outputs were asked for (the .idv and the PNG show the same images).
         using (var cursor = source.GetRowCursor(new[] { image, trajectory }))

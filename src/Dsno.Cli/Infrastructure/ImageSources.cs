@@ -1,6 +1,3 @@
-using Dsno.MLNet;
-using Microsoft.ML;
-
 namespace Dsno.Cli.Infrastructure;
 
 /// <summary>Resolves a <c>--data</c> / <c>--reference</c> argument to an image data view: the embedded digits, an IDX file or an image folder.</summary>

@@ -1,7 +1,4 @@
 using Dsno.Runtime;
-using Dsno.MLNet;
-using Microsoft.ML;
-using Microsoft.ML.Data;
 
 namespace Dsno.Cli.Infrastructure;
 

@@ -1,5 +1,3 @@
-using Microsoft.ML;
-using Microsoft.ML.Data;
 using CoreNoise = Dsno.Data.GaussianNoise;
 
 namespace Dsno.Cli.Infrastructure;

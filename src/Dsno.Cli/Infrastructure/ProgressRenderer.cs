@@ -1,5 +1,3 @@
-using Spectre.Console;
-
 namespace Dsno.Cli.Infrastructure;
 
 /// <summary>

@@ -1,6 +1,3 @@
-using System.Globalization;
-using Dsno.MLNet;
-
 namespace Dsno.Cli.Infrastructure;
 
 /// <summary>

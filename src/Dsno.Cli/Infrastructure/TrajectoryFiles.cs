@@ -1,6 +1,3 @@
-using Microsoft.ML;
-using Microsoft.ML.Data;
-
 namespace Dsno.Cli.Infrastructure;
 
 /// <summary>Opens the <c>.idv</c> trajectory files given to <c>dsno fit --data</c> (folders and files) as one streaming data view.</summary>
@@ -92,7 +89,7 @@ public static class TrajectoryFiles
 
     private static float[]? Times(DataViewSchema.Column column)
     {
-        if (column.Annotations.Schema.GetColumnOrNull("Times") is not { } times) return null;
+        if (column.Annotations.Schema.GetColumnOrNull(Dsno.MLNet.TrajectoryAnnotations.Times) is not { } times) return null;
         VBuffer<float> buffer = default;
         column.Annotations.GetValue(times.Name, ref buffer);
         return buffer.DenseValues().ToArray();

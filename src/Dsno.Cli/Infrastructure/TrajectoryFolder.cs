@@ -1,10 +1,7 @@
-using System.Globalization;
 using System.Runtime.InteropServices;
 using System.Security.Cryptography;
 using System.Text.Json;
 using System.Text.RegularExpressions;
-using Microsoft.ML;
-using Microsoft.ML.Data;
 
 namespace Dsno.Cli.Infrastructure;
 
@@ -28,7 +25,7 @@ public sealed partial class TrajectoryFolder
     public const string SettingsAnnotation = "DsnoTrajectorySettings";
 
     /// <summary>The column that carries <see cref="SettingsAnnotation"/>.</summary>
-    public const string AnnotatedColumn = "Trajectory";
+    public const string AnnotatedColumn = DsnoColumnNames.Trajectory;
 
     /// <summary>The folder format written now: version 2 added the settings annotation to every shard.</summary>
     public const int CurrentFormatVersion = 2;

@@ -1,6 +1,3 @@
-using Microsoft.ML;
-using Microsoft.ML.Data;
-
 namespace Dsno.MLNet.Internal;
 
 /// <summary>A <see cref="BatchedMapping"/> checked against one input schema: where its inputs are and what its output schema is.</summary>

@@ -1,6 +1,3 @@
-using Microsoft.ML;
-using Microsoft.ML.Data;
-
 namespace Dsno.MLNet.Internal;
 
 /// <summary>Getters that read our input columns from a cursor in the forms ML.NET users have them.</summary>

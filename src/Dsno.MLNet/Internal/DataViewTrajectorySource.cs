@@ -1,6 +1,5 @@
 using Dsno.Data;
 using Dsno.Runtime;
-using Microsoft.ML;
 using TorchSharp;
 
 namespace Dsno.MLNet.Internal;

@@ -3,19 +3,19 @@ namespace Dsno.MLNet.Internal;
 /// <summary>What a <see cref="DsnoTransformer"/> saves besides its network: columns, query times and batching.</summary>
 internal sealed class DsnoSettings
 {
-    public string NoiseColumnName { get; set; } = "Noise";
+    public string NoiseColumnName { get; set; } = DsnoColumnNames.Noise;
     public string? LabelColumnName { get; set; }
-    public string OutputImageColumnName { get; set; } = "Image";
-    public string OutputTrajectoryColumnName { get; set; } = "Trajectory";
+    public string OutputImageColumnName { get; set; } = DsnoColumnNames.Image;
+    public string OutputTrajectoryColumnName { get; set; } = DsnoColumnNames.Trajectory;
     public bool OutputMLImage { get; set; }
-    public string MLImageColumnName { get; set; } = "MLImage";
+    public string MLImageColumnName { get; set; } = DsnoColumnNames.MLImage;
     /// <summary>Times the output trajectory is decoded at; null = the training grid (one plain forward pass).</summary>
     public double[]? QueryTimes { get; set; }
     public int TransformBatchSize { get; set; } = 64;
     /// <summary>The guidance scale w a w-conditioned model is run at (<see cref="DsnoTransformer.WithGuidance"/>); null = none chosen.</summary>
     public double? Guidance { get; set; }
     /// <summary>Float column of per-row guidance scales read by a w-conditioned model when the input has it.</summary>
-    public string? GuidanceColumnName { get; set; } = "Guidance";
+    public string? GuidanceColumnName { get; set; } = DsnoColumnNames.Guidance;
 
     public DsnoSettings Clone() => (DsnoSettings)MemberwiseClone();
 

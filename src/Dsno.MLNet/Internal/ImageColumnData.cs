@@ -1,6 +1,4 @@
 using Dsno.Data;
-using Microsoft.ML;
-using Microsoft.ML.Data;
 
 namespace Dsno.MLNet.Internal;
 

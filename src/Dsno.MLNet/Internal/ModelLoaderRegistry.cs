@@ -1,6 +1,4 @@
 using System.Reflection;
-using Microsoft.ML;
-using Microsoft.ML.Runtime;
 
 namespace Dsno.MLNet.Internal;
 

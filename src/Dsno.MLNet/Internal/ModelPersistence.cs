@@ -1,7 +1,6 @@
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
-using Microsoft.ML;
 
 namespace Dsno.MLNet.Internal;
 

@@ -1,7 +1,5 @@
 using Dsno.Diffusion;
 using Dsno.Networks;
-using Microsoft.ML;
-using Microsoft.ML.Data;
 
 namespace Dsno.MLNet.Internal;
 
@@ -60,7 +58,7 @@ internal sealed class NoiseToImageMapping
     public bool IsConditional { get; }
 
     /// <summary>The label column's name.</summary>
-    public string LabelColumn => _columns.Label ?? "Label";
+    public string LabelColumn => _columns.Label ?? DsnoColumnNames.Label;
 
     /// <summary>Batches run so far.</summary>
     public long BatchCalls => _mapping.BatchCalls;

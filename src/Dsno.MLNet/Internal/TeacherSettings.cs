@@ -3,13 +3,13 @@ namespace Dsno.MLNet.Internal;
 /// <summary>What a <see cref="DiffusionTeacherTransformer"/> saves besides its network: columns and sampling settings.</summary>
 internal sealed class TeacherSettings
 {
-    public string NoiseColumnName { get; set; } = "Noise";
+    public string NoiseColumnName { get; set; } = DsnoColumnNames.Noise;
     public string? LabelColumnName { get; set; }
-    public string TrajectoryColumnName { get; set; } = "Trajectory";
-    public string OutputImageColumnName { get; set; } = "Image";
+    public string TrajectoryColumnName { get; set; } = DsnoColumnNames.Trajectory;
+    public string OutputImageColumnName { get; set; } = DsnoColumnNames.Image;
     public bool OutputMLImage { get; set; }
-    public string MLImageColumnName { get; set; } = "MLImage";
-    public string Solver { get; set; } = "dpm-solver-2m";
+    public string MLImageColumnName { get; set; } = DsnoColumnNames.MLImage;
+    public string Solver { get; set; } = Dsno.Diffusion.Samplers.DpmSolver2M.Name;
     public int SolverSteps { get; set; } = 20;
     public double[] Frames { get; set; } = Array.Empty<double>();
     public bool FramesAsStates { get; set; }
@@ -18,7 +18,7 @@ internal sealed class TeacherSettings
     /// <summary>Classifier-free guidance scale w of Transform (0 = none).</summary>
     public double GuidanceScale { get; set; }
     /// <summary>Float column of per-row guidance scales that overrides <see cref="GuidanceScale"/> when the input has it.</summary>
-    public string? GuidanceColumnName { get; set; } = "Guidance";
+    public string? GuidanceColumnName { get; set; } = DsnoColumnNames.Guidance;
 
     public TeacherSettings Clone() => (TeacherSettings)MemberwiseClone();
 

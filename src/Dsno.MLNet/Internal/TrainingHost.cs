@@ -1,5 +1,4 @@
 using Dsno.Training;
-using Microsoft.ML.Runtime;
 
 namespace Dsno.MLNet.Internal;
 
@@ -37,7 +36,7 @@ internal sealed class TrainingHost : IDisposable
 
     private void Report(TrainingProgress p)
     {
-        _user?.Report(new DsnoTrainingProgress(p.Stage, p.Step, p.TotalSteps, p.Loss, p.LearningRate, p.Elapsed));
+        _user?.Report(new DsnoTrainingProgress(p));
         if (p.Step % _logEvery == 0 || p.Step == p.TotalSteps)
             Info($"{p.Stage}: step {p.Step}/{p.TotalSteps}, loss {p.Loss:G4}, learning rate {p.LearningRate:G3}, {p.Elapsed.TotalSeconds:F1} s");
         if (MlNetInternals.IsCancelled(_environment)) _cancel.Cancel();

@@ -1,7 +1,3 @@
-using Dsno.Runtime;
-using TorchSharp;
-using static TorchSharp.torch;
-
 namespace Dsno.Data;
 
 /// <summary>Trajectory records held in memory as tensors: for tests and small sets. Batches are seeded random draws per step.</summary>

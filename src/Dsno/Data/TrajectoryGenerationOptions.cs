@@ -1,12 +1,10 @@
-using Dsno.Diffusion;
-
 namespace Dsno.Data;
 
 /// <summary>How trajectory records are made from a teacher.</summary>
 public sealed record TrajectoryGenerationOptions
 {
     /// <summary>Solver name: "ddim", "dpm-solver-2m", "heun" or "euler".</summary>
-    public string Solver { get; init; } = "ddim";
+    public string Solver { get; init; } = Samplers.Ddim.Name;
     /// <summary>Solver steps (the frame times are inserted into the step list on top).</summary>
     public int Steps { get; init; } = 100;
     /// <summary>Frame times (see <see cref="Diffusion.FrameTimes"/>); default the quadratic grid with M = 4.</summary>

@@ -1,8 +1,4 @@
 using System.Diagnostics;
-using Dsno.Diffusion;
-using Dsno.Models;
-using TorchSharp;
-using static TorchSharp.torch;
 
 namespace Dsno.Data;
 

@@ -1,5 +1,3 @@
-using Dsno.Diffusion;
-
 namespace Dsno.Data;
 
 /// <summary>The shape shared by every record of a trajectory set: image size, frame times and what the frames hold.</summary>

@@ -1,5 +1,4 @@
 using System.Text;
-using Dsno.Diffusion;
 
 namespace Dsno.Data;
 

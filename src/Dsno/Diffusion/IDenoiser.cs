@@ -1,5 +1,3 @@
-using static TorchSharp.torch;
-
 namespace Dsno.Diffusion;
 
 /// <summary>The two views of one model evaluation at state x_t: the noise estimate and the denoised estimate x0_hat.</summary>

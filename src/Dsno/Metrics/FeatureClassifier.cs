@@ -2,11 +2,6 @@ using System.Globalization;
 using System.Runtime.InteropServices;
 using System.Security.Cryptography;
 using System.Text;
-using Dsno.Data;
-using Dsno.Runtime;
-using Dsno.Training;
-using TorchSharp;
-using static TorchSharp.torch;
 
 namespace Dsno.Metrics;
 

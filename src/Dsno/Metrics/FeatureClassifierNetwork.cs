@@ -1,8 +1,4 @@
-using Dsno.Runtime;
-using Dsno.Networks;
-using TorchSharp;
 using TorchSharp.Modules;
-using static TorchSharp.torch;
 
 namespace Dsno.Metrics;
 

@@ -1,5 +1,3 @@
-using static TorchSharp.torch;
-
 namespace Dsno.Metrics;
 
 /// <summary>Conversions between feature arrays [n, d] and float64 CPU tensors, with the checks every metric needs.</summary>

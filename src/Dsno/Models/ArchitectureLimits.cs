@@ -1,5 +1,3 @@
-using Dsno.Networks;
-
 namespace Dsno.Models;
 
 /// <summary>

@@ -1,11 +1,3 @@
-using Dsno.Data;
-using Dsno.Diffusion;
-using Dsno.Networks;
-using Dsno.Runtime;
-using Dsno.Training;
-using TorchSharp;
-using static TorchSharp.torch;
-
 namespace Dsno.Models;
 
 /// <summary>
@@ -164,16 +156,12 @@ public sealed class DiffusionTeacher : IDisposable
         return sampler(CreateDenoiser(labels?.to(Device), guidance?.to(ScalarType.Float32, Device), clipDenoised), x, stepTimes, callback).MoveToOuterDisposeScope();
     }
 
-    /// <summary>
-    /// The step list a solver uses by default: Karras et al.'s list (t = 1, then rho = 7 from s = 80) for the second-order solvers,
-    /// uniform in t for DDIM and Euler. Chosen by measurement: at 10 steps on both benchmark teachers (docs/benchmarks.md, "Step
-    /// lists") it gave DPM-Solver++(2M) and Heun their lowest or near-lowest FD, while DDIM did best on the uniform list.
-    /// </summary>
-    public double[] DefaultStepTimes(string solver, int steps) => solver switch
-    {
-        "dpm-solver-2m" or "heun" => StepTimes.Karras(Schedule, steps),
-        _ => StepTimes.Uniform(steps),
-    };
+    /// <summary>This teacher sampled with <paramref name="solver"/> in <paramref name="steps"/> steps, as an <see cref="IImageGenerator"/>.</summary>
+    public TeacherSampler WithSolver(string solver, int steps, IReadOnlyList<double>? frameTimes = null) =>
+        new(this, Samplers.Find(solver), steps, frameTimes);
+
+    /// <summary>The step list a solver uses by default (<see cref="OdeSolverDescriptor.DefaultStepTimes"/>) on this teacher's schedule.</summary>
+    public double[] DefaultStepTimes(string solver, int steps) => Samplers.Find(solver).DefaultStepTimes(Schedule, steps);
 
     private void CheckLabels(Tensor? labels, long batch)
     {
@@ -190,36 +178,15 @@ public sealed class DiffusionTeacher : IDisposable
     }
 
     /// <summary>Writes the teacher (architecture, schedule, weights) to a stream, which stays open.</summary>
-    public void Save(Stream stream)
-    {
-        using var writer = new BinaryWriter(stream, System.Text.Encoding.UTF8, leaveOpen: true);
-        ModelFileHeader.Write(writer, Magic, new TeacherHeader(Architecture, Schedule.Name));
-        WeightFile.Write(writer, Network);
-    }
+    public void Save(Stream stream) => ModelFileHeader.Save(stream, Magic, new TeacherHeader(Architecture, Schedule.Name), Network);
 
     /// <summary>Reads a teacher written by <see cref="Save"/>. Throws <see cref="InvalidDataException"/> on anything malformed.</summary>
-    public static DiffusionTeacher Load(Stream stream, string device = "cpu", string what = "teacher model")
-    {
-        using var reader = new BinaryReader(stream, System.Text.Encoding.UTF8, leaveOpen: true);
-        var header = ModelFileHeader.Read<TeacherHeader>(reader, Magic, what);
-        ArchitectureLimits.Check(header.Architecture, what);
-        NoiseSchedule schedule;
-        try { schedule = NoiseSchedule.FromName(header.Schedule); }
-        catch (ArgumentOutOfRangeException e) { throw new InvalidDataException($"{what}: {e.Message}", e); }
-        DiffusionTeacher teacher;
-        try { teacher = new DiffusionTeacher(header.Architecture, schedule, device); }
-        catch (ArgumentException e) { throw new InvalidDataException($"{what}: {e.Message}", e); }
-        try
+    public static DiffusionTeacher Load(Stream stream, string device = "cpu", string what = "teacher model") =>
+        ModelFileHeader.Load<TeacherHeader, DiffusionTeacher>(stream, Magic, what, header =>
         {
-            WeightFile.ReadInto(reader, teacher.Network, what);
-            return teacher;
-        }
-        catch
-        {
-            teacher.Dispose();
-            throw;
-        }
-    }
+            ArchitectureLimits.Check(header.Architecture, what);
+            return new DiffusionTeacher(header.Architecture, NoiseSchedule.FromName(header.Schedule), device);
+        }, teacher => teacher.Network);
 
     /// <inheritdoc/>
     public void Dispose() => Network.Dispose();

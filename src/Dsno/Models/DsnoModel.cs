@@ -1,18 +1,10 @@
-using Dsno.Data;
-using Dsno.Diffusion;
-using Dsno.Networks;
-using Dsno.Runtime;
-using Dsno.Training;
-using TorchSharp;
-using static TorchSharp.torch;
-
 namespace Dsno.Models;
 
 /// <summary>
 /// The trained DSNO operator: maps noise x_T to the teacher's whole trajectory (M frames) in one forward pass, and decodes at any
 /// other times through <see cref="ContinuousTimeQuery"/>. Wraps a <see cref="DsnoNetwork"/> with its schedule and frame kind.
 /// </summary>
-public sealed class DsnoModel : IDisposable
+public sealed class DsnoModel : IImageGenerator, IDisposable
 {
     private const string Magic = "DSNOOPR1";
 
@@ -104,10 +96,12 @@ public sealed class DsnoModel : IDisposable
     public Device Device { get; }
     /// <summary>The training time grid.</summary>
     public double[] FrameTimes => Network.FrameTimes;
-    /// <summary>Network forward passes so far (one per <c>Generate</c> or <c>Decode</c> call).</summary>
-    public long ForwardPasses => Network.ForwardPasses;
+    /// <summary>Network evaluations so far (one forward pass per <c>Generate</c> or <c>Decode</c> call).</summary>
+    public long Evaluations => Network.Evaluations;
     /// <summary>Architecture of the backbone.</summary>
     public UNetOptions Architecture => Network.Backbone.Options;
+    /// <inheritdoc/>
+    public long ParameterCount => Network.ParameterCount;
 
     /// <summary>Trains on trajectory records; the layout must match the model's grid, image size and classes.</summary>
     public TrainingResult Train(ITrajectorySource source, TrainingOptions options, FrameWeighting weighting = FrameWeighting.SqrtSnr,
@@ -126,7 +120,7 @@ public sealed class DsnoModel : IDisposable
             if (IsGuidanceConditioned && batch.Guidance is null)
                 throw new InvalidDataException("a w-conditioned DSNO trains on trajectories with a per-record guidance scale, but the batch has none");
             var guidance = IsGuidanceConditioned ? batch.Guidance!.to(ScalarType.Float32, Device) : null;
-            var predicted = Network.Forward(batch.Noise.to(Device), batch.Labels?.to(Device), guidance);
+            var predicted = Network.forward(batch.Noise.to(Device), batch.Labels?.to(Device), guidance);
             return TrajectoryLoss.Compute(predicted, batch.Frames.to(Device), weights, distance);
         }, progress, cancellationToken);
     }
@@ -144,7 +138,14 @@ public sealed class DsnoModel : IDisposable
         using var noGrad = torch.no_grad();
         Network.eval();
         using var scope = torch.NewDisposeScope();
-        return Network.Forward(noise.to(ScalarType.Float32, Device), labels?.to(Device), guidance?.to(ScalarType.Float32, Device)).MoveToOuterDisposeScope();
+        return Network.forward(noise.to(ScalarType.Float32, Device), labels?.to(Device), guidance?.to(ScalarType.Float32, Device)).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>The last frame of <see cref="Generate(Tensor, Tensor?)"/>: the samples [B, C, H, W].</summary>
+    public Tensor GenerateImages(Tensor noise, Tensor? labels = null)
+    {
+        using var frames = Generate(noise, labels);
+        return frames[.., ^1];
     }
 
     /// <summary>
@@ -169,50 +170,27 @@ public sealed class DsnoModel : IDisposable
     }
 
     /// <summary>Writes the model (architecture, grid, modes, schedule, frame kind, weights) to a stream, which stays open.</summary>
-    public void Save(Stream stream)
-    {
-        using var writer = new BinaryWriter(stream, System.Text.Encoding.UTF8, leaveOpen: true);
-        ModelFileHeader.Write(writer, Magic, new OperatorHeader(Architecture, FrameTimes, Network.Modes, Schedule.Name, Kind,
-            GuidanceScale, GuidanceRange is { } r ? new[] { r.Min, r.Max } : null));
-        WeightFile.Write(writer, Network);
-    }
+    public void Save(Stream stream) =>
+        ModelFileHeader.Save(stream, Magic, new OperatorHeader(Architecture, FrameTimes, Network.Modes, Schedule.Name, Kind,
+            GuidanceScale, GuidanceRange is { } r ? new[] { r.Min, r.Max } : null), Network);
 
     /// <summary>Reads a model written by <see cref="Save"/>. Throws <see cref="InvalidDataException"/> on anything malformed.</summary>
-    public static DsnoModel Load(Stream stream, string device = "cpu", string what = "DSNO model")
-    {
-        using var reader = new BinaryReader(stream, System.Text.Encoding.UTF8, leaveOpen: true);
-        var header = ModelFileHeader.Read<OperatorHeader>(reader, Magic, what);
-        ArchitectureLimits.Check(header.Architecture, what);
-        DsnoModel model;
-        try
+    public static DsnoModel Load(Stream stream, string device = "cpu", string what = "DSNO model") =>
+        ModelFileHeader.Load<OperatorHeader, DsnoModel>(stream, Magic, what, header =>
         {
+            ArchitectureLimits.Check(header.Architecture, what);
             if (header.FrameTimes is null || header.FrameTimes.Length > 1024) throw new ArgumentOutOfRangeException(nameof(header), "bad frame time count");
             if (!Enum.IsDefined(header.Kind)) throw new ArgumentOutOfRangeException(nameof(header), (int)header.Kind, "unknown frame kind");
             if (header.GuidanceRange is not null && (header.GuidanceRange.Length != 2 || !header.Architecture.GuidanceEmbedding))
                 throw new ArgumentOutOfRangeException(nameof(header), "a guidance range needs two values and a w-conditioned network");
             if (header.Architecture.GuidanceEmbedding && header.GuidanceRange is null)
                 throw new ArgumentOutOfRangeException(nameof(header), "a w-conditioned network needs its guidance range");
-            model = new DsnoModel(new DsnoNetwork(header.Architecture, header.FrameTimes, header.Modes), NoiseSchedule.FromName(header.Schedule), header.Kind, device)
+            return new DsnoModel(new DsnoNetwork(header.Architecture, header.FrameTimes, header.Modes), NoiseSchedule.FromName(header.Schedule), header.Kind, device)
             {
                 GuidanceScale = header.GuidanceScale,
                 GuidanceRange = header.GuidanceRange is { } r ? (r[0], r[1]) : null,
             };
-        }
-        catch (ArgumentException e)
-        {
-            throw new InvalidDataException($"{what}: {e.Message}", e);
-        }
-        try
-        {
-            WeightFile.ReadInto(reader, model.Network, what);
-            return model;
-        }
-        catch
-        {
-            model.Dispose();
-            throw;
-        }
-    }
+        }, model => model.Network);
 
     private void CheckLayout(TrajectoryLayout layout)
     {

@@ -56,4 +56,37 @@ internal static class ModelFileHeader
             throw new InvalidDataException($"{what}: truncated", e);
         }
     }
+
+    /// <summary>Writes a whole model to a stream, which stays open: the header, then the network's weights.</summary>
+    public static void Save<T>(Stream stream, string magic, T header, TorchSharp.torch.nn.Module network)
+    {
+        using var writer = new BinaryWriter(stream, Encoding.UTF8, leaveOpen: true);
+        Write(writer, magic, header);
+        Models.WeightFile.Write(writer, network);
+    }
+
+    /// <summary>
+    /// Reads a model written by <see cref="Save"/>: the header, the model that <paramref name="create"/> builds from it (an
+    /// <see cref="ArgumentException"/> there means a bad header), then the weights of its <paramref name="network"/>; a model whose
+    /// weights cannot be read is disposed. Throws <see cref="InvalidDataException"/> on anything malformed.
+    /// </summary>
+    public static TModel Load<THeader, TModel>(Stream stream, string magic, string what, Func<THeader, TModel> create,
+        Func<TModel, TorchSharp.torch.nn.Module> network) where TModel : IDisposable
+    {
+        using var reader = new BinaryReader(stream, Encoding.UTF8, leaveOpen: true);
+        var header = Read<THeader>(reader, magic, what);
+        TModel model;
+        try { model = create(header); }
+        catch (ArgumentException e) { throw new InvalidDataException($"{what}: {e.Message}", e); }
+        try
+        {
+            Models.WeightFile.ReadInto(reader, network(model), what);
+            return model;
+        }
+        catch
+        {
+            model.Dispose();
+            throw;
+        }
+    }
 }

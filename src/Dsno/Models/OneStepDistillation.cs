@@ -1,10 +1,3 @@
-using Dsno.Data;
-using Dsno.Diffusion;
-using Dsno.Networks;
-using Dsno.Training;
-using TorchSharp;
-using static TorchSharp.torch;
-
 namespace Dsno.Models;
 
 /// <summary>
@@ -12,10 +5,10 @@ namespace Dsno.Models;
 /// to map x_T straight to the final frame. It shares DSNO's data, loss and training loop; only the temporal layers and the
 /// intermediate frames are missing. The single slice is conditioned on t = 0, like DSNO's last frame.
 /// </summary>
-public sealed class OneStepDistillation : IDisposable
+public sealed class OneStepDistillation : IImageGenerator, IDisposable
 {
     private const string Magic = "DSNOKD01";
-    private long _forwardPasses;
+    private long _evaluations;
 
     /// <summary>Wraps a backbone.</summary>
     public OneStepDistillation(UNet network, string device = "cpu")
@@ -42,8 +35,12 @@ public sealed class OneStepDistillation : IDisposable
     public UNet Network { get; }
     /// <summary>Where it runs.</summary>
     public Device Device { get; }
-    /// <summary>Forward passes made by <see cref="Generate"/>.</summary>
-    public long ForwardPasses => Interlocked.Read(ref _forwardPasses);
+    /// <inheritdoc/>
+    public UNetOptions Architecture => Network.Options;
+    /// <inheritdoc/>
+    public long ParameterCount => Network.ParameterCount;
+    /// <summary>Network evaluations (forward passes) made by <see cref="Generate"/>.</summary>
+    public long Evaluations => Interlocked.Read(ref _evaluations);
 
     /// <summary>Trains on the final frame of each record with DSNO's loss (one frame, so the weighting is a constant).</summary>
     public TrainingResult Train(ITrajectorySource source, TrainingOptions options, IProgress<TrainingProgress>? progress = null, CancellationToken cancellationToken = default) =>
@@ -67,11 +64,14 @@ public sealed class OneStepDistillation : IDisposable
     }
 
     /// <summary>Images [B, C, H, W] from noise in one forward pass.</summary>
+    public Tensor GenerateImages(Tensor noise, Tensor? labels = null) => Generate(noise, labels);
+
+    /// <summary>Images [B, C, H, W] from noise in one forward pass.</summary>
     public Tensor Generate(Tensor noise, Tensor? labels = null)
     {
         using var noGrad = torch.no_grad();
         Network.eval();
-        Interlocked.Increment(ref _forwardPasses);
+        Interlocked.Increment(ref _evaluations);
         using var scope = torch.NewDisposeScope();
         return Forward(noise.to(ScalarType.Float32, Device), labels?.to(Device)).MoveToOuterDisposeScope();
     }
@@ -80,34 +80,15 @@ public sealed class OneStepDistillation : IDisposable
         Network.forward(noise, torch.zeros(noise.shape[0], device: noise.device), labels);
 
     /// <summary>Writes the student to a stream, which stays open.</summary>
-    public void Save(Stream stream)
-    {
-        using var writer = new BinaryWriter(stream, System.Text.Encoding.UTF8, leaveOpen: true);
-        ModelFileHeader.Write(writer, Magic, Network.Options);
-        WeightFile.Write(writer, Network);
-    }
+    public void Save(Stream stream) => ModelFileHeader.Save(stream, Magic, Network.Options, Network);
 
     /// <summary>Reads a student written by <see cref="Save"/>.</summary>
-    public static OneStepDistillation Load(Stream stream, string device = "cpu", string what = "distillation model")
-    {
-        using var reader = new BinaryReader(stream, System.Text.Encoding.UTF8, leaveOpen: true);
-        var options = ModelFileHeader.Read<UNetOptions>(reader, Magic, what);
-        ArchitectureLimits.Check(options, what);
-        UNet network;
-        try { network = new UNet(options); }
-        catch (ArgumentException e) { throw new InvalidDataException($"{what}: {e.Message}", e); }
-        var model = new OneStepDistillation(network, device);
-        try
+    public static OneStepDistillation Load(Stream stream, string device = "cpu", string what = "distillation model") =>
+        ModelFileHeader.Load<UNetOptions, OneStepDistillation>(stream, Magic, what, options =>
         {
-            WeightFile.ReadInto(reader, model.Network, what);
-            return model;
-        }
-        catch
-        {
-            model.Dispose();
-            throw;
-        }
-    }
+            ArchitectureLimits.Check(options, what);
+            return new OneStepDistillation(new UNet(options), device);
+        }, model => model.Network);
 
     /// <inheritdoc/>
     public void Dispose() => Network.Dispose();

@@ -1,4 +1,3 @@
-using Dsno.Models;
 using Dsno.Onnx;
 
 namespace Dsno.Networks;
@@ -6,7 +5,7 @@ namespace Dsno.Networks;
 public sealed partial class DsnoNetwork
 {
     /// <summary>
-    /// Writes <see cref="forward"/> into <paramref name="g"/>: <paramref name="noise"/> [N, C, H, W] and, for a class-conditional network,
+    /// Writes <see cref="forward(TorchSharp.torch.Tensor, TorchSharp.torch.Tensor?, TorchSharp.torch.Tensor?)"/> into <paramref name="g"/>: <paramref name="noise"/> [N, C, H, W] and, for a class-conditional network,
     /// <paramref name="labels"/> [N] (int64) give the trajectory [N, M, C, H, W] at <see cref="FrameTimes"/> and the image [N, C, H, W]
     /// (its last frame). Each temporal layer becomes one MatMul with its precomputed time-mixing matrix. With a <paramref name="query"/>
     /// plan the graph evaluates its slices instead and blends them into the queried frames, as <c>DsnoModel.Decode</c> does.

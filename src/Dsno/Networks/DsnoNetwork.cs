@@ -1,8 +1,4 @@
-using Dsno.Runtime;
-using Dsno.Diffusion;
-using TorchSharp;
 using TorchSharp.Modules;
-using static TorchSharp.torch;
 
 namespace Dsno.Networks;
 
@@ -17,7 +13,7 @@ public sealed partial class DsnoNetwork : nn.Module<Tensor, Tensor?, Tensor>, IG
     private readonly ModuleList<TemporalConvolution> temporal;
     private readonly TemporalConvolution[] temporalLayers;
     private readonly double[] frameTimes;
-    private long forwardPasses;
+    private long evaluations;
 
     /// <summary>Creates a randomly initialised network.</summary>
     /// <param name="options">Backbone architecture.</param>
@@ -116,8 +112,8 @@ public sealed partial class DsnoNetwork : nn.Module<Tensor, Tensor?, Tensor>, IG
     /// <summary>Scalar parameters of the temporal layers alone (DSNO's overhead over the backbone).</summary>
     public long TemporalParameterCount => temporalLayers.Sum(layer => layer.ParameterCount);
 
-    /// <summary>Calls of <see cref="forward"/> and <c>Evaluate</c> so far (each is one network evaluation).</summary>
-    public long ForwardPasses => Interlocked.Read(ref forwardPasses);
+    /// <summary>Calls of <see cref="forward(Tensor, Tensor?)"/> and <c>Evaluate</c> so far (each is one network evaluation).</summary>
+    public long Evaluations => Interlocked.Read(ref evaluations);
 
     /// <summary>
     /// Predicts all frames in one pass: <paramref name="noise"/> [B, C, H, W] and <paramref name="labels"/> [B] (int64) or null
@@ -126,10 +122,10 @@ public sealed partial class DsnoNetwork : nn.Module<Tensor, Tensor?, Tensor>, IG
     public override Tensor forward(Tensor noise, Tensor? labels) => Evaluate(noise, labels, null, frameTimes);
 
     /// <summary>
-    /// <see cref="forward"/> for a network that takes the guidance scale as an input (<see cref="UNetOptions.GuidanceEmbedding"/>):
+    /// <see cref="forward(Tensor, Tensor?)"/> for a network that takes the guidance scale as an input (<see cref="UNetOptions.GuidanceEmbedding"/>):
     /// <paramref name="guidance"/> [B] holds each sample's w (null for any other network).
     /// </summary>
-    public Tensor Forward(Tensor noise, Tensor? labels, Tensor? guidance) => Evaluate(noise, labels, guidance, frameTimes);
+    public Tensor forward(Tensor noise, Tensor? labels, Tensor? guidance) => Evaluate(noise, labels, guidance, frameTimes);
 
     /// <summary>
     /// Predicts frames at arbitrary times (continuous-time decoding): M' = <paramref name="sliceTimes"/>.Count slices, each
@@ -161,13 +157,13 @@ public sealed partial class DsnoNetwork : nn.Module<Tensor, Tensor?, Tensor>, IG
         if (guidance is not null && (guidance.ndim != 1 || guidance.shape[0] != batch))
             throw new ArgumentException($"guidance must have shape [{batch}], got [{string.Join(", ", guidance.shape)}]", nameof(guidance));
 
-        Interlocked.Increment(ref forwardPasses);
+        Interlocked.Increment(ref evaluations);
         using var scope = torch.NewDisposeScope();
         // Row b * M + m is slice m of sample b: times tile over the batch, labels repeat per slice.
         var times = torch.tensor(sliceTimes.ToArray(), device: noise.device).to(noise.dtype).repeat(batch);
         var sliceLabels = labels?.to(ScalarType.Int64).repeat_interleave(m, dim: 0);
         var sliceGuidance = guidance?.to(noise.dtype).repeat_interleave(m, dim: 0);
-        var output = backbone.Forward(noise, times, sliceLabels, sliceGuidance, m, (k, h) => temporalLayers[k].forward(h, m));
+        var output = backbone.forward(noise, times, sliceLabels, sliceGuidance, m, (k, h) => temporalLayers[k].forward(h, m));
         return output.reshape(batch, m, noise.shape[1], noise.shape[2], noise.shape[3]).MoveToOuterDisposeScope();
     }
 }

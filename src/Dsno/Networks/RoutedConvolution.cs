@@ -1,7 +1,4 @@
-using Dsno.Runtime;
-using TorchSharp;
 using TorchSharp.Modules;
-using static TorchSharp.torch;
 
 namespace Dsno.Networks;
 

@@ -1,6 +1,4 @@
 using Dsno.Onnx;
-using TorchSharp;
-using static TorchSharp.torch;
 
 namespace Dsno.Networks;
 

@@ -1,13 +1,11 @@
 using Dsno.Onnx;
-using TorchSharp;
-using static TorchSharp.torch;
 
 namespace Dsno.Networks;
 
 public sealed partial class TimestepEmbedding
 {
     /// <summary>
-    /// Writes <see cref="forward"/> for fixed slice times into <paramref name="g"/>. The time part depends on the times alone, so it is
+    /// Writes <see cref="forward(Tensor, Tensor?, Tensor?)"/> for fixed slice times into <paramref name="g"/>. The time part depends on the times alone, so it is
     /// computed here by this module's own layers (the times rounded to float32, as <c>DsnoNetwork.Evaluate</c> passes them) and
     /// stored as a [M, E] initializer; the class embedding, when there is one, is gathered by <paramref name="labels"/> [N] (int64) and
     /// added. Returns [N * M, E] with row b * M + m for sample b at time m; N is read from dimension 0 of <paramref name="batchSource"/>.

@@ -1,7 +1,4 @@
-using Dsno.Runtime;
-using TorchSharp;
 using TorchSharp.Modules;
-using static TorchSharp.torch;
 
 namespace Dsno.Networks;
 
@@ -70,7 +67,7 @@ public sealed partial class TimestepEmbedding : nn.Module<Tensor, Tensor?, Tenso
     /// <summary>Whether the class embedding has the null-class row (index <see cref="NumClasses"/>).</summary>
     public bool NullClass { get; }
 
-    /// <summary>Whether a guidance scale is embedded (and required by <see cref="Forward"/>).</summary>
+    /// <summary>Whether a guidance scale is embedded (and required by <see cref="forward(Tensor, Tensor?, Tensor?)"/>).</summary>
     public bool HasGuidance => guidance1 is not null;
 
     /// <summary>Features of the output vector (4x the base width).</summary>
@@ -80,13 +77,13 @@ public sealed partial class TimestepEmbedding : nn.Module<Tensor, Tensor?, Tenso
     public int NumClasses { get; }
 
     /// <summary>Embeds times <paramref name="t"/> [B] (float, in [0, 1]) and optional labels [B] (int64) into [B, 4 * base].</summary>
-    public override Tensor forward(Tensor t, Tensor? labels) => Forward(t, labels, null);
+    public override Tensor forward(Tensor t, Tensor? labels) => forward(t, labels, null);
 
     /// <summary>
     /// Embeds times <paramref name="t"/> [B], optional labels [B] (int64; the null class is index <see cref="NumClasses"/> when the
     /// embedding has it) and, for a guidance-conditioned embedding, guidance scales <paramref name="guidance"/> [B] into [B, 4 * base].
     /// </summary>
-    public Tensor Forward(Tensor t, Tensor? labels, Tensor? guidance)
+    public Tensor forward(Tensor t, Tensor? labels, Tensor? guidance)
     {
         if (t.ndim != 1) throw new ArgumentException($"times must have shape [B], got [{string.Join(", ", t.shape)}]", nameof(t));
         using var scope = torch.NewDisposeScope();

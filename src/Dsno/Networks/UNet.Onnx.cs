@@ -5,7 +5,7 @@ namespace Dsno.Networks;
 public sealed partial class UNet
 {
     /// <summary>
-    /// Writes <c>Forward</c> into <paramref name="g"/> for slices at fixed <paramref name="times"/> (M = repeats of every sample):
+    /// Writes <c>forward</c> into <paramref name="g"/> for slices at fixed <paramref name="times"/> (M = repeats of every sample):
     /// <paramref name="x"/> [N, C, H, W] at this network's <see cref="UNetOptions.Height"/> and <see cref="UNetOptions.Width"/>,
     /// <paramref name="labels"/> [N] (int64) for a class-conditional network. After insertion point k the activation
     /// [N * M, C_k, H_k, W_k] is replaced by <paramref name="hook"/>(k, value, H_k * W_k). Returns [N * M, C, H, W].

@@ -1,7 +1,4 @@
-using Dsno.Runtime;
-using TorchSharp;
 using TorchSharp.Modules;
-using static TorchSharp.torch;
 
 namespace Dsno.Networks;
 
@@ -10,7 +7,7 @@ namespace Dsno.Networks;
 /// resolutions) with stride-2 downsampling between levels, a ResBlock-Attention-ResBlock middle, an up path with skip
 /// concatenation and one more block per level, and a GroupNorm-SiLU-Conv output head.
 /// <para>
-/// <c>Forward</c> also serves as the DSNO backbone: the stem output is repeated along a time axis folded into the batch,
+/// <c>forward</c> also serves as the DSNO backbone: the stem output is repeated along a time axis folded into the batch,
 /// and a hook may replace the activation at each temporal insertion point (after every residual block, after the middle
 /// attention), which is where DSNO puts its temporal convolutions.
 /// </para>
@@ -110,7 +107,7 @@ public sealed partial class UNet : nn.Module<Tensor, Tensor, Tensor?, Tensor>, I
     /// <summary>The architecture this network was built from.</summary>
     public UNetOptions Options { get; }
 
-    /// <summary>Channel count of the activation at each temporal insertion point, in call order (see <c>Forward</c>).</summary>
+    /// <summary>Channel count of the activation at each temporal insertion point, in call order (see <c>forward</c>).</summary>
     public IReadOnlyList<int> HookChannels => hookChannels;
 
     /// <summary>Number of scalar parameters.</summary>
@@ -120,13 +117,13 @@ public sealed partial class UNet : nn.Module<Tensor, Tensor, Tensor?, Tensor>, I
     /// Predicts the noise: <paramref name="x"/> [B, C, H, W] float32, <paramref name="t"/> [B] float32 in [0, 1],
     /// <paramref name="labels"/> [B] int64 (class-conditional models) or null; returns eps [B, C, H, W].
     /// </summary>
-    public override Tensor forward(Tensor x, Tensor t, Tensor? labels) => Forward(x, t, labels, null, 1, null);
+    public override Tensor forward(Tensor x, Tensor t, Tensor? labels) => forward(x, t, labels, null, 1, null);
 
     /// <summary>
-    /// <see cref="forward"/> with the guidance scales <paramref name="guidance"/> [B] of a network with
+    /// <see cref="forward(Tensor, Tensor, Tensor?)"/> with the guidance scales <paramref name="guidance"/> [B] of a network with
     /// <see cref="UNetOptions.GuidanceEmbedding"/> (null for any other network).
     /// </summary>
-    public Tensor Forward(Tensor x, Tensor t, Tensor? labels, Tensor? guidance) => Forward(x, t, labels, guidance, 1, null);
+    public Tensor forward(Tensor x, Tensor t, Tensor? labels, Tensor? guidance) => forward(x, t, labels, guidance, 1, null);
 
     /// <summary>The label of the null class (the last row of the class embedding), or -1 when the network has none.</summary>
     public long NullLabel => Options.NullClass ? Options.NumClasses : -1;
@@ -138,13 +135,13 @@ public sealed partial class UNet : nn.Module<Tensor, Tensor, Tensor?, Tensor>, I
     /// stage) the activation h [B * repeats, C_k, H_k, W_k] is replaced by <paramref name="hook"/>(k, h), which must keep its shape.
     /// Returns [B * repeats, C, H, W].
     /// </summary>
-    public Tensor Forward(Tensor x, Tensor t, Tensor? labels, int repeats, Func<int, Tensor, Tensor>? hook) => Forward(x, t, labels, null, repeats, hook);
+    public Tensor forward(Tensor x, Tensor t, Tensor? labels, int repeats, Func<int, Tensor, Tensor>? hook) => forward(x, t, labels, null, repeats, hook);
 
     /// <summary>
     /// The backbone pass with a folded time axis and, for a network with <see cref="UNetOptions.GuidanceEmbedding"/>, guidance scales
-    /// <paramref name="guidance"/> [B * repeats]; otherwise as <see cref="Forward(Tensor, Tensor, Tensor?, int, Func{int, Tensor, Tensor}?)"/>.
+    /// <paramref name="guidance"/> [B * repeats]; otherwise as <see cref="forward(Tensor, Tensor, Tensor?, int, Func{int, Tensor, Tensor}?)"/>.
     /// </summary>
-    public Tensor Forward(Tensor x, Tensor t, Tensor? labels, Tensor? guidance, int repeats, Func<int, Tensor, Tensor>? hook)
+    public Tensor forward(Tensor x, Tensor t, Tensor? labels, Tensor? guidance, int repeats, Func<int, Tensor, Tensor>? hook)
     {
         ArgumentNullException.ThrowIfNull(x);
         ArgumentNullException.ThrowIfNull(t);
@@ -155,7 +152,7 @@ public sealed partial class UNet : nn.Module<Tensor, Tensor, Tensor?, Tensor>, I
             throw new ArgumentException($"times must have shape [{rows}] (batch {x.shape[0]} x repeats {repeats}), got [{string.Join(", ", t.shape)}]", nameof(t));
 
         using var scope = torch.NewDisposeScope();
-        var embedding = timeEmbedding.Forward(t, labels, guidance);
+        var embedding = timeEmbedding.forward(t, labels, guidance);
         var stemOutput = RoutedConvolution.Forward(stem, x);
         // With repeats the stem output is the same for every copy of a sample: the first block's part before the time
         // conditioning runs once per sample (ForwardRepeated), and only its skip is stored repeated.
@@ -224,7 +221,7 @@ public sealed partial class UNet : nn.Module<Tensor, Tensor, Tensor?, Tensor>, I
         var t = torch.rand(new long[] { n }, ScalarType.Float64, generator: generator).to(type);
         var labels = GradientCheckInputs.Labels(Options.NumClasses + (Options.NullClass ? 1 : 0), generator);
         var guidance = Options.GuidanceEmbedding ? torch.rand(new long[] { n }, ScalarType.Float64, generator: generator).Times(4.0).to(type) : null;
-        return GradientCheckInputs.Mixed(Forward(x, t, labels, guidance), generator);
+        return GradientCheckInputs.Mixed(forward(x, t, labels, guidance), generator);
     }
 
     /// <summary>

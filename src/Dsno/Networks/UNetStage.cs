@@ -1,6 +1,3 @@
-using TorchSharp;
-using static TorchSharp.torch;
-
 namespace Dsno.Networks;
 
 /// <summary>One residual block of a U-Net level, followed by self-attention when the level's resolution asks for it.</summary>

@@ -1,6 +1,4 @@
-using Dsno.Runtime;
 using System.Reflection;
-using Dsno.Models;
 using Google.Protobuf;
 using Onnx;
 
@@ -11,7 +9,7 @@ namespace Dsno.Onnx;
 /// symbolic batch N (and <c>labels</c> int64 [N] for a class-conditional model), outputs <c>image</c> [N, C, H, W] and
 /// <c>trajectory</c> [N, M, C, H, W] at the trained frame times, which the metadata records (<see cref="DsnoOnnxMetadata"/>).
 /// The graph is written by the network modules themselves (their <c>ExportOnnx</c> methods beside each module), so it computes what
-/// <see cref="Networks.DsnoNetwork.forward"/> computes: GroupNorm as Reshape, InstanceNormalization, Reshape, Mul and Add; every temporal
+/// <see cref="Networks.DsnoNetwork.forward(TorchSharp.torch.Tensor, TorchSharp.torch.Tensor?, TorchSharp.torch.Tensor?)"/> computes: GroupNorm as Reshape, InstanceNormalization, Reshape, Mul and Add; every temporal
 /// layer as one MatMul with its precomputed real time-mixing matrix; nearest upsampling as Resize.
 /// </summary>
 public static class DsnoOnnxExporter

@@ -1,8 +1,3 @@
-using Dsno.Data;
-using Dsno.Models;
-using TorchSharp;
-using static TorchSharp.torch;
-
 namespace Dsno.Onnx;
 
 /// <summary>Compares an exported file, run in ONNX Runtime, with the TorchSharp operator it came from.</summary>

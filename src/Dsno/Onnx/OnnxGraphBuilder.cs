@@ -1,8 +1,6 @@
 using Google.Protobuf;
 using Onnx;
-using TorchSharp;
 using TorchSharp.Modules;
-using static TorchSharp.torch;
 
 namespace Dsno.Onnx;
 

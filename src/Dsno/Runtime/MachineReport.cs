@@ -1,8 +1,5 @@
 using System.Reflection;
 using System.Runtime.InteropServices;
-using Dsno.Networks;
-using Dsno.Training;
-using TorchSharp;
 
 namespace Dsno.Runtime;
 

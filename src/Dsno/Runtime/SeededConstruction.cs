@@ -1,5 +1,3 @@
-using TorchSharp;
-
 namespace Dsno.Runtime;
 
 /// <summary>

@@ -1,8 +1,3 @@
-using Dsno.Runtime;
-using Dsno.Diffusion;
-using TorchSharp;
-using static TorchSharp.torch;
-
 namespace Dsno.Training;
 
 /// <summary>

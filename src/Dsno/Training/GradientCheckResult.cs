@@ -1,5 +1,3 @@
-using Dsno.Runtime;
-
 namespace Dsno.Training;
 
 /// <summary>The outcome of <see cref="GradientSelfCheck.Verify"/>.</summary>

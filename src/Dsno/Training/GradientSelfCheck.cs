@@ -1,8 +1,4 @@
 using System.Diagnostics;
-using Dsno.Networks;
-using Dsno.Runtime;
-using TorchSharp;
-using static TorchSharp.torch;
 
 namespace Dsno.Training;
 

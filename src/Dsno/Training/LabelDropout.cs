@@ -1,7 +1,3 @@
-using Dsno.Runtime;
-using TorchSharp;
-using static TorchSharp.torch;
-
 namespace Dsno.Training;
 
 /// <summary>

@@ -1,9 +1,5 @@
 using System.Diagnostics;
-using Dsno.Networks;
-using Dsno.Runtime;
-using TorchSharp;
 using TorchSharp.Modules;
-using static TorchSharp.torch;
 
 namespace Dsno.Training;
 

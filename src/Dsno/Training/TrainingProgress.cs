@@ -7,7 +7,7 @@ namespace Dsno.Training;
 /// <param name="Loss">Loss of the last step.</param>
 /// <param name="LearningRate">Learning rate used in the last step.</param>
 /// <param name="Elapsed">Wall time since this run started (not counting a resumed run's earlier part).</param>
-public sealed record TrainingProgress(string Stage, int Step, int TotalSteps, double Loss, double LearningRate, TimeSpan Elapsed)
+public record TrainingProgress(string Stage, int Step, int TotalSteps, double Loss, double LearningRate, TimeSpan Elapsed)
 {
     /// <summary>Fraction done, in [0, 1].</summary>
     public double Fraction => TotalSteps == 0 ? 1 : (double)Step / TotalSteps;

@@ -1,8 +1,3 @@
-using Dsno.Diffusion;
-using Dsno.Runtime;
-using TorchSharp;
-using static TorchSharp.torch;
-
 namespace Dsno.Training;
 
 /// <summary>

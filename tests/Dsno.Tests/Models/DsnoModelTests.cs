@@ -65,9 +65,9 @@ public class DsnoModelTests
         var teacher = TinyModels.Teacher();
         using var model = DsnoModel.FromTeacher(teacher, FrameTimes.Quadratic(4));
         using var noise = GaussianNoise.Sample(0, 6, 1, 8, 8, seed: 3);
-        long before = model.ForwardPasses;
+        long before = model.Evaluations;
         using var frames = model.Generate(noise);
-        Assert.Equal(before + 1, model.ForwardPasses);
+        Assert.Equal(before + 1, model.Evaluations);
         Assert.Equal(new long[] { 6, 4, 1, 8, 8 }, frames.shape);
 
         using var grid = model.Decode(noise, null, model.FrameTimes);
@@ -114,7 +114,7 @@ public class DsnoModelTests
         Assert.True(last < first, $"{first} -> {last}");
         using var noise = GaussianNoise.Sample(0, 3, 1, 8, 8, seed: 3);
         Assert.Equal(new long[] { 3, 1, 8, 8 }, student.Generate(noise).shape);
-        Assert.Equal(1, student.ForwardPasses);
+        Assert.Equal(1, student.Evaluations);
     }
 
     [Fact]

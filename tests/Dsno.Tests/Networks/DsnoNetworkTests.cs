@@ -176,10 +176,10 @@ public class DsnoNetworkTests
         using var dsno = new DsnoNetwork(Tiny(), FrameTimes.Quadratic(4));
         dsno.eval();
         using var noise = torch.randn(1, 1, 8, 8);
-        Assert.Equal(0, dsno.ForwardPasses);
+        Assert.Equal(0, dsno.Evaluations);
         dsno.forward(noise, null).Dispose();
         dsno.Evaluate(noise, null, new[] { 0.9, 0.5, 0.1, 0.0 }).Dispose();
-        Assert.Equal(2, dsno.ForwardPasses);
+        Assert.Equal(2, dsno.Evaluations);
     }
 
     [Fact]

@@ -31,8 +31,8 @@ public class UNetTests
         using var x = torch.randn(2, 1, 8, 8);
         using var t = torch.tensor(new[] { 0.3f, 0.7f });
         using var a = net.forward(x, t, null);
-        using var b = net.Forward(x, t, null, 1, null);
-        using var c = net.Forward(x, t, null, 1, (k, h) => h);
+        using var b = net.forward(x, t, null, 1, null);
+        using var c = net.forward(x, t, null, 1, (k, h) => h);
         Assert.True(Identical(a, b));
         Assert.True(Identical(a, c), "an identity hook must not change the result");
     }
@@ -51,7 +51,7 @@ public class UNetTests
         var seen = new List<(int Point, long[] Shape)>();
         using var x = torch.randn(batch, 1, 8, 8);
         using var t = torch.rand(batch * repeats);
-        using var output = net.Forward(x, t, null, repeats, (k, h) => { seen.Add((k, h.shape)); return h; });
+        using var output = net.forward(x, t, null, repeats, (k, h) => { seen.Add((k, h.shape)); return h; });
 
         Assert.Equal(new long[] { batch * repeats, 1, 8, 8 }, output.shape);
         Assert.Equal(net.HookChannels.Count, seen.Count);
@@ -75,10 +75,10 @@ public class UNetTests
         {
             int target = point;
             // A random perturbation: a constant shift could be normalised away by the GroupNorm that follows.
-            using var changed = net.Forward(x, t, null, 1, (k, h) => k == target ? h + torch.randn_like(h) : h);
+            using var changed = net.forward(x, t, null, 1, (k, h) => k == target ? h + torch.randn_like(h) : h);
             Assert.True(MaxAbsDifference(plain, changed) > 1e-4, $"changing the activation at point {point} must change the output");
         }
-        Assert.Throws<InvalidOperationException>(() => net.Forward(x, t, null, 1, (k, h) => h[TensorIndex.Slice(0, 1)]));
+        Assert.Throws<InvalidOperationException>(() => net.forward(x, t, null, 1, (k, h) => h[TensorIndex.Slice(0, 1)]));
     }
 
     [Fact]
@@ -92,7 +92,7 @@ public class UNetTests
         var times = new[] { 0.8f, 0.4f, 0.05f };
         using var x = torch.randn(batch, 1, 8, 8);
         using var t = torch.tensor(times).repeat(batch); // row b * repeats + m has time m
-        using var all = net.Forward(x, t, null, repeats, null);
+        using var all = net.forward(x, t, null, repeats, null);
         for (int b = 0; b < batch; b++)
             for (int m = 0; m < repeats; m++)
             {
@@ -114,8 +114,8 @@ public class UNetTests
         const int batch = 2, repeats = 4;
         using var x = torch.randn(batch, 1, 8, 8);
         using var t = torch.rand(batch * repeats);
-        using var repeated = net.Forward(x, t, null, repeats, null);
-        using var expanded = net.Forward(x.repeat_interleave(repeats, dim: 0), t, null, 1, null);
+        using var repeated = net.forward(x, t, null, repeats, null);
+        using var expanded = net.forward(x.repeat_interleave(repeats, dim: 0), t, null, 1, null);
         Assert.True(MaxAbsDifference(repeated, expanded) < 1e-5, $"differ by {MaxAbsDifference(repeated, expanded):E3}");
         Assert.True(MaxAbsDifference(repeated[0], repeated[1]) > 1e-4, "rows with different times must differ");
     }

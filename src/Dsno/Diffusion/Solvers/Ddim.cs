@@ -1,7 +1,3 @@
-using Dsno.Runtime;
-using TorchSharp;
-using static TorchSharp.torch;
-
 namespace Dsno.Diffusion.Solvers;
 
 /// <summary>
@@ -12,20 +8,11 @@ namespace Dsno.Diffusion.Solvers;
 public static class Ddim
 {
     /// <summary>Integrates from <c>times[0]</c> to <c>times[^1]</c>; see <see cref="Sampler"/>.</summary>
-    public static Tensor Sample(IDenoiser model, Tensor x, IReadOnlyList<double> times, Action<SamplerStep>? callback = null)
-    {
-        double[] t = SolverSupport.CheckArguments(model, x, times);
-        var schedule = model.Schedule;
-        Tensor state = x;
-        for (int i = 0; i + 1 < t.Length; i++)
+    public static Tensor Sample(IDenoiser model, Tensor x, IReadOnlyList<double> times, Action<SamplerStep>? callback = null) =>
+        SolverSupport.Integrate(model, x, times, callback, (t, i, state, prediction) =>
         {
-            using var scope = torch.NewDisposeScope();
-            var prediction = model.Predict(state, t[i]);
-            callback?.Invoke(new SamplerStep(i, t[i], state, prediction.Denoised));
+            var schedule = model.Schedule;
             double alphaNext = schedule.Alpha(t[i + 1]), sigmaNext = schedule.Sigma(t[i + 1]);
-            var next = prediction.Denoised.Times(alphaNext).Plus(prediction.Epsilon.Times(sigmaNext));
-            state = SolverSupport.Advance(state, next, x);
-        }
-        return SolverSupport.Finish(state, t, callback);
-    }
+            return prediction.Denoised.Times(alphaNext).Plus(prediction.Epsilon.Times(sigmaNext));
+        });
 }

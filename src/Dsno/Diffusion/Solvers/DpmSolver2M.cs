@@ -1,7 +1,3 @@
-using Dsno.Runtime;
-using TorchSharp;
-using static TorchSharp.torch;
-
 namespace Dsno.Diffusion.Solvers;
 
 /// <summary>
@@ -24,18 +20,13 @@ public static class DpmSolver2M
     /// <summary>Integrates from <c>times[0]</c> to <c>times[^1]</c>, with a first- or second-order last step.</summary>
     public static Tensor Sample(IDenoiser model, Tensor x, IReadOnlyList<double> times, bool firstOrderFinalStep, Action<SamplerStep>? callback = null)
     {
-        double[] t = SolverSupport.CheckArguments(model, x, times);
-        var schedule = model.Schedule;
-        Tensor state = x;
         Tensor? previousDenoised = null;
         double previousH = 0;
         try
         {
-            for (int i = 0; i + 1 < t.Length; i++)
+            return SolverSupport.Integrate(model, x, times, callback, (t, i, state, prediction) =>
             {
-                using var scope = torch.NewDisposeScope();
-                var prediction = model.Predict(state, t[i]);
-                callback?.Invoke(new SamplerStep(i, t[i], state, prediction.Denoised));
+                var schedule = model.Schedule;
                 double h = (schedule.LogSnr(t[i + 1]) - schedule.LogSnr(t[i])) / 2;
                 var d = prediction.Denoised;
                 bool finalStep = i + 2 == t.Length;
@@ -49,13 +40,12 @@ public static class DpmSolver2M
                 previousDenoised?.Dispose();
                 previousDenoised = prediction.Denoised.MoveToOuterDisposeScope();
                 previousH = h;
-                state = SolverSupport.Advance(state, next, x);
-            }
+                return next;
+            });
         }
         finally
         {
             previousDenoised?.Dispose();
         }
-        return SolverSupport.Finish(state, t, callback);
     }
 }

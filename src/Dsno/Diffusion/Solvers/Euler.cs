@@ -1,7 +1,3 @@
-using Dsno.Runtime;
-using TorchSharp;
-using static TorchSharp.torch;
-
 namespace Dsno.Diffusion.Solvers;
 
 /// <summary>
@@ -11,22 +7,9 @@ namespace Dsno.Diffusion.Solvers;
 public static class Euler
 {
     /// <summary>Integrates from <c>times[0]</c> to <c>times[^1]</c>; see <see cref="Sampler"/>.</summary>
-    public static Tensor Sample(IDenoiser model, Tensor x, IReadOnlyList<double> times, Action<SamplerStep>? callback = null)
-    {
-        double[] t = SolverSupport.CheckArguments(model, x, times);
-        var schedule = model.Schedule;
-        Tensor state = x;
-        for (int i = 0; i + 1 < t.Length; i++)
-        {
-            using var scope = torch.NewDisposeScope();
-            var prediction = model.Predict(state, t[i]);
-            callback?.Invoke(new SamplerStep(i, t[i], state, prediction.Denoised));
-            var slope = Slope(schedule, state, prediction.Epsilon, t[i]);
-            var next = state.Plus(slope.Times(t[i + 1] - t[i]));
-            state = SolverSupport.Advance(state, next, x);
-        }
-        return SolverSupport.Finish(state, t, callback);
-    }
+    public static Tensor Sample(IDenoiser model, Tensor x, IReadOnlyList<double> times, Action<SamplerStep>? callback = null) =>
+        SolverSupport.Integrate(model, x, times, callback, (t, i, state, prediction) =>
+            state.Plus(Slope(model.Schedule, state, prediction.Epsilon, t[i]).Times(t[i + 1] - t[i])));
 
     /// <summary>
     /// The probability-flow ODE in t with an epsilon model: dx/dt = (d log alpha / dt) x + alpha (ds/dt) eps_hat, where s = sigma / alpha

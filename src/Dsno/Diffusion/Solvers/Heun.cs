@@ -1,7 +1,3 @@
-using Dsno.Runtime;
-using TorchSharp;
-using static TorchSharp.torch;
-
 namespace Dsno.Diffusion.Solvers;
 
 /// <summary>
@@ -20,18 +16,12 @@ public static class Heun
     public static int Evaluations(int steps) => steps == 1 ? 1 : 2 * steps - 2;
 
     /// <summary>Integrates from <c>times[0]</c> to <c>times[^1]</c>; see <see cref="Sampler"/>.</summary>
-    public static Tensor Sample(IDenoiser model, Tensor x, IReadOnlyList<double> times, Action<SamplerStep>? callback = null)
-    {
-        double[] t = SolverSupport.CheckArguments(model, x, times);
-        var schedule = model.Schedule;
-        Tensor state = x;
-        for (int i = 0; i + 1 < t.Length; i++)
+    public static Tensor Sample(IDenoiser model, Tensor x, IReadOnlyList<double> times, Action<SamplerStep>? callback = null) =>
+        SolverSupport.Integrate(model, x, times, callback, (t, i, state, prediction) =>
         {
-            using var scope = torch.NewDisposeScope();
+            var schedule = model.Schedule;
             double alpha = schedule.Alpha(t[i]), alphaNext = schedule.Alpha(t[i + 1]);
             double h = schedule.Sigma(t[i + 1]) / alphaNext - schedule.Sigma(t[i]) / alpha;
-            var prediction = model.Predict(state, t[i]);
-            callback?.Invoke(new SamplerStep(i, t[i], state, prediction.Denoised));
             var y = state.DividedBy(alpha);
             var next = y.Plus(prediction.Epsilon.Times(h));
             if (i + 2 < t.Length && t[i] < 1)
@@ -39,8 +29,6 @@ public static class Heun
                 var epsilonNext = model.Predict(next.Times(alphaNext), t[i + 1]).Epsilon;
                 next = y.Plus(prediction.Epsilon.Plus(epsilonNext).Times(h / 2));
             }
-            state = SolverSupport.Advance(state, next.Times(alphaNext), x);
-        }
-        return SolverSupport.Finish(state, t, callback);
-    }
+            return next.Times(alphaNext);
+        });
 }
