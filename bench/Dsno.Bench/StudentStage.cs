@@ -27,7 +27,11 @@ public static class StudentStage
                 if (!seen.Add(run.Id)) continue;
                 var snapshots = StudentSpec.Trained.Where(s => s.SnapshotOf == run.Id).ToList();
                 bool Done() => snapshots.Append(run).All(s => File.Exists(paths.StudentModel(s.Id)));
-                if (Done()) continue;
+                if (Done())
+                {
+                    BenchLog.Info($"student {run.Id}: {paths.StudentModel(run.Id)} exists, skipping");
+                    continue;
+                }
                 using var claim = RunClaim.TryTake(paths.StudentClaim(run.Id));
                 if (claim is null) { elsewhere.Add(run.Id); continue; }
                 // Another process may have finished it between the check and the claim.
