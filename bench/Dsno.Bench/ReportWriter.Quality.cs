@@ -78,9 +78,6 @@ public sealed partial class ReportWriter
             Line(text);
             Line();
         }
-
-        void Goal(string name, string targetText, string measured, bool met, double gap, string direction) =>
-            Line($"| {name} | {targetText} | {measured} | {(met ? "**met**" : $"**missed** ({Percent(gap)} {direction})")} |");
     }
 
     /// <summary>DSNO M=4 and the one-step baseline on the budget curve (<see cref="StudentSpec.Budget"/>), and the FD-against-minutes picture.</summary>

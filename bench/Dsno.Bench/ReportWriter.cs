@@ -300,10 +300,11 @@ public sealed partial class ReportWriter
             Goal($"DSNO forward at batch B = {f.B} (M = 4) at most 1.15x the backbone at batch 4B = {4 * f.B}", "<= 1.15x", $"{F(ratio)}x", ratio <= 1.15, ratio / 1.15 - 1, "above the limit");
         }
         Line();
-
-        void Goal(string name, string target, string measured, bool met, double gap, string direction) =>
-            Line($"| {name} | {target} | {measured} | {(met ? "**met**" : $"**missed** ({Percent(gap)} {direction})")} |");
     }
+
+    /// <summary>A row of a goals table: met, or missed by <paramref name="gap"/> in <paramref name="direction"/>.</summary>
+    private void Goal(string name, string target, string measured, bool met, double gap, string direction) =>
+        Line($"| {name} | {target} | {measured} | {(met ? "**met**" : $"**missed** ({Percent(gap)} {direction})")} |");
 
     private void WriteTable3()
     {

@@ -1,6 +1,7 @@
 using System.Globalization;
 using Dsno.Data;
 using Dsno.Models;
+using Dsno.Runtime;
 using Dsno.Training;
 
 namespace Dsno.Bench;
@@ -94,18 +95,16 @@ public static class StudentStage
         File.Delete(options.CheckpointPath!);
     }
 
-    /// <summary>A student's loss file and summary, then its model (temp file, then rename: the model's presence marks it done).</summary>
+    /// <summary>A student's loss file and summary, then its model, written atomically last: the model's presence marks it done.</summary>
     private static void Write(BenchPaths paths, StudentSpec spec, TrainingOptions options, TrainingResult result, long parameters, int threads,
         Action<Stream> save)
     {
         int steps = result.Losses.Count;
-        string temporary = paths.StudentModel(spec.Id) + ".tmp";
-        using (var stream = File.Create(temporary)) save(stream);
         LossFile.Write(paths.StudentLoss(spec.Id), result.Losses);
         var (first, last) = result.LossTrend(50);
         JsonFiles.Write(paths.StudentInfo(spec.Id), new TrainingSummary(spec.Id, steps, options.BatchSize, options.LearningRate, options.WarmupSteps,
             options.EmaDecay, options.Seed, parameters, steps - result.ResumedFromStep, result.Elapsed.TotalSeconds, first, last, threads));
-        File.Move(temporary, paths.StudentModel(spec.Id), overwrite: true);
+        AtomicFile.Write(paths.StudentModel(spec.Id), stream => save(stream));
         BenchLog.Info(string.Create(CultureInfo.InvariantCulture,
             $"student {spec.Id}: {(spec.SnapshotOf is null ? "done" : "snapshot of " + spec.SnapshotOf)} after {steps} steps, {result.Elapsed.TotalMinutes:0.0} min ({result.Elapsed.TotalSeconds / Math.Max(1, steps - result.ResumedFromStep):0.000} s/step), loss {first:0.0000} -> {last:0.0000}"));
     }
