@@ -17,6 +17,11 @@ public sealed record TrajectoryGenerationOptions
     public int BatchSize { get; init; } = 64;
     /// <summary>Records per shard; shard k holds records [k S, (k + 1) S), so seed ranges split on shard boundaries give the same files.</summary>
     public int ShardSize { get; init; } = 1024;
+    /// <summary>
+    /// Classifier-free guidance scale w of every record (0, the default: unguided). Needs a class-conditional teacher trained with a null
+    /// class; recorded in each shard, and a resumed generation refuses shards made at another w.
+    /// </summary>
+    public double GuidanceScale { get; init; }
     /// <summary>Clamp the denoised estimate to [-1, 1] while solving.</summary>
     public bool ClipDenoised { get; init; } = true;
 }

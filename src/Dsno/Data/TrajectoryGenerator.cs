@@ -16,7 +16,7 @@ public static class TrajectoryGenerator
     /// <summary>Generates records [first, first + count) in memory.</summary>
     public static TrajectoryBatch Generate(DiffusionTeacher teacher, TrajectoryGenerationOptions options, long first, int count, CancellationToken cancellationToken = default)
     {
-        Validate(options);
+        Validate(options, teacher);
         if (count < 1) throw new ArgumentOutOfRangeException(nameof(count), count, "generate at least one record");
         var parts = new List<TrajectoryBatch>();
         for (long at = first; at < first + count; at += options.BatchSize)
@@ -38,7 +38,7 @@ public static class TrajectoryGenerator
     public static IReadOnlyList<string> WriteShards(DiffusionTeacher teacher, TrajectoryGenerationOptions options, string directory, long first, long count,
         IProgress<GenerationProgress>? progress = null, CancellationToken cancellationToken = default)
     {
-        Validate(options);
+        Validate(options, teacher);
         if (first < 0 || count < 1) throw new ArgumentOutOfRangeException(nameof(count), $"bad record range {first} + {count}");
         Directory.CreateDirectory(directory);
         var layout = Layout(teacher, options);
@@ -55,7 +55,7 @@ public static class TrajectoryGenerator
             for (long shardStart = start; shardStart < end;)
             {
                 long shardEnd = Math.Min(end, (shardStart / options.ShardSize + 1) * options.ShardSize);
-                var info = new TrajectoryShardInfo(shardStart, shardEnd - shardStart, options.Seed, options.Solver, options.Steps);
+                var info = new TrajectoryShardInfo(shardStart, shardEnd - shardStart, options.Seed, options.Solver, options.Steps, options.GuidanceScale);
                 using (var writer = new TrajectoryShardWriter(ShardPath(directory, shardStart, shardEnd), layout, info))
                 {
                     for (long at = shardStart; at < shardEnd; at += options.BatchSize)
@@ -89,7 +89,9 @@ public static class TrajectoryGenerator
         Tensor? labels = a.NumClasses > 0
             ? torch.tensor(GaussianNoise.Labels(first, count, a.NumClasses, options.Seed).Select(l => (long)l).ToArray())
             : null;
-        var (_, frames) = teacher.Solve(noise, labels, options.Solver, options.Steps, options.FrameTimes, options.Kind, options.ClipDenoised);
+        // Unguided records take the unguided path (bit for bit the records of earlier versions).
+        var guidance = options.GuidanceScale > 0 ? torch.full(new long[] { count }, Scalars.Of(options.GuidanceScale), dtype: ScalarType.Float32) : null;
+        var (_, frames) = teacher.Solve(noise, labels, guidance, options.Solver, options.Steps, options.FrameTimes, options.Kind, options.ClipDenoised);
         var batch = new TrajectoryBatch(noise.cpu().MoveToOuterDisposeScope(), frames!.cpu().MoveToOuterDisposeScope(), labels?.MoveToOuterDisposeScope(), first);
         return batch;
     }
@@ -102,8 +104,9 @@ public static class TrajectoryGenerator
             using var reader = TrajectoryShardReader.Open(file, verifyChecksum: true);
             layout.CheckCompatible(reader.Layout, $"trajectory shard '{file}'");
             var i = reader.Info;
-            if (i.Seed != options.Seed || i.Solver != options.Solver || i.Steps != options.Steps)
-                throw new InvalidDataException($"trajectory shard '{file}' was made with seed {i.Seed}, {i.Solver} {i.Steps} steps; this run asks for seed {options.Seed}, {options.Solver} {options.Steps} steps. Use another folder.");
+            if (i.Seed != options.Seed || i.Solver != options.Solver || i.Steps != options.Steps || i.Guidance != options.GuidanceScale)
+                throw new InvalidDataException($"trajectory shard '{file}' was made with seed {i.Seed}, {i.Solver} {i.Steps} steps, guidance w = {Invariant(i.Guidance)}; " +
+                                               $"this run asks for seed {options.Seed}, {options.Solver} {options.Steps} steps, w = {Invariant(options.GuidanceScale)}. Use another folder.");
             found.Add((file, i.FirstIndex, i.Count));
         }
         found.Sort((x, y) => x.Item2.CompareTo(y.Item2));
@@ -129,9 +132,14 @@ public static class TrajectoryGenerator
         return result;
     }
 
-    private static void Validate(TrajectoryGenerationOptions o)
+    private static string Invariant(double x) => x.ToString(System.Globalization.CultureInfo.InvariantCulture);
+
+    private static void Validate(TrajectoryGenerationOptions o, DiffusionTeacher teacher)
     {
         Samplers.Get(o.Solver);
+        ClassifierFreeGuidance.Check(o.GuidanceScale, nameof(o.GuidanceScale));
+        if (o.GuidanceScale > 0 && !(teacher.Architecture.NumClasses > 0 && teacher.Architecture.NullClass))
+            throw new ArgumentException($"GuidanceScale {Invariant(o.GuidanceScale)}: the teacher cannot be guided; classifier-free guidance needs a class-conditional teacher trained with a null class (label dropout)", nameof(o));
         if (o.Steps < 1) throw new ArgumentOutOfRangeException(nameof(o.Steps), o.Steps, "solver steps must be at least 1");
         if (o.BatchSize < 1) throw new ArgumentOutOfRangeException(nameof(o.BatchSize), o.BatchSize, "batch size must be at least 1");
         if (o.ShardSize < 1) throw new ArgumentOutOfRangeException(nameof(o.ShardSize), o.ShardSize, "shard size must be at least 1");

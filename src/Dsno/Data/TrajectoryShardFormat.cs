@@ -4,14 +4,14 @@ namespace Dsno.Data;
 
 /// <summary>
 /// The on-disk layout of a trajectory shard. Header: "DSNOTRJ1", version, C, H, W, F, frame kind, class count, frame times (float64),
-/// first index, count, seed, solver name, steps. Then fixed-size records: noise (C*H*W float32), frames (F*C*H*W float32), label
+/// first index, count, seed, solver name, steps, guidance scale (float64; version 2 on, absent in version 1). Then fixed-size records: noise (C*H*W float32), frames (F*C*H*W float32), label
 /// (int32, only with classes). Footer: FNV-1a 64 of the record bytes and "DSNOEND1". Little-endian throughout.
 /// </summary>
 internal static class TrajectoryShardFormat
 {
     public static readonly byte[] Magic = "DSNOTRJ1"u8.ToArray();
     public static readonly byte[] EndMagic = "DSNOEND1"u8.ToArray();
-    public const int Version = 1;
+    public const int Version = 2;
     public const int FooterSize = 16;
     private const int MaxSolverName = 64;
     private const int MaxFrames = 4096;
@@ -31,6 +31,7 @@ internal static class TrajectoryShardFormat
         if (name.Length > MaxSolverName) throw new ArgumentException($"solver name '{info.Solver}' is too long");
         w.Write((ushort)name.Length); w.Write(name);
         w.Write(info.Steps);
+        w.Write(info.Guidance);
     }
 
     /// <summary>Reads and bounds-checks a header; the reader is left at the first record.</summary>
@@ -40,7 +41,7 @@ internal static class TrajectoryShardFormat
         {
             if (!r.ReadBytes(Magic.Length).AsSpan().SequenceEqual(Magic)) throw Bad(path, "not a Dsno trajectory shard (bad magic)");
             int version = r.ReadInt32();
-            if (version != Version) throw Bad(path, $"unsupported shard version {version} (this build reads {Version})");
+            if (version is < 1 or > Version) throw Bad(path, $"unsupported shard version {version} (this build reads 1 to {Version})");
             int c = r.ReadInt32(), h = r.ReadInt32(), wd = r.ReadInt32(), f = r.ReadInt32(), kind = r.ReadInt32(), classes = r.ReadInt32();
             if (f < 2 || f > MaxFrames) throw Bad(path, $"frame count {f} out of range");
             if (kind is not (0 or 1)) throw Bad(path, $"unknown frame kind {kind}");
@@ -52,11 +53,13 @@ internal static class TrajectoryShardFormat
             if (nameLength > MaxSolverName) throw Bad(path, "solver name too long");
             string solver = Encoding.UTF8.GetString(r.ReadBytes(nameLength));
             int steps = r.ReadInt32();
+            double guidance = version >= 2 ? r.ReadDouble() : 0;
+            if (!double.IsFinite(guidance) || guidance < 0) throw Bad(path, $"bad guidance scale {guidance}");
             if (first < 0 || count < 0) throw Bad(path, $"bad record range {first} + {count}");
             TrajectoryLayout layout;
             try { layout = new TrajectoryLayout(c, h, wd, times, (FrameKind)kind, classes); }
             catch (ArgumentException e) { throw Bad(path, e.Message); }
-            return (layout, new TrajectoryShardInfo(first, count, seed, solver, steps));
+            return (layout, new TrajectoryShardInfo(first, count, seed, solver, steps, guidance));
         }
         catch (EndOfStreamException) { throw Bad(path, "truncated header"); }
     }

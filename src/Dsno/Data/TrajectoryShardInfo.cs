@@ -6,4 +6,5 @@ namespace Dsno.Data;
 /// <param name="Seed">Seed of the noise (and label) stream.</param>
 /// <param name="Solver">Solver name (see Dsno.Diffusion.Samplers), for example "ddim".</param>
 /// <param name="Steps">Solver steps.</param>
-public sealed record TrajectoryShardInfo(long FirstIndex, long Count, int Seed, string Solver, int Steps);
+/// <param name="Guidance">Classifier-free guidance scale w the records were solved at (0: unguided; shards of format version 1 are unguided).</param>
+public sealed record TrajectoryShardInfo(long FirstIndex, long Count, int Seed, string Solver, int Steps, double Guidance = 0);

@@ -14,6 +14,7 @@ public sealed class TrajectoryShardSet : ITrajectorySource, IDisposable
         _shards = shards;
         Layout = shards[0].Layout;
         Count = shards.Sum(s => s.Info.Count);
+        GuidanceScale = shards[0].Info.Guidance;
     }
 
     /// <summary>File extension of shards.</summary>
@@ -21,6 +22,8 @@ public sealed class TrajectoryShardSet : ITrajectorySource, IDisposable
 
     /// <inheritdoc/>
     public TrajectoryLayout Layout { get; }
+    /// <summary>The classifier-free guidance scale w every record was solved at (0: unguided); a DSNO trained on them distils that w.</summary>
+    public double GuidanceScale { get; }
     /// <inheritdoc/>
     public long Count { get; }
     /// <summary>The shards, ordered by first record.</summary>
@@ -47,6 +50,8 @@ public sealed class TrajectoryShardSet : ITrajectorySource, IDisposable
             for (int i = 1; i < readers.Count; i++)
             {
                 readers[0].Layout.CheckCompatible(readers[i].Layout, $"trajectory shard '{readers[i].Path}'");
+                if (readers[i].Info.Guidance != readers[0].Info.Guidance)
+                    throw new InvalidDataException($"trajectory shards '{readers[0].Path}' and '{readers[i].Path}' were solved at different guidance scales ({readers[0].Info.Guidance} and {readers[i].Info.Guidance})");
                 long expected = readers[i - 1].Info.FirstIndex + readers[i - 1].Info.Count;
                 if (readers[i].Info.FirstIndex != expected)
                     throw new InvalidDataException(readers[i].Info.FirstIndex < expected
