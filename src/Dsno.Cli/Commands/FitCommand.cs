@@ -107,7 +107,7 @@ public static class FitCommand
         context.InterruptedHint = null;
 
         var a = dsno.Model.Architecture;
-        var schema = NoiseView.Create(ml, 0, 1, a.Channels, a.Height, a.Width, 0, dsno.ClassCount > 0 ? dsno.ClassCount : null).Schema;
+        var schema = ml.Data.GaussianNoise(1, a.Channels, a.Height, a.Width, seed: 0, classes: dsno.ClassCount > 0 ? dsno.ClassCount : null).Schema;
         ModelFiles.Save(ml, dsno, schema, s.Out);
         if (s.Checkpoint is null) File.Delete(checkpoint);
         clock.Stop();

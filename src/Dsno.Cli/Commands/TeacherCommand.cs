@@ -101,7 +101,7 @@ public static class TeacherCommand
         context.InterruptedHint = null;
 
         var a = teacher.Teacher.Architecture;
-        var schema = NoiseView.Create(ml, 0, 1, a.Channels, a.Height, a.Width, 0, teacher.ClassCount > 0 ? teacher.ClassCount : null).Schema;
+        var schema = ml.Data.GaussianNoise(1, a.Channels, a.Height, a.Width, seed: 0, classes: teacher.ClassCount > 0 ? teacher.ClassCount : null).Schema;
         ModelFiles.Save(ml, teacher, schema, s.Out);
         if (s.Checkpoint is null) File.Delete(checkpoint);
         clock.Stop();
