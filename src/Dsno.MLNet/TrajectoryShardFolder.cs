@@ -17,6 +17,11 @@ namespace Dsno.MLNet;
 /// column, so a shard copied elsewhere is recognised on its own. <see cref="Load"/> reads the shards back as one data view for
 /// <c>ml.Transforms.Dsno</c>.
 /// </summary>
+/// <remarks>
+/// The core library has a shard format of its own (<c>Dsno.Data.TrajectoryShardSet</c>, <c>.dsnotraj</c> files) for code that trains
+/// on tensors without ML.NET, such as the benchmark; this folder is the route for ML.NET pipelines and the <c>dsno</c> tool. Both draw
+/// record i from the same noise (<c>Dsno.Data.GaussianNoise</c> for (seed, i)).
+/// </remarks>
 /// <example>
 /// <code>
 /// var teacher = ml.Model.Load("teacher.zip", out _);
