@@ -1,4 +1,5 @@
 using Dsno.Data;
+using Dsno.Runtime;
 
 namespace Dsno.MLNet;
 
@@ -21,34 +22,52 @@ public static class DsnoDataCatalog
 
     /// <summary>
     /// <paramref name="rows"/> rows of standard normal noise [C, H, W] in a column named <paramref name="columnName"/>. Row r depends only on
-    /// (seed, r). With <paramref name="classes"/>, also a uniform random <c>Label</c> key column.
+    /// (seed, r). With <paramref name="classes"/>, also a uniform random <c>Label</c> key column. With <paramref name="firstRow"/>, the
+    /// view holds rows [firstRow, firstRow + rows) of the noise of <paramref name="seed"/>: the tail of a view that starts at row 0.
     /// </summary>
     public static IDataView GaussianNoise(this DataOperationsCatalog catalog, int rows, int channels, int height, int width, int seed,
-        string columnName = DsnoColumnNames.Noise, int? classes = null)
+        string columnName = DsnoColumnNames.Noise, int? classes = null, long firstRow = 0) =>
+        GaussianNoise(catalog, new GaussianNoiseOptions
+        {
+            Rows = rows, FirstRow = firstRow, Channels = channels, Height = height, Width = width, Seed = seed, ColumnName = columnName, Classes = classes,
+        });
+
+    /// <summary>
+    /// Rows [<see cref="GaussianNoiseOptions.FirstRow"/>, <see cref="GaussianNoiseOptions.FirstRow"/> + <see cref="GaussianNoiseOptions.Rows"/>)
+    /// of standard normal noise [C, H, W] (and, for <see cref="GaussianNoiseOptions.Classes"/>, a <c>Label</c> key column), drawn lazily a
+    /// chunk at a time; row r depends only on (seed, r).
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">No rows, a negative first row, a dimension below 1, no classes, or a label outside the classes.</exception>
+    public static IDataView GaussianNoise(this DataOperationsCatalog catalog, GaussianNoiseOptions options)
     {
         ArgumentNullException.ThrowIfNull(catalog);
-        if (rows < 1) throw new ArgumentOutOfRangeException(nameof(rows), rows, "need at least one row");
-        if (channels < 1 || height < 1 || width < 1) throw new ArgumentOutOfRangeException(nameof(channels), "image dimensions must be positive");
-        if (classes is < 1) throw new ArgumentOutOfRangeException(nameof(classes), classes, "need at least one class");
-        var noiseType = new VectorDataViewType(NumberDataViewType.Single, channels, height, width);
-        var all = NoiseRows(rows, channels, height, width, seed, classes);
-        if (classes is not { } k)
+        ArgumentNullException.ThrowIfNull(options);
+        var o = options;
+        if (o.Rows < 1) throw new ArgumentOutOfRangeException(nameof(o.Rows), o.Rows, "need at least one row");
+        if (o.FirstRow < 0 || o.FirstRow > long.MaxValue - o.Rows) throw new ArgumentOutOfRangeException(nameof(o.FirstRow), o.FirstRow, "the first row must be 0 or more, and the last row a long");
+        if (o.Channels < 1 || o.Height < 1 || o.Width < 1) throw new ArgumentOutOfRangeException(nameof(o.Channels), "image dimensions must be positive");
+        if (o.Classes is < 1) throw new ArgumentOutOfRangeException(nameof(o.Classes), o.Classes, "need at least one class");
+        if (o.Label is { } l && (o.Classes is not { } k || l < 0 || l >= k)) throw new ArgumentOutOfRangeException(nameof(o.Label), o.Label, "the label must be one of the classes (0-based)");
+        ArgumentException.ThrowIfNullOrEmpty(o.ColumnName, nameof(o.ColumnName));
+        var noiseType = new VectorDataViewType(NumberDataViewType.Single, o.Channels, o.Height, o.Width);
+        var all = NoiseRows(o.FirstRow, o.Rows, o.Channels, o.Height, o.Width, o.Seed, o.Classes, o.Label, o.Progress, o.CancellationToken);
+        if (o.Classes is not { } classes)
         {
             var plain = SchemaDefinition.Create(typeof(NoiseRow));
             // Type first: the indexer finds a column by its current name, which the rename changes.
             plain[nameof(NoiseRow.Noise)].ColumnType = noiseType;
-            plain[nameof(NoiseRow.Noise)].ColumnName = columnName;
+            plain[nameof(NoiseRow.Noise)].ColumnName = o.ColumnName;
             return catalog.LoadFromEnumerable(all.Select(r => new NoiseRow { Noise = r.Noise }), plain);
         }
         var definition = SchemaDefinition.Create(typeof(LabelledNoiseRow));
         definition[nameof(LabelledNoiseRow.Noise)].ColumnType = noiseType;
-        definition[nameof(LabelledNoiseRow.Noise)].ColumnName = columnName;
-        definition[nameof(LabelledNoiseRow.Label)].ColumnType = new KeyDataViewType(typeof(uint), k);
+        definition[nameof(LabelledNoiseRow.Noise)].ColumnName = o.ColumnName;
+        definition[nameof(LabelledNoiseRow.Label)].ColumnType = new KeyDataViewType(typeof(uint), classes);
         return catalog.LoadFromEnumerable(all, definition);
     }
 
     /// <summary>
-    /// Labelled noise as <see cref="GaussianNoise(DataOperationsCatalog, int, int, int, int, int, string, int?)"/> with
+    /// Labelled noise as <see cref="GaussianNoise(DataOperationsCatalog, int, int, int, int, int, string, int?, long)"/> with
     /// <paramref name="classes"/>, plus a Single column <paramref name="guidanceColumnName"/> of per-row classifier-free guidance
     /// scales drawn uniformly from [<paramref name="minGuidance"/>, <paramref name="maxGuidance"/>]; row i's scale depends only on
     /// (seed, i). A teacher's Transform solves each row at its own w, which makes trajectories over a range of w for a w-conditioned
@@ -69,7 +88,7 @@ public static class DsnoDataCatalog
         definition[nameof(GuidedNoiseRow.Noise)].ColumnName = columnName;
         definition[nameof(GuidedNoiseRow.Label)].ColumnType = new KeyDataViewType(typeof(uint), classes);
         definition[nameof(GuidedNoiseRow.Guidance)].ColumnName = guidanceColumnName;
-        var all = NoiseRows(rows, channels, height, width, seed, classes).Select((r, i) =>
+        var all = NoiseRows(0, rows, channels, height, width, seed, classes, null, null, default).Select((r, i) =>
         {
             double u = (Dsno.Runtime.SeedMix.Mix(seed, i, stream: 29) >> 11) * (1.0 / (1UL << 53));
             return new GuidedNoiseRow { Noise = r.Noise, Label = r.Label, Guidance = (float)(minGuidance + u * (maxGuidance - minGuidance)) };
@@ -92,17 +111,49 @@ public static class DsnoDataCatalog
         DeterministicBinarySaver.Save(MlNetInternals.EnvironmentOf(catalog), data, stream, keepHidden);
     }
 
-    private static IEnumerable<LabelledNoiseRow> NoiseRows(int rows, int channels, int height, int width, int seed, int? classes)
+    /// <summary>
+    /// Saves <paramref name="data"/> to the <c>.idv</c> file <paramref name="path"/> as
+    /// <see cref="SaveAsDeterministicBinary(DataOperationsCatalog, IDataView, Stream, bool)"/> does, whole or not at all: the file is written
+    /// under a temporary name and renamed when complete, so an interrupted or failed save leaves <paramref name="path"/> as it was. The
+    /// rows are read once, through <c>ml.Data.Cache</c> (the binary saver reads its source more than once, which would run a model twice),
+    /// so they are held in memory while saving. Temporary files that killed earlier saves of <paramref name="path"/> left are removed.
+    /// </summary>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled while the rows were read.</exception>
+    public static void SaveAsDeterministicBinary(this DataOperationsCatalog catalog, IDataView data, string path, CancellationToken cancellationToken = default)
     {
-        const int chunk = 256;
+        ArgumentNullException.ThrowIfNull(catalog);
+        ArgumentNullException.ThrowIfNull(data);
+        ArgumentException.ThrowIfNullOrWhiteSpace(path);
+        AtomicFile.DeleteLeftovers(path);
+        try
+        {
+            AtomicFile.Write(path, stream => catalog.SaveAsDeterministicBinary(catalog.Cache(data), stream));
+        }
+        catch (Exception e) when (cancellationToken.IsCancellationRequested && e is not OperationCanceledException)
+        {
+            // ML.NET may wrap the cancellation thrown inside a cursor.
+            throw new OperationCanceledException("interrupted", e, cancellationToken);
+        }
+    }
+
+    // Rows [first, first + rows), a chunk at a time; the cancellation is checked and the progress told at every row handed out.
+    private static IEnumerable<LabelledNoiseRow> NoiseRows(long first, int rows, int channels, int height, int width, int seed, int? classes,
+        int? label, IProgress<long>? progress, CancellationToken cancellationToken)
+    {
+        const int chunk = 64;
         int size = channels * height * width;
         for (int start = 0; start < rows; start += chunk)
         {
+            cancellationToken.ThrowIfCancellationRequested();
             int n = Math.Min(chunk, rows - start);
-            var values = Data.GaussianNoise.SampleArray(start, n, channels, height, width, seed);
-            var labels = classes is { } k ? Data.GaussianNoise.Labels(start, n, k, seed) : null;
+            var values = Data.GaussianNoise.SampleArray(first + start, n, channels, height, width, seed);
+            var labels = classes is { } k && label is null ? Data.GaussianNoise.Labels(first + start, n, k, seed) : null;
             for (int i = 0; i < n; i++)
-                yield return new LabelledNoiseRow { Noise = values.AsSpan(i * size, size).ToArray(), Label = labels is null ? 0u : (uint)labels[i] };
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                yield return new LabelledNoiseRow { Noise = values.AsSpan(i * size, size).ToArray(), Label = (uint)(label ?? labels?[i] ?? 0) };
+                progress?.Report(start + i + 1);
+            }
         }
     }
 

@@ -15,6 +15,11 @@ internal static class CommonOptions
     public static Option<string?> Solver() =>
         CliOptions.Choice("--solver", "ODE solver of a teacher", Samplers.Names.ToArray());
 
+    /// <summary><c>--checkpoint</c> and <c>--checkpoint-every</c> of a training verb (see <c>CheckpointedTraining</c>).</summary>
+    public static (Option<string?> Path, Option<int> Every) Checkpointing() => (
+        CliOptions.OptionalPath("--checkpoint", "Checkpoint file (default: <out>.checkpoint, removed after success). Rerunning resumes from it."),
+        CliOptions.Int("--checkpoint-every", 100, "Steps between checkpoints (0: only when interrupted), so that a killed run loses little.", min: 0));
+
     public static Option<int?> SolverSteps() => CliOptions.OptionalInt("--solver-steps", "Solver steps of a teacher.");
 
     public static Option<string> Device() => new("--device")
@@ -62,17 +67,4 @@ internal static class CommonOptions
 
     /// <summary>A file path for messages and JSON: as given, but absolute.</summary>
     public static string Full(string path) => Path.GetFullPath(path);
-
-    /// <summary>
-    /// Runs a training whose checkpoint may exist from an earlier run: a checkpoint that does not fit this run (other seed or
-    /// architecture) is bad input that names the file and says to delete it.
-    /// </summary>
-    public static T WithCheckpoint<T>(string checkpoint, bool existed, Func<T> train)
-    {
-        try { return train(); }
-        catch (InvalidDataException e) when (existed)
-        {
-            throw new Infrastructure.BadInputException($"the checkpoint '{checkpoint}' does not fit this run ({Infrastructure.ErrorMapper.OneLine(e.Message)}); delete it to start over, or rerun with the settings that wrote it", e);
-        }
-    }
 }

@@ -30,8 +30,7 @@ public static class FitCommand
         var threads = CommonOptions.Threads();
         var device = CommonOptions.Device();
         var output = CliOptions.RequiredPath("--out", "Model file to write (ML.NET zip), e.g. dsno.zip.");
-        var checkpoint = CliOptions.OptionalPath("--checkpoint", "Checkpoint file (default: <out>.checkpoint, removed after success). Rerunning resumes from it.");
-        var checkpointEvery = CliOptions.Int("--checkpoint-every", 100, "Steps between checkpoints (0: only when interrupted).", min: 0);
+        var (checkpoint, checkpointEvery) = CommonOptions.Checkpointing();
 
         var guidance = CommonOptions.Guidance("The guidance scale w the trajectories were solved at (checked against their Guidance annotation): DSNO distils one w per model.");
         var command = new Command("fit", "Fit DSNO on teacher trajectories and save it as an ML.NET model zip.")
@@ -79,16 +78,9 @@ public static class FitCommand
         CheckGuidance(teacher, trajectories, files[0], s.Guidance);
         CheckModes(trajectories, s.Modes);
 
-        string checkpoint = s.Checkpoint ?? s.Out + ".checkpoint";
-        bool resuming = File.Exists(checkpoint);
-        context.InterruptedHint = $"checkpoint saved to '{checkpoint}'; rerun the same command to resume";
         context.Info($"fitting DSNO on {(rows >= 0 ? rows.ToString("N0") : "?")} trajectories from {files.Count} file(s)");
-
-        var clock = Stopwatch.StartNew();
-        var (dsno, reporter) = ProgressRenderer.Run(context, board =>
+        var (dsno, reporter, resumedFrom, elapsed) = CheckpointedTraining.Run(context, ml, "dsno", s.Steps, s.Out, s.Checkpoint, (checkpoint, progress) =>
         {
-            var bar = board.Add("dsno", "dsno", s.Steps, "steps");
-            var progress = new TrainingProgressReporter(bar, "dsno");
             var options = new DsnoOptions
             {
                 Teacher = teacher, LabelColumnName = teacher.ClassCount > 0 ? DsnoColumnNames.Label : null, TemporalModes = s.Modes,
@@ -99,20 +91,9 @@ public static class FitCommand
                 Threads = s.Threads, Device = s.Device, CheckpointPath = checkpoint, CheckpointInterval = s.CheckpointEvery,
                 Progress = progress, CancellationToken = context.CancellationToken,
             };
-            DsnoTransformer fitted;
-            fitted = CommonOptions.WithCheckpoint(checkpoint, resuming, () => ml.Transforms.Dsno(options).Fit(trajectories));
-            bar.Complete();
-            return (fitted, progress);
-        });
-        context.InterruptedHint = null;
+            return ml.Transforms.Dsno(options).Fit(trajectories);
+        }, d => (d.Model.Architecture.Channels, d.Model.Architecture.Height, d.Model.Architecture.Width, d.ClassCount));
 
-        var a = dsno.Model.Architecture;
-        var schema = NoiseView.Create(ml, 0, 1, a.Channels, a.Height, a.Width, 0, dsno.ClassCount > 0 ? dsno.ClassCount : null).Schema;
-        ModelFiles.Save(ml, dsno, schema, s.Out);
-        if (s.Checkpoint is null) File.Delete(checkpoint);
-        clock.Stop();
-
-        int resumedFrom = reporter.ResumedFromStep ?? (resuming ? s.Steps : 0);
         var (total, temporal) = dsno.Parameters;
         context.Result(new JsonObject
         {
@@ -129,12 +110,12 @@ public static class FitCommand
             ["modes"] = dsno.Model.Network.Modes,
             ["parameters"] = total,
             ["temporalParameters"] = temporal,
-            ["seconds"] = clock.Elapsed.TotalSeconds,
+            ["seconds"] = elapsed.TotalSeconds,
         }, () =>
         {
             context.Console.MarkupLine($"[green]DSNO saved[/] to [bold]{Markup.Escape(s.Out)}[/]: {dsno.Frames.Count} frames {Markup.Escape(dsno.Frames.ToString())}, " +
                 $"J = {dsno.Model.Network.Modes}, {total:N0} parameters ({temporal:N0} temporal), {s.Steps} steps" +
-                $"{(resumedFrom > 0 ? $" (resumed at {resumedFrom})" : "")}, final loss {reporter.LastLoss:0.0000}, {clock.Elapsed.TotalSeconds:0.0} s");
+                $"{(resumedFrom > 0 ? $" (resumed at {resumedFrom})" : "")}, final loss {reporter.LastLoss:0.0000}, {elapsed.TotalSeconds:0.0} s");
         });
         return ExitCodes.Success;
     }

@@ -42,8 +42,7 @@ public static class TeacherCommand
         var threads = CommonOptions.Threads();
         var device = CommonOptions.Device();
         var output = CliOptions.RequiredPath("--out", "Model file to write (ML.NET zip), e.g. teacher.zip.");
-        var checkpoint = CliOptions.OptionalPath("--checkpoint", "Checkpoint file (default: <out>.checkpoint, removed after success). Rerunning resumes from it.");
-        var checkpointEvery = CliOptions.Int("--checkpoint-every", 100, "Steps between checkpoints (0: only when interrupted), so that a killed run loses little.", min: 0);
+        var (checkpoint, checkpointEvery) = CommonOptions.Checkpointing();
 
         var command = new Command("teacher", "Train a diffusion teacher and save it as an ML.NET model zip.")
         {
@@ -77,15 +76,8 @@ public static class TeacherCommand
             if (File.Exists(s.Data)) throw new UsageException($"--conditional needs labels: give the IDX labels file of '{s.Data}' with --labels");
             throw new BadInputException($"--conditional needs labels, but '{s.Data}' has no class sub-folders; put each class in its own sub-folder or drop --conditional");
         }
-        string checkpoint = s.Checkpoint ?? s.Out + ".checkpoint";
-        bool resuming = File.Exists(checkpoint);
-        context.InterruptedHint = $"checkpoint saved to '{checkpoint}'; rerun the same command to resume";
-
-        var clock = Stopwatch.StartNew();
-        var (teacher, reporter) = ProgressRenderer.Run(context, board =>
+        var (teacher, reporter, resumedFrom, elapsed) = CheckpointedTraining.Run(context, ml, "teacher", s.Steps, s.Out, s.Checkpoint, (checkpoint, progress) =>
         {
-            var bar = board.Add("teacher", "teacher", s.Steps, "steps");
-            var progress = new TrainingProgressReporter(bar, "teacher");
             var options = new DiffusionTeacherOptions
             {
                 LabelColumnName = s.Conditional ? DsnoColumnNames.Label : null, LabelDropout = s.LabelDropout, GuidanceScale = s.Guidance ?? 0,
@@ -94,19 +86,10 @@ public static class TeacherCommand
                 Threads = s.Threads, Device = s.Device, CheckpointPath = checkpoint, CheckpointInterval = s.CheckpointEvery,
                 Progress = progress, CancellationToken = context.CancellationToken,
             };
-            var fitted = CommonOptions.WithCheckpoint(checkpoint, resuming, () => ml.Transforms.DiffusionTeacher(options).Fit(images));
-            bar.Complete();
-            return (fitted, progress);
-        });
-        context.InterruptedHint = null;
-
+            return ml.Transforms.DiffusionTeacher(options).Fit(images);
+        }, t => (t.Teacher.Architecture.Channels, t.Teacher.Architecture.Height, t.Teacher.Architecture.Width, t.ClassCount));
         var a = teacher.Teacher.Architecture;
-        var schema = NoiseView.Create(ml, 0, 1, a.Channels, a.Height, a.Width, 0, teacher.ClassCount > 0 ? teacher.ClassCount : null).Schema;
-        ModelFiles.Save(ml, teacher, schema, s.Out);
-        if (s.Checkpoint is null) File.Delete(checkpoint);
-        clock.Stop();
 
-        int resumedFrom = reporter.ResumedFromStep ?? (resuming ? s.Steps : 0);
         context.Result(new JsonObject
         {
             ["command"] = "teacher",
@@ -122,12 +105,12 @@ public static class TeacherCommand
             ["classes"] = teacher.ClassCount,
             ["labelDropout"] = teacher.Teacher.SupportsGuidance ? s.LabelDropout : 0,
             ["guidance"] = teacher.GuidanceScale,
-            ["seconds"] = clock.Elapsed.TotalSeconds,
+            ["seconds"] = elapsed.TotalSeconds,
         }, () =>
         {
             context.Console.MarkupLine($"[green]teacher saved[/] to [bold]{Markup.Escape(s.Out)}[/]: {teacher.Teacher.Network.ParameterCount:N0} parameters, " +
                 $"{a.Channels}x{a.Height}x{a.Width}{(teacher.ClassCount > 0 ? $", {teacher.ClassCount} classes" : "")}, " +
-                $"{s.Steps} steps{(resumedFrom > 0 ? $" (resumed at {resumedFrom})" : "")}, final loss {reporter.LastLoss:0.0000}, {clock.Elapsed.TotalSeconds:0.0} s");
+                $"{s.Steps} steps{(resumedFrom > 0 ? $" (resumed at {resumedFrom})" : "")}, final loss {reporter.LastLoss:0.0000}, {elapsed.TotalSeconds:0.0} s");
         });
         return ExitCodes.Success;
     }

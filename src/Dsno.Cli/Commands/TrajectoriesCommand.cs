@@ -66,16 +66,12 @@ public static class TrajectoriesCommand
         catch (ArgumentException e) { throw new BadInputException($"cannot sample '{s.Teacher}' that way: {ErrorMapper.OneLine(e.Message)}", e); }
 
         var a = sampler.Teacher.Architecture;
-        int? classes = sampler.ClassCount > 0 ? sampler.ClassCount : null;
-        var manifest = new TrajectoryFolder.Manifest(TrajectoryFolder.Sha256(s.Teacher), sampler.Solver.ToCoreName(), sampler.SolverSteps,
+        var manifest = new TrajectoryShardFolder.Manifest(TrajectoryShardFolder.Sha256(s.Teacher), sampler.Solver.ToCoreName(), sampler.SolverSteps,
             sampler.Frames.Times, s.Seed, s.ShardSize, a.Channels, a.Height, a.Width, sampler.ClassCount, Guidance: (float)sampler.GuidanceScale);
-        var folder = TrajectoryFolder.Open(s.Out, manifest);
-        if (layout is not null) folder.RecordLayout(layout);
-        var done = folder.CompleteShards().Where(f => f.End > rangeFirst && f.First < rangeEnd).ToList();
-        folder.VerifyShards(ml, done);
-        var todo = folder.MissingFrom(done, rangeFirst, rangeCount, s.ShardSize);
+        var folder = TrajectoryFiles.OutFolder(() => TrajectoryShardFolder.Open(s.Out, manifest));
+        layout?.RecordIn(folder);
+        var (_, todo) = TrajectoryFiles.OutFolder(() => folder.Plan(ml, rangeFirst, rangeCount));
         long skipped = rangeCount - todo.Sum(t => t.Count);
-        string settingsJson = manifest.ToJson();
         context.InterruptedHint = $"complete shards are kept in '{s.Out}'; rerun the same command to generate the rest";
 
         var clock = Stopwatch.StartNew();
@@ -89,11 +85,8 @@ public static class TrajectoriesCommand
             foreach (var shard in todo)
             {
                 long before = written;
-                var noise = NoiseView.Create(ml, shard.First, (int)shard.Count, a.Channels, a.Height, a.Width, s.Seed, classes,
-                    onRow: n => bar.Report(before + n), cancellationToken: context.CancellationToken);
-                // The settings go into the shard itself; it is written under a temporary name and renamed when whole.
-                var records = new AnnotatedDataView(sampler.Transform(noise), TrajectoryFolder.AnnotatedColumn, TrajectoryFolder.SettingsAnnotation, settingsJson);
-                ImageGeneration.WriteIdv(ml, records, shard.File, context.CancellationToken);
+                // Written under a temporary name and renamed when whole, with the settings in the shard itself.
+                folder.WriteShard(ml, sampler, shard, new RowProgress(n => bar.Report(before + n)), context.CancellationToken);
                 written += shard.Count;
                 bar.Report(written);
             }

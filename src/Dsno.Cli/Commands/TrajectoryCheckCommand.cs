@@ -14,10 +14,10 @@ public static class TrajectoryCheckCommand
     {
         ArgumentNullException.ThrowIfNull(context);
         if (taskIndex is not null) throw new UsageException("--check looks at the whole set, not one task's share: drop --task-index");
-        var folder = TrajectoryFolder.OpenExisting(output);
-        if (teacher is not null && TrajectoryFolder.Sha256(teacher) is var hash && hash != folder.Settings.TeacherSha256)
+        var folder = TrajectoryFiles.OutFolder(() => TrajectoryShardFolder.OpenExisting(output));
+        if (teacher is not null && TrajectoryShardFolder.Sha256(teacher) is var hash && hash != folder.Settings.TeacherSha256)
             throw new BadInputException($"'{output}' was generated from another teacher than --teacher '{teacher}' (SHA-256 {folder.Settings.TeacherSha256[..12]}..., not {hash[..12]}...)");
-        var recorded = folder.ReadLayout();
+        var recorded = TaskLayout.ReadFrom(folder);
         long setFirst, setCount;
         if (count is { } n)
         {
@@ -25,7 +25,7 @@ public static class TrajectoryCheckCommand
             (setFirst, setCount) = (first, n);
         }
         else if (recorded is not null) (setFirst, setCount) = (recorded.First, recorded.Count);
-        else throw new UsageException($"--check needs --count (and --first when not 0): '{output}' has no task layout ({TrajectoryFolder.LayoutName}) that says which records the set holds");
+        else throw new UsageException($"--check needs --count (and --first when not 0): '{output}' has no task layout ({TaskLayout.FileName}) that says which records the set holds");
 
         // The layout to name tasks by: --task-count, else the recorded one when it covers the same records.
         TaskLayout? layout = taskCount is { } k ? new TaskLayout(setFirst, setCount, k)
@@ -37,7 +37,7 @@ public static class TrajectoryCheckCommand
         return report.Complete ? ExitCodes.Success : ExitCodes.Incomplete;
     }
 
-    private static JsonObject Json(string output, TrajectoryFolder folder, TrajectorySetCheck r) => new()
+    private static JsonObject Json(string output, TrajectoryShardFolder folder, TrajectorySetCheck r) => new()
     {
         ["command"] = "trajectories-check",
         ["out"] = CommonOptions.Full(output),

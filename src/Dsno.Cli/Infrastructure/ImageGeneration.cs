@@ -1,5 +1,3 @@
-using Dsno.Runtime;
-
 namespace Dsno.Cli.Infrastructure;
 
 /// <summary>
@@ -24,13 +22,16 @@ public static class ImageGeneration
         int? classes = model.ClassCount > 0 ? model.ClassCount : null;
         int passes = model.ForwardPasses;
         var clock = Stopwatch.StartNew();
-        var noise = NoiseView.Create(ml, 0, count, model.Channels, model.Height, model.Width, seed, classes, label,
-            onRow: n => bar.Report(n), cancellationToken: context.CancellationToken);
+        var noise = ml.Data.GaussianNoise(new GaussianNoiseOptions
+        {
+            Rows = count, Channels = model.Channels, Height = model.Height, Width = model.Width, Seed = seed, Classes = classes, Label = label,
+            Progress = new RowProgress(n => bar.Report(n)), CancellationToken = context.CancellationToken,
+        });
         var output = model.Transformer.Transform(noise);
         IDataView source = output;
         if (idvPath is not null)
         {
-            WriteIdv(ml, output, idvPath, context.CancellationToken);
+            ml.Data.SaveAsDeterministicBinary(output, idvPath, context.CancellationToken);
             source = ml.Data.LoadFromBinary(idvPath);
         }
         var images = new List<float[]>();
@@ -69,28 +70,6 @@ public static class ImageGeneration
         var definition = SchemaDefinition.Create(typeof(ImageRow));
         definition[nameof(ImageRow.Image)].ColumnType = new VectorDataViewType(NumberDataViewType.Single, channels, height, width);
         return ml.Data.LoadFromEnumerable(images.Select(i => new ImageRow { Image = i }).ToList(), definition);
-    }
-
-    /// <summary>Writes a data view as an ML.NET binary file: temporary name, flushed, renamed. The rows are held in memory while writing.</summary>
-    public static void WriteIdv(MLContext ml, IDataView data, string path, CancellationToken cancellationToken)
-    {
-        ArgumentNullException.ThrowIfNull(ml);
-        string full = Path.GetFullPath(path);
-        Directory.CreateDirectory(Path.GetDirectoryName(full)!);
-        // Leftovers of a killed run (other process ids) are never read; remove them before writing anew.
-        AtomicFile.DeleteLeftovers(full);
-        try
-        {
-            // Through a cache: ML.NET's binary saver reads its source more than once, which would run the model twice. Blocks in a
-            // fixed order: the same rows give the same bytes, whichever machine or run wrote them.
-            AtomicFile.Write(full, stream => ml.Data.SaveAsDeterministicBinary(ml.Data.Cache(data), stream, keepHidden: false));
-        }
-        catch (Exception e)
-        {
-            // ML.NET may wrap the cancellation thrown inside its cursor.
-            if (cancellationToken.IsCancellationRequested && e is not OperationCanceledException) throw new OperationCanceledException("interrupted", e, cancellationToken);
-            throw;
-        }
     }
 
     private sealed class ImageRow

@@ -21,23 +21,23 @@ public static class ModelFiles
     }
 
     /// <summary>Loads a diffusion teacher (alone or the last teacher of a chain).</summary>
-    public static DiffusionTeacherTransformer LoadTeacher(MLContext ml, string option, string path)
-    {
-        var model = Load(ml, option, path);
-        if (Find<DiffusionTeacherTransformer>(model) is { } teacher) return teacher;
-        if (Find<DsnoTransformer>(model) is not null)
-            throw new BadInputException($"{option} '{path}' holds a DSNO model, not a diffusion teacher; give the teacher .zip written by 'dsno teacher'");
-        throw new BadInputException($"{option} '{path}' is an ML.NET model but not a diffusion teacher ({Describe(model)}); give the teacher .zip written by 'dsno teacher'");
-    }
+    public static DiffusionTeacherTransformer LoadTeacher(MLContext ml, string option, string path) =>
+        LoadKind<DiffusionTeacherTransformer, DsnoTransformer>(ml, option, path, "holds a DSNO model, not a diffusion teacher; give the teacher .zip written by 'dsno teacher'",
+            "not a diffusion teacher", "give the teacher .zip written by 'dsno teacher'");
 
     /// <summary>Loads a DSNO operator (alone or the last one of a chain); a teacher or another model is bad input naming the file.</summary>
-    public static DsnoTransformer LoadDsno(MLContext ml, string option, string path)
+    public static DsnoTransformer LoadDsno(MLContext ml, string option, string path) =>
+        LoadKind<DsnoTransformer, DiffusionTeacherTransformer>(ml, option, path, "holds a diffusion teacher, not a fitted DSNO model; fit one with 'dsno fit' and give its .zip",
+            "not a DSNO model", "give the .zip written by 'dsno fit'");
+
+    // The last T of the model; bad input saying what the file holds instead (the other kind, or another model).
+    private static T LoadKind<T, TOther>(MLContext ml, string option, string path, string holdsOther, string notKind, string whatToGive)
+        where T : class, ITransformer where TOther : class, ITransformer
     {
         var model = Load(ml, option, path);
-        if (Find<DsnoTransformer>(model) is { } dsno) return dsno;
-        if (Find<DiffusionTeacherTransformer>(model) is not null)
-            throw new BadInputException($"{option} '{path}' holds a diffusion teacher, not a fitted DSNO model; fit one with 'dsno fit' and give its .zip");
-        throw new BadInputException($"{option} '{path}' is an ML.NET model but not a DSNO model ({Describe(model)}); give the .zip written by 'dsno fit'");
+        if (Find<T>(model) is { } found) return found;
+        if (Find<TOther>(model) is not null) throw new BadInputException($"{option} '{path}' {holdsOther}");
+        throw new BadInputException($"{option} '{path}' is an ML.NET model but {notKind} ({Describe(model)}); {whatToGive}");
     }
 
     /// <summary>Loads a DSNO operator or a teacher (a chain's last DSNO operator wins over its teacher).</summary>

@@ -1,4 +1,6 @@
+using System.Text.Json;
 using System.Text.Json.Serialization;
+using Dsno.Runtime;
 
 namespace Dsno.Cli.Infrastructure;
 
@@ -13,6 +15,46 @@ namespace Dsno.Cli.Infrastructure;
 /// <param name="TaskCount">Tasks the set is split over.</param>
 public sealed record TaskLayout(long First, long Count, int TaskCount)
 {
+    /// <summary>The task layout's file name in a trajectory folder (written by the first job-array task).</summary>
+    public const string FileName = "dsno-tasks.json";
+
+    private const int NamesInMessages = 4;
+    private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true };
+
+    /// <summary>The task layout recorded in <paramref name="folder"/> by job-array tasks, or null when no task wrote there.</summary>
+    public static TaskLayout? ReadFrom(TrajectoryShardFolder folder)
+    {
+        ArgumentNullException.ThrowIfNull(folder);
+        string file = Path.Combine(folder.Path, FileName);
+        if (!File.Exists(file)) return null;
+        try
+        {
+            var layout = JsonSerializer.Deserialize<TaskLayout>(File.ReadAllText(file));
+            if (layout is { Count: > 0, TaskCount: > 0, First: >= 0 }) return layout;
+        }
+        catch (JsonException) { }
+        throw new BadInputException($"'{file}' is not a readable task layout; delete it (the shards stay valid) and rerun the tasks");
+    }
+
+    /// <summary>
+    /// Records this layout in <paramref name="folder"/> for a job-array task, or checks it against the one recorded: tasks of another
+    /// layout (another task count or record range) are refused, naming the shards already written, so that two splittings of the work
+    /// never share a folder. Tasks starting together agree on one layout (<see cref="AtomicFile.CreateIfAbsent"/>).
+    /// </summary>
+    public void RecordIn(TrajectoryShardFolder folder)
+    {
+        ArgumentNullException.ThrowIfNull(folder);
+        AtomicFile.CreateIfAbsent(Path.Combine(folder.Path, FileName), JsonSerializer.Serialize(this, Indented));
+        var recorded = ReadFrom(folder)!;
+        if (recorded == this) return;
+        var written = folder.Shards();
+        string shards = written.Count == 0 ? "no shards yet"
+            : "shards " + string.Join(", ", written.Take(NamesInMessages).Select(s => s.Name)) + (written.Count > NamesInMessages ? $" and {written.Count - NamesInMessages} more" : "");
+        throw new BadInputException(
+            $"--out '{folder.Path}' is laid out for {recorded} ({FileName}; {shards}), but this task belongs to {this}; " +
+            string.Create(CultureInfo.InvariantCulture, $"rerun with --first {recorded.First} --count {recorded.Count} --task-count {recorded.TaskCount}, or use another --out"));
+    }
+
     /// <summary>One past the set's last record.</summary>
     [JsonIgnore]
     public long End => First + Count;

@@ -14,9 +14,9 @@ namespace Dsno.Cli.Infrastructure;
 /// <param name="Bad">Shard files that are unreadable, hold the wrong number of rows, or were made with other settings.</param>
 /// <param name="Outside">Shard files outside the range.</param>
 /// <param name="Partial">Temporary files of writers that stopped before finishing (harmless).</param>
-public sealed record TrajectorySetCheck(long First, long End, TaskLayout? Layout, IReadOnlyList<TrajectoryFolder.Shard> Present,
-    IReadOnlyList<(TrajectoryFolder.Shard Shard, int? Task)> Missing, IReadOnlyList<(TrajectoryFolder.Shard First, TrajectoryFolder.Shard Second)> Overlapping,
-    IReadOnlyList<(TrajectoryFolder.Shard Shard, string Problem)> Bad, IReadOnlyList<TrajectoryFolder.Shard> Outside, IReadOnlyList<string> Partial)
+public sealed record TrajectorySetCheck(long First, long End, TaskLayout? Layout, IReadOnlyList<TrajectoryShardFolder.Shard> Present,
+    IReadOnlyList<(TrajectoryShardFolder.Shard Shard, int? Task)> Missing, IReadOnlyList<(TrajectoryShardFolder.Shard First, TrajectoryShardFolder.Shard Second)> Overlapping,
+    IReadOnlyList<(TrajectoryShardFolder.Shard Shard, string Problem)> Bad, IReadOnlyList<TrajectoryShardFolder.Shard> Outside, IReadOnlyList<string> Partial)
 {
     /// <summary>No gap, overlap, bad shard or stray shard.</summary>
     public bool Complete => Missing.Count == 0 && Overlapping.Count == 0 && Bad.Count == 0 && Outside.Count == 0;
@@ -28,7 +28,7 @@ public sealed record TrajectorySetCheck(long First, long End, TaskLayout? Layout
     public IReadOnlyList<int> TasksToRerun => Missing.Where(m => m.Task is not null).Select(m => m.Task!.Value).Distinct().Order().ToList();
 
     /// <summary>Checks <paramref name="folder"/> for records [<paramref name="first"/>, <paramref name="first"/> + <paramref name="count"/>).</summary>
-    public static TrajectorySetCheck Run(MLContext ml, TrajectoryFolder folder, long first, long count, TaskLayout? layout, CancellationToken cancellationToken = default)
+    public static TrajectorySetCheck Run(MLContext ml, TrajectoryShardFolder folder, long first, long count, TaskLayout? layout, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(ml);
         ArgumentNullException.ThrowIfNull(folder);
@@ -37,17 +37,17 @@ public sealed record TrajectorySetCheck(long First, long End, TaskLayout? Layout
         var all = folder.Shards();
         var inside = all.Where(s => s.First >= first && s.End <= end).ToList();
         var outside = all.Where(s => s.First < first || s.End > end).ToList();
-        var bad = new List<(TrajectoryFolder.Shard, string)>();
-        var good = new List<TrajectoryFolder.Shard>();
+        var bad = new List<(TrajectoryShardFolder.Shard, string)>();
+        var good = new List<TrajectoryShardFolder.Shard>();
         foreach (var shard in inside)
         {
             cancellationToken.ThrowIfCancellationRequested();
             if (folder.ShardProblem(ml, shard) is { } problem) bad.Add((shard, problem));
             else good.Add(shard);
         }
-        var missing = folder.MissingFrom(good, first, count, shardSize)
+        var missing = folder.MissingFrom(good, first, count)
             .Select(s => (s, layout is null ? (int?)null : layout.TasksMeeting(s.First, s.End, shardSize).Single()))
             .ToList();
-        return new TrajectorySetCheck(first, end, layout, good, missing, TrajectoryFolder.Overlaps(all), bad, outside, folder.PartialFiles());
+        return new TrajectorySetCheck(first, end, layout, good, missing, TrajectoryShardFolder.Overlaps(all), bad, outside, folder.PartialFiles());
     }
 }

@@ -25,14 +25,7 @@ public static class FrameTimes
     {
         ArgumentNullException.ThrowIfNull(times);
         if (times.Count < 2) throw new ArgumentOutOfRangeException(nameof(times), times.Count, "a time grid needs at least 2 times (M >= 2)");
-        for (int i = 0; i < times.Count; i++)
-        {
-            double t = times[i];
-            if (!double.IsFinite(t) || t < 0 || t >= 1)
-                throw new ArgumentOutOfRangeException(nameof(times), t, $"time {i} must be in [0, 1) (1 is the noise itself)");
-            if (i > 0 && !(t < times[i - 1]))
-                throw new ArgumentOutOfRangeException(nameof(times), t, $"times must be strictly decreasing, but time {i} = {t} follows {times[i - 1]}");
-        }
+        DecreasingTimes.Check(times, nameof(times), excludeOne: true);
         if (times[^1] != 0) throw new ArgumentOutOfRangeException(nameof(times), times[^1], "the last time must be 0 (the sample)");
         return times.ToArray();
     }

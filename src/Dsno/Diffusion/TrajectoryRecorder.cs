@@ -21,14 +21,7 @@ public sealed class TrajectoryRecorder : IDisposable
     {
         ArgumentNullException.ThrowIfNull(frameTimes);
         if (frameTimes.Count < 1) throw new ArgumentOutOfRangeException(nameof(frameTimes), 0, "at least one frame time is needed");
-        for (int i = 0; i < frameTimes.Count; i++)
-        {
-            double t = frameTimes[i];
-            if (!double.IsFinite(t) || t < 0 || t > 1)
-                throw new ArgumentOutOfRangeException(nameof(frameTimes), t, $"frame time {i} must be in [0, 1]");
-            if (i > 0 && !(t < frameTimes[i - 1]))
-                throw new ArgumentOutOfRangeException(nameof(frameTimes), t, $"frame times must be strictly decreasing, but {t} follows {frameTimes[i - 1]}");
-        }
+        DecreasingTimes.Check(frameTimes, nameof(frameTimes));
         _times = frameTimes.ToArray();
         _frames = new Tensor?[_times.Length];
         RecordStates = recordStates;

@@ -1,3 +1,5 @@
+using System.Runtime.InteropServices;
+
 namespace Dsno.Runtime;
 
 /// <summary>
@@ -99,4 +101,39 @@ public sealed class AtomicFile : IDisposable
         ArgumentNullException.ThrowIfNull(bytes);
         Write(path, stream => stream.Write(bytes));
     }
+
+    /// <summary>
+    /// Creates <paramref name="path"/> with <paramref name="text"/> unless a file of that name exists, atomically also for processes on
+    /// several machines sharing the folder: of writers racing to create it exactly one does, and the others find its file. Returns
+    /// whether this call created it. The text is written whole under a temporary name and hard-linked to <paramref name="path"/>:
+    /// link(2) fails when the name exists, atomically (also on NFS); a rename without overwrite checks and then renames, which two
+    /// processes can both get through.
+    /// </summary>
+    /// <exception cref="IOException">The filesystem has no hard links (Unix), or the file cannot be written.</exception>
+    public static bool CreateIfAbsent(string path, string text)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(path);
+        ArgumentNullException.ThrowIfNull(text);
+        string full = System.IO.Path.GetFullPath(path);
+        if (File.Exists(full)) return false;
+        // A name of its own per call (machine, process and GUID): threads of one process and tasks on several machines may race here.
+        string temp = $"{full}.{Environment.MachineName}.{Environment.ProcessId}.{Guid.NewGuid():N}.tmp";
+        File.WriteAllText(temp, text);
+        try
+        {
+            if (OperatingSystem.IsWindows())
+            {
+                try { File.Move(temp, full, overwrite: false); return true; }
+                catch (IOException) when (File.Exists(full)) { return false; }
+            }
+            if (Link(temp, full) == 0) return true;
+            if (File.Exists(full)) return false;
+            throw new IOException($"cannot create '{full}' (link failed with errno {Marshal.GetLastPInvokeError()}): " +
+                "the folder must be on a filesystem with hard links (local disks, NFS, Lustre, GPFS)");
+        }
+        finally { File.Delete(temp); }
+    }
+
+    [DllImport("libc", EntryPoint = "link", SetLastError = true)]
+    private static extern int Link(string existingPath, string newPath);
 }

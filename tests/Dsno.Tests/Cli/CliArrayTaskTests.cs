@@ -1,4 +1,5 @@
 using Dsno.Cli.Infrastructure;
+using Dsno.MLNet;
 using TorchSharp;
 
 namespace Dsno.Tests.Cli;
@@ -144,7 +145,7 @@ public class CliArrayTaskTests
         // Two layouts in one folder: the second is refused, naming the layout file and the shards already there.
         string laidOut = ThreeTasks();
         CliHarness.AssertOneLineError(Run(NoEnvironment, Set(laidOut, null, "--task-index", "0", "--task-count", "2")), ExitCodes.BadInput,
-            laidOut, TrajectoryFolder.LayoutName, "3 task(s) over records [0, 24)", "2 task(s) over records [0, 24)",
+            laidOut, TaskLayout.FileName, "3 task(s) over records [0, 24)", "2 task(s) over records [0, 24)",
             "trajectories-000000000000-000000000008.idv", "--task-count 3");
         // A check without a layout needs the range.
         string plain = TinyModels.TempDir();
@@ -158,7 +159,7 @@ public class CliArrayTaskTests
     {
         // Tasks with two different teachers start at once on a fresh folder, round after round: exactly one manifest is created,
         // and exactly the tasks whose settings it holds get the folder.
-        var a = new TrajectoryFolder.Manifest("AA", "ddim", 4, new[] { 0.5f, 0f }, 7, 8, 1, 8, 8, 0);
+        var a = new TrajectoryShardFolder.Manifest("AA", "ddim", 4, new[] { 0.5f, 0f }, 7, 8, 1, 8, 8, 0);
         var b = a with { TeacherSha256 = "BB" };
         for (int round = 0; round < 20; round++)
         {
@@ -166,13 +167,13 @@ public class CliArrayTaskTests
             var outcomes = Enumerable.Range(0, 12).AsParallel().WithDegreeOfParallelism(12).Select(i =>
             {
                 var mine = i % 2 == 0 ? a : b;
-                try { return (mine, TrajectoryFolder.Open(dir, mine).Settings); }
-                catch (BadInputException) { return (mine, (TrajectoryFolder.Manifest?)null); }
+                try { return (mine, TrajectoryShardFolder.Open(dir, mine).Settings); }
+                catch (InvalidDataException) { return (mine, (TrajectoryShardFolder.Manifest?)null); }
             }).ToList();
             var winner = outcomes.First(o => o.Item2 is not null).mine;
             Assert.All(outcomes, o => Assert.Equal(o.mine == winner, o.Item2 is not null));
-            Assert.Equal(winner.TeacherSha256, TrajectoryFolder.OpenExisting(dir).Settings.TeacherSha256);
-            Assert.Equal(new[] { TrajectoryFolder.ManifestName }, Directory.GetFiles(dir).Select(Path.GetFileName));
+            Assert.Equal(winner.TeacherSha256, TrajectoryShardFolder.OpenExisting(dir).Settings.TeacherSha256);
+            Assert.Equal(new[] { TrajectoryShardFolder.ManifestName }, Directory.GetFiles(dir).Select(Path.GetFileName));
         }
     }
 

@@ -5,28 +5,9 @@ using Dsno.MLNet;
 
 namespace Dsno.Tests.Cli;
 
-/// <summary>The CLI's own data plumbing: noise rows from any index, and several .idv files read as one view.</summary>
+/// <summary>The CLI's own data plumbing: several .idv files read as one view, and the error mapping.</summary>
 public class CliInfrastructureTests
 {
-    [Fact]
-    public void NoiseViewEqualsTheCatalogsGaussianNoiseFromAnyFirstRow()
-    {
-        var ml = new MLContext(seed: 1);
-        var catalog = ml.Data.GaussianNoise(70, 1, 4, 4, seed: 9, classes: 5);
-        var whole = NoiseView.Create(ml, 0, 70, 1, 4, 4, seed: 9, classes: 5);
-        Assert.Equal(CliHarness.Column(catalog, "Noise"), CliHarness.Column(whole, "Noise"));
-        Assert.Equal(CliHarness.Keys(catalog, "Label"), CliHarness.Keys(whole, "Label"));
-        Assert.Equal(catalog.Schema["Label"].Type, whole.Schema["Label"].Type);
-
-        var part = NoiseView.Create(ml, 65, 5, 1, 4, 4, seed: 9, classes: 5);
-        Assert.Equal(CliHarness.Column(catalog, "Noise").Skip(65), CliHarness.Column(part, "Noise"));
-        Assert.Equal(CliHarness.Keys(catalog, "Label").Skip(65), CliHarness.Keys(part, "Label"));
-
-        var fixedLabel = NoiseView.Create(ml, 0, 3, 1, 4, 4, seed: 9, classes: 5, fixedLabel: 2);
-        Assert.Equal(new uint[] { 3, 3, 3 }, CliHarness.Keys(fixedLabel, "Label"));
-        Assert.Null(NoiseView.Create(ml, 0, 3, 1, 4, 4, seed: 9).Schema.GetColumnOrNull("Label"));
-    }
-
     [Fact]
     public void ConcatenatedFilesReadEveryRowOnceInOrderOrShuffled()
     {
@@ -45,7 +26,7 @@ public class CliInfrastructureTests
             files.Add(file);
         }
         var joined = TrajectoryFiles.Open(ml, files, new[] { "Value" });
-        Assert.True(files.Count > ConcatenatedDataView.ShuffleWindow);
+        Assert.True(files.Count > Dsno.MLNet.Internal.ConcatenatedDataView.ShuffleWindow);
         Assert.Equal(next, joined.GetRowCount());
         var sequential = CliHarness.Column(joined, "Value");
         Assert.Equal(Enumerable.Range(0, next).Select(i => (float)i), sequential.Select(r => r[0]));

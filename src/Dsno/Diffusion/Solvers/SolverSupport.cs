@@ -30,14 +30,7 @@ internal static class SolverSupport
         ArgumentNullException.ThrowIfNull(times);
         if (times.Count < 2)
             throw new ArgumentOutOfRangeException(nameof(times), times.Count, "a step list needs at least 2 times (1 step)");
-        for (int i = 0; i < times.Count; i++)
-        {
-            double t = times[i];
-            if (!double.IsFinite(t) || t < 0 || t > 1)
-                throw new ArgumentOutOfRangeException(nameof(times), t, $"time {i} must be in [0, 1]");
-            if (i > 0 && !(t < times[i - 1]))
-                throw new ArgumentOutOfRangeException(nameof(times), t, $"times must be strictly decreasing, but time {i} = {t} follows {times[i - 1]}");
-        }
+        DecreasingTimes.Check(times, nameof(times));
         return times.ToArray();
     }
 

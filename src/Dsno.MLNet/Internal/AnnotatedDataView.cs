@@ -1,10 +1,10 @@
-namespace Dsno.Cli.Infrastructure;
+namespace Dsno.MLNet.Internal;
 
 /// <summary>
 /// A data view that passes its source's rows through unchanged and adds one text annotation to one column, so that whatever saves the
 /// view (an <c>.idv</c> file keeps column annotations) records it beside the data.
 /// </summary>
-public sealed class AnnotatedDataView : IDataView
+internal sealed class AnnotatedDataView : IDataView
 {
     private readonly IDataView _source;
 

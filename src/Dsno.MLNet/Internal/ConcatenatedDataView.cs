@@ -1,4 +1,4 @@
-namespace Dsno.Cli.Infrastructure;
+namespace Dsno.MLNet.Internal;
 
 /// <summary>
 /// Several data views with the same schema read as one, row after row, streaming (ML.NET's binary loader reads one file). With a
@@ -6,7 +6,7 @@ namespace Dsno.Cli.Infrastructure;
 /// window of up to <see cref="ShuffleWindow"/> open parts with probability proportional to their rows left, so a batch mixes rows of
 /// several files while memory stays bounded by the window, whatever the number of files.
 /// </summary>
-public sealed class ConcatenatedDataView : IDataView
+internal sealed class ConcatenatedDataView : IDataView
 {
     /// <summary>Parts open at once while shuffling.</summary>
     public const int ShuffleWindow = 8;
