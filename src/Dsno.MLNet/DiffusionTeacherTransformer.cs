@@ -8,11 +8,11 @@ using TorchSharp;
 namespace Dsno.MLNet;
 
 /// <summary>
-/// A trained diffusion teacher as an ML.NET transformer. <see cref="Transform"/> reads the <c>Noise</c> column (and <c>Label</c> for a
+/// A trained diffusion teacher as an ML.NET transformer. <see cref="NoiseToImageTransformer.Transform"/> reads the <c>Noise</c> column (and <c>Label</c> for a
 /// class-conditional teacher) and adds <c>Trajectory</c> [F, C, H, W] (with its <c>Times</c> annotation) and <c>Image</c> [C, H, W], by
 /// solving the probability-flow ODE in batches. Lazy: nothing is computed until a cursor asks for an output column.
 /// </summary>
-public sealed class DiffusionTeacherTransformer : ITransformer
+public sealed class DiffusionTeacherTransformer : NoiseToImageTransformer
 {
     /// <summary>The loader signature written into ML.NET model files.</summary>
     public const string LoaderSignature = "DsnoDiffusionTeacher";
@@ -105,7 +105,7 @@ public sealed class DiffusionTeacherTransformer : ITransformer
     }
 
     /// <summary>The mapping for an input schema: the per-row guidance view when the input has the guidance column.</summary>
-    private NoiseToImageMapping MappingFor(DataViewSchema inputSchema)
+    private protected override NoiseToImageMapping MappingFor(DataViewSchema inputSchema)
     {
         ArgumentNullException.ThrowIfNull(inputSchema);
         string? column = _settings.GuidanceColumnName;
@@ -150,19 +150,7 @@ public sealed class DiffusionTeacherTransformer : ITransformer
         return torch.full(input.Count, w, dtype: torch.float32, device: Teacher.Device);
     }
 
-    /// <inheritdoc/>
-    public bool IsRowToRowMapper => true;
-
-    /// <inheritdoc/>
-    public DataViewSchema GetOutputSchema(DataViewSchema inputSchema) => MappingFor(inputSchema).GetOutputSchema(inputSchema);
-
-    /// <inheritdoc/>
-    public IDataView Transform(IDataView input) => MappingFor(input?.Schema!).Transform(input!);
-
-    /// <inheritdoc/>
-    public IRowToRowMapper GetRowToRowMapper(DataViewSchema inputSchema) => MappingFor(inputSchema).GetRowToRowMapper(inputSchema);
-
-    void ICanSaveModel.Save(ModelSaveContext ctx) => NoiseToImageMapping.Save(ctx, Kind, _settings, Teacher.Save);
+    private protected override void SaveModel(ModelSaveContext ctx) => NoiseToImageMapping.Save(ctx, Kind, _settings, Teacher.Save);
 
     // Called by ML.NET's component catalog when a model file names this loader; ctx is its internal ModelLoadContext.
     private static DiffusionTeacherTransformer Create(IHostEnvironment env, object ctx)

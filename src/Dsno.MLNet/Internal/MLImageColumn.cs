@@ -193,37 +193,28 @@ internal static class MLImageColumn
         }
     }
 
-    /// <summary>A cursor of <see cref="ImageDataView"/>: the input cursor, with the image getter on top.</summary>
-    private sealed class Cursor : DataViewRowCursor
+    /// <summary>A cursor of <see cref="ImageDataView"/>: the input cursor moves, a <see cref="Row"/> over it serves the columns.</summary>
+    private sealed class Cursor(Binding binding, DataViewRowCursor input, bool imageActive) : DataViewRowCursor
     {
-        private readonly Binding _binding;
-        private readonly DataViewRowCursor _input;
-        private readonly bool _imageActive;
+        private readonly Row _row = new(binding, input, imageActive);
 
-        public Cursor(Binding binding, DataViewRowCursor input, bool imageActive)
-        {
-            _binding = binding;
-            _input = input;
-            _imageActive = imageActive;
-        }
+        public override DataViewSchema Schema => _row.Schema;
 
-        public override DataViewSchema Schema => _binding.OutputSchema;
+        public override long Position => input.Position;
 
-        public override long Position => _input.Position;
+        public override long Batch => input.Batch;
 
-        public override long Batch => _input.Batch;
+        public override bool MoveNext() => input.MoveNext();
 
-        public override bool MoveNext() => _input.MoveNext();
+        public override ValueGetter<DataViewRowId> GetIdGetter() => input.GetIdGetter();
 
-        public override ValueGetter<DataViewRowId> GetIdGetter() => _input.GetIdGetter();
+        public override bool IsColumnActive(DataViewSchema.Column column) => _row.IsColumnActive(column);
 
-        public override bool IsColumnActive(DataViewSchema.Column column) => _binding.IsActive(column, _input, _imageActive);
-
-        public override ValueGetter<TValue> GetGetter<TValue>(DataViewSchema.Column column) => _binding.Getter<TValue>(column, _input, _imageActive);
+        public override ValueGetter<TValue> GetGetter<TValue>(DataViewSchema.Column column) => _row.GetGetter<TValue>(column);
 
         protected override void Dispose(bool disposing)
         {
-            if (disposing) _input.Dispose();
+            if (disposing) _row.Dispose();
             base.Dispose(disposing);
         }
     }

@@ -229,35 +229,40 @@ public sealed class FeatureClassifier : IDisposable
     /// <exception cref="ArgumentException">The shape does not match the classifier, or a value is NaN or infinite.</exception>
     public double[,] Features(Tensor images)
     {
-        ArgumentNullException.ThrowIfNull(images);
-        CheckImages(images, nameof(images));
-        int n = (int)images.shape[0];
+        int n = CheckedCount(images, nameof(images));
         var result = new double[n, FeatureDim];
-        lock (gate)
+        InBatches(images, n, (net, batch, start) =>
         {
-            var net = Network;
-            net.eval();
-            using var noGrad = torch.no_grad();
-            for (int start = 0; start < n; start += FeatureBatchSize)
-            {
-                using var scope = torch.NewDisposeScope();
-                int count = Math.Min(FeatureBatchSize, n - start);
-                var batch = images.narrow(0, start, count).to(ScalarType.Float32).to(Device);
-                var features = net.Features(batch).to(ScalarType.Float64).cpu().contiguous();
-                var values = features.data<double>().ToArray();
-                Buffer.BlockCopy(values, 0, result, start * FeatureDim * sizeof(double), values.Length * sizeof(double));
-            }
-        }
+            var values = net.Features(batch).to(ScalarType.Float64).cpu().contiguous().data<double>().ToArray();
+            Buffer.BlockCopy(values, 0, result, start * FeatureDim * sizeof(double), values.Length * sizeof(double));
+        });
         return result;
     }
 
     /// <summary>Predicted class of each image [N, C, H, W].</summary>
     public int[] Predict(Tensor images)
     {
-        ArgumentNullException.ThrowIfNull(images);
-        CheckImages(images, nameof(images));
-        int n = (int)images.shape[0];
+        int n = CheckedCount(images, nameof(images));
         var result = new int[n];
+        InBatches(images, n, (net, batch, start) =>
+            net.forward(batch).argmax(1).to(ScalarType.Int32).cpu().data<int>().ToArray().CopyTo(result, start));
+        return result;
+    }
+
+    /// <summary>Checks images for this classifier and returns their count.</summary>
+    private int CheckedCount(Tensor images, string paramName)
+    {
+        ArgumentNullException.ThrowIfNull(images, paramName);
+        CheckImages(images, paramName);
+        return (int)images.shape[0];
+    }
+
+    /// <summary>
+    /// Runs <paramref name="use"/>(network, batch, first row) on the <paramref name="n"/> checked <paramref name="images"/> in batches,
+    /// in float32 on this classifier's device, in evaluation mode, without gradients, each batch in its own dispose scope.
+    /// </summary>
+    private void InBatches(Tensor images, int n, Action<FeatureClassifierNetwork, Tensor, int> use)
+    {
         lock (gate)
         {
             var net = Network;
@@ -267,12 +272,9 @@ public sealed class FeatureClassifier : IDisposable
             {
                 using var scope = torch.NewDisposeScope();
                 int count = Math.Min(FeatureBatchSize, n - start);
-                var batch = images.narrow(0, start, count).to(ScalarType.Float32).to(Device);
-                var predicted = net.forward(batch).argmax(1).to(ScalarType.Int32).cpu().data<int>().ToArray();
-                predicted.CopyTo(result, start);
+                use(net, images.narrow(0, start, count).to(ScalarType.Float32).to(Device), start);
             }
         }
-        return result;
     }
 
     /// <summary>Fraction of <paramref name="set"/>'s images whose predicted class equals their label.</summary>
