@@ -33,7 +33,8 @@ public sealed partial class UNet : nn.Module<Tensor, Tensor, Tensor?, Tensor>, I
     /// <param name="device">Device for the parameters; null = CPU.</param>
     public UNet(UNetOptions options, string name = "unet", Device? device = null) : base(name)
     {
-        ValidateOptions(options);
+        ArgumentNullException.ThrowIfNull(options);
+        options.Validate();
         Options = options;
         int levels = options.ChannelMultipliers.Count;
         int blocks = options.ResBlocksPerLevel;
@@ -257,61 +258,5 @@ public sealed partial class UNet : nn.Module<Tensor, Tensor, Tensor?, Tensor>, I
         long factor = 1L << (Options.ChannelMultipliers.Count - 1);
         if (x.shape[2] % factor != 0 || x.shape[3] % factor != 0)
             throw new ArgumentException($"input height and width must be divisible by {factor}, got {x.shape[2]}x{x.shape[3]}", nameof(x));
-    }
-
-    /// <summary>Checks an architecture and throws <see cref="ArgumentOutOfRangeException"/> naming the first problem found.</summary>
-    public static void ValidateOptions(UNetOptions options)
-    {
-        ArgumentNullException.ThrowIfNull(options);
-        const string p = nameof(options);
-        if (options.Channels < 1) throw new ArgumentOutOfRangeException(p, options.Channels, "Channels must be at least 1");
-        if (options.BaseChannels < 1) throw new ArgumentOutOfRangeException(p, options.BaseChannels, "BaseChannels must be at least 1");
-        if (options.ChannelMultipliers is null || options.ChannelMultipliers.Count == 0)
-            throw new ArgumentOutOfRangeException(p, "ChannelMultipliers must name at least one level");
-        if (options.ChannelMultipliers.Count > 16)
-            throw new ArgumentOutOfRangeException(p, options.ChannelMultipliers.Count, "ChannelMultipliers: at most 16 levels are supported");
-        for (int i = 0; i < options.ChannelMultipliers.Count; i++)
-            if (options.ChannelMultipliers[i] < 1)
-                throw new ArgumentOutOfRangeException(p, options.ChannelMultipliers[i], $"ChannelMultipliers[{i}] must be at least 1");
-        if (options.ResBlocksPerLevel < 1) throw new ArgumentOutOfRangeException(p, options.ResBlocksPerLevel, "ResBlocksPerLevel must be at least 1");
-        if (!(options.Dropout >= 0 && options.Dropout < 1)) throw new ArgumentOutOfRangeException(p, options.Dropout, "Dropout must be in [0, 1)");
-        if (options.NumClasses < 0) throw new ArgumentOutOfRangeException(p, options.NumClasses, "NumClasses cannot be negative (0 = unconditional)");
-        if ((options.NullClass || options.GuidanceEmbedding) && options.NumClasses == 0)
-            throw new ArgumentOutOfRangeException(p, "NullClass and GuidanceEmbedding need a class-conditional network (NumClasses > 0)");
-        if (options.GroupNormGroups < 1) throw new ArgumentOutOfRangeException(p, options.GroupNormGroups, "GroupNormGroups must be at least 1");
-        if (options.AttentionHeads < 1) throw new ArgumentOutOfRangeException(p, options.AttentionHeads, "AttentionHeads must be at least 1");
-
-        int levels = options.ChannelMultipliers.Count;
-        int factor = 1 << (levels - 1);
-        if (options.Height < 1 || options.Height % factor != 0)
-            throw new ArgumentOutOfRangeException(p, options.Height, $"Height must be a positive multiple of 2^(levels - 1) = {factor} for {levels} levels");
-        if (options.Width < 1 || options.Width % factor != 0)
-            throw new ArgumentOutOfRangeException(p, options.Width, $"Width must be a positive multiple of 2^(levels - 1) = {factor} for {levels} levels");
-
-        if (options.BaseChannels % options.GroupNormGroups != 0)
-            throw new ArgumentOutOfRangeException(p, options.BaseChannels, $"BaseChannels ({options.BaseChannels}) must be divisible by GroupNormGroups ({options.GroupNormGroups})");
-        var levelResolutions = Enumerable.Range(0, levels).Select(l => options.Height >> l).ToArray();
-        for (int i = 0; i < levels; i++)
-        {
-            long channels = (long)options.BaseChannels * options.ChannelMultipliers[i];
-            if (channels % options.GroupNormGroups != 0)
-                throw new ArgumentOutOfRangeException(p, channels,
-                    $"level {i} has {channels} channels (BaseChannels x ChannelMultipliers[{i}]), not divisible by GroupNormGroups ({options.GroupNormGroups})");
-        }
-
-        var attention = options.AttentionResolutions ?? Array.Empty<int>();
-        foreach (int resolution in attention)
-            if (Array.IndexOf(levelResolutions, resolution) < 0)
-                throw new ArgumentOutOfRangeException(p, resolution,
-                    $"AttentionResolutions names {resolution}, which is no level's height (levels: {string.Join(", ", levelResolutions)})");
-        // Attention runs in the middle block (deepest level) and at every named resolution.
-        var attentionLevels = Enumerable.Range(0, levels).Where(l => attention.Contains(levelResolutions[l])).Append(levels - 1);
-        foreach (int l in attentionLevels)
-        {
-            int channels = options.BaseChannels * options.ChannelMultipliers[l];
-            if (channels % options.AttentionHeads != 0)
-                throw new ArgumentOutOfRangeException(p, options.AttentionHeads,
-                    $"AttentionHeads ({options.AttentionHeads}) must divide the {channels} channels of level {l}, where attention runs");
-        }
     }
 }
