@@ -27,7 +27,7 @@ public sealed class DiffusionTeacherEstimator : TorchEstimator<DiffusionTeacherO
     public override DiffusionTeacherTransformer Fit(IDataView input)
     {
         ArgumentNullException.ThrowIfNull(input);
-        var settings = Settings();
+        var settings = Options.Settings();
         var training = Options.ToTrainingOptions();
         if (!(Options.LabelDropout >= 0 && Options.LabelDropout < 1))
             throw new ArgumentOutOfRangeException("options", Options.LabelDropout, "LabelDropout must be in [0, 1)");
@@ -35,42 +35,13 @@ public sealed class DiffusionTeacherEstimator : TorchEstimator<DiffusionTeacherO
             throw new ArgumentOutOfRangeException("options", Options.GuidanceScale,
                 "GuidanceScale > 0 needs a class-conditional teacher (LabelColumnName) trained with LabelDropout > 0");
         var images = ImageColumnData.Read(input, Options.ImageColumnName, Options.LabelColumnName, Options.ClassCount);
-        var architecture = new UNetOptions
-        {
-            Channels = images.Channels, Height = images.Height, Width = images.Width, BaseChannels = Options.BaseChannels,
-            ChannelMultipliers = Options.ChannelMultipliers.ToArray(), ResBlocksPerLevel = Options.ResBlocksPerLevel,
-            AttentionResolutions = Options.AttentionResolutions.ToArray(), Dropout = Options.Dropout,
-            NumClasses = images.ClassCount, GroupNormGroups = Options.GroupNormGroups,
-            NullClass = images.ClassCount > 0 && Options.LabelDropout > 0,
-        };
+        var architecture = Options.Architecture(images.Channels, images.Height, images.Width, images.ClassCount,
+            nullClass: images.ClassCount > 0 && Options.LabelDropout > 0);
         var teacher = new DiffusionTeacher(architecture, NoiseSchedule.FromName(Options.Schedule), Options.Device, seed: Options.Seed);
         using var host = StartTraining(nameof(DiffusionTeacherEstimator), training.Steps);
         host.Info($"training a {teacher.Network.ParameterCount:N0}-parameter teacher on {images.Count} images of {images.Channels}x{images.Height}x{images.Width}" +
                   (images.ClassCount > 0 ? $", {images.ClassCount} classes" : ""));
         teacher.Train(images, training, architecture.NullClass ? Options.LabelDropout : 0, host.Progress, host.Token);
         return new DiffusionTeacherTransformer(teacher, settings);
-    }
-
-    private TeacherSettings Settings()
-    {
-        var settings = new TeacherSettings
-        {
-            NoiseColumnName = Options.NoiseColumnName,
-            LabelColumnName = Options.LabelColumnName,
-            TrajectoryColumnName = Options.TrajectoryColumnName,
-            OutputImageColumnName = Options.OutputImageColumnName,
-            OutputMLImage = Options.OutputMLImage,
-            MLImageColumnName = Options.MLImageColumnName,
-            Solver = Options.Solver.ToCoreName(),
-            SolverSteps = Options.SolverSteps,
-            Frames = (Options.Frames ?? throw new ArgumentNullException(nameof(Options.Frames), "options.Frames must be set")).Values,
-            FramesAsStates = Options.FramesAsStates,
-            ClipDenoised = Options.ClipDenoised,
-            TransformBatchSize = Options.TransformBatchSize,
-            GuidanceScale = Options.GuidanceScale,
-            GuidanceColumnName = Options.GuidanceColumnName,
-        };
-        settings.Validate(msg => new ArgumentOutOfRangeException("options", msg));
-        return settings;
     }
 }

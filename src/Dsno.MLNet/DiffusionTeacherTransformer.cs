@@ -31,16 +31,14 @@ public sealed class DiffusionTeacherTransformer : NoiseToImageTransformer
         Teacher = teacher;
         _settings = settings;
         if (settings.GuidanceScale > 0) CheckGuidable(teacher, settings.GuidanceScale);
-        var columns = new GenerationColumns(settings.NoiseColumnName, settings.LabelColumnName, settings.TrajectoryColumnName,
-            settings.OutputImageColumnName, settings.OutputMLImage, settings.MLImageColumnName, settings.TransformBatchSize);
         var annotations = teacher.Architecture.NumClasses > 0
             ? new Dictionary<string, float[]> { [GuidanceAnnotation] = new[] { (float)settings.GuidanceScale } }
             : null;
-        _mapping = new NoiseToImageMapping(teacher.Architecture, columns, settings.Frames, FrameKindOf(settings), MapBatch, gate: teacher.Network,
+        _mapping = new NoiseToImageMapping(teacher.Architecture, settings, settings.Frames, FrameKindOf(settings), MapBatch, gate: teacher.Network,
             trajectoryAnnotations: annotations);
         // A second view of the same model that also reads a per-row guidance column, used when the input has one.
         if (teacher.SupportsGuidance && !string.IsNullOrEmpty(settings.GuidanceColumnName))
-            _perRowMapping = new NoiseToImageMapping(teacher.Architecture, columns, settings.Frames, FrameKindOf(settings), MapBatch, gate: teacher.Network,
+            _perRowMapping = new NoiseToImageMapping(teacher.Architecture, settings, settings.Frames, FrameKindOf(settings), MapBatch, gate: teacher.Network,
                 settings.GuidanceColumnName, annotations);
     }
 

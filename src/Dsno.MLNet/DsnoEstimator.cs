@@ -29,14 +29,7 @@ public sealed class DsnoEstimator : TorchEstimator<DsnoOptions, DsnoTransformer>
     public override DsnoTransformer Fit(IDataView input)
     {
         ArgumentNullException.ThrowIfNull(input);
-        var settings = new DsnoSettings
-        {
-            NoiseColumnName = Options.NoiseColumnName, LabelColumnName = Options.LabelColumnName, OutputImageColumnName = Options.OutputImageColumnName,
-            OutputTrajectoryColumnName = Options.OutputTrajectoryColumnName, OutputMLImage = Options.OutputMLImage,
-            MLImageColumnName = Options.MLImageColumnName, TransformBatchSize = Options.TransformBatchSize,
-            GuidanceColumnName = Options.GuidanceColumnName,
-        };
-        settings.Validate(msg => new ArgumentOutOfRangeException("options", msg));
+        var settings = Options.Settings();
         var training = Options.ToTrainingOptions();
 
         var (layout, noise, trajectory, label) = ReadLayout(input.Schema);
@@ -112,13 +105,7 @@ public sealed class DsnoEstimator : TorchEstimator<DsnoOptions, DsnoTransformer>
             var fromTeacher = DsnoModel.FromTeacher(teacher.Teacher, layout.FrameTimes, Options.TemporalModes, layout.Kind, seed: Options.Seed);
             return guidance is null ? fromTeacher : new DsnoModel(fromTeacher.Network, fromTeacher.Schedule, fromTeacher.Kind, fromTeacher.Device.ToString()) { GuidanceScale = guidance };
         }
-        var architecture = new UNetOptions
-        {
-            Channels = layout.Channels, Height = layout.Height, Width = layout.Width, BaseChannels = Options.BaseChannels,
-            ChannelMultipliers = Options.ChannelMultipliers.ToArray(), ResBlocksPerLevel = Options.ResBlocksPerLevel,
-            AttentionResolutions = Options.AttentionResolutions.ToArray(), Dropout = Options.Dropout, NumClasses = layout.ClassCount,
-            GroupNormGroups = Options.GroupNormGroups, GuidanceEmbedding = range is not null,
-        };
+        var architecture = Options.Architecture(layout.Channels, layout.Height, layout.Width, layout.ClassCount, guidanceEmbedding: range is not null);
         var created = DsnoModel.Create(architecture, layout.FrameTimes, Options.TemporalModes, NoiseSchedule.FromName(Options.Schedule), layout.Kind, Options.Device, Options.Seed);
         if (range is null && guidance is null) return created;
         return new DsnoModel(created.Network, created.Schedule, created.Kind, created.Device.ToString()) { GuidanceScale = guidance, GuidanceRange = range };

@@ -31,14 +31,12 @@ public sealed class DsnoTransformer : NoiseToImageTransformer
         Model = model;
         _settings = settings;
         _environment = environment;
-        var columns = new GenerationColumns(settings.NoiseColumnName, settings.LabelColumnName, settings.OutputTrajectoryColumnName,
-            settings.OutputImageColumnName, settings.OutputMLImage, settings.MLImageColumnName, settings.TransformBatchSize);
         var annotations = GuidanceAnnotationValue(model, settings) is { } w
             ? new Dictionary<string, float[]> { [DiffusionTeacherTransformer.GuidanceAnnotation] = new[] { (float)w } }
             : null;
-        _mapping = new NoiseToImageMapping(model.Architecture, columns, OutputTimes, model.Kind, MapBatch, gate: model.Network, trajectoryAnnotations: annotations);
+        _mapping = new NoiseToImageMapping(model.Architecture, settings, OutputTimes, model.Kind, MapBatch, gate: model.Network, trajectoryAnnotations: annotations);
         if (model.IsGuidanceConditioned && !string.IsNullOrEmpty(settings.GuidanceColumnName))
-            _perRowMapping = new NoiseToImageMapping(model.Architecture, columns, OutputTimes, model.Kind, MapBatch, gate: model.Network, settings.GuidanceColumnName, annotations);
+            _perRowMapping = new NoiseToImageMapping(model.Architecture, settings, OutputTimes, model.Kind, MapBatch, gate: model.Network, settings.GuidanceColumnName, annotations);
     }
 
     /// <summary>
