@@ -11,6 +11,9 @@ public abstract class NoiseToImageOptions : TorchTrainerOptions
 {
     private protected NoiseToImageOptions() { }
 
+    /// <summary>The core architecture's defaults, which the architecture fields below take (all but <see cref="Dropout"/>).</summary>
+    private static readonly UNetOptions Defaults = new();
+
     /// <summary>Noise column (x_T) read by Transform: float vector [C, H, W], standard normal. Default "Noise".</summary>
     public string NoiseColumnName = DsnoColumnNames.Noise;
 
@@ -43,22 +46,22 @@ public abstract class NoiseToImageOptions : TorchTrainerOptions
     /// Channels of the first U-Net level. Default 32. For DSNO these architecture fields apply when <see cref="DsnoOptions.Teacher"/> is
     /// null; a teacher's backbone keeps its own architecture.
     /// </summary>
-    public int BaseChannels = 32;
+    public int BaseChannels = Defaults.BaseChannels;
 
     /// <summary>Channel multiplier of each U-Net level (the count is the number of levels). Default [1, 2, 2].</summary>
-    public int[] ChannelMultipliers = { 1, 2, 2 };
+    public int[] ChannelMultipliers = Defaults.ChannelMultipliers.ToArray();
 
     /// <summary>Residual blocks per level. Default 2.</summary>
-    public int ResBlocksPerLevel = 2;
+    public int ResBlocksPerLevel = Defaults.ResBlocksPerLevel;
 
     /// <summary>Resolutions (in pixels) with self-attention. Default none.</summary>
-    public int[] AttentionResolutions = Array.Empty<int>();
+    public int[] AttentionResolutions = Defaults.AttentionResolutions.ToArray();
 
     /// <summary>Dropout in residual blocks. Default 0.1 (<see cref="DsnoOptions"/>: 0).</summary>
     public double Dropout = 0.1;
 
     /// <summary>GroupNorm groups. Default 8.</summary>
-    public int GroupNormGroups = 8;
+    public int GroupNormGroups = Defaults.GroupNormGroups;
 
     /// <summary>Noise schedule: "cosine" (default) or "linear". For DSNO, the schedule of the teacher that made the trajectories (for the loss weights) when <see cref="DsnoOptions.Teacher"/> is null.</summary>
     public string Schedule = "cosine";

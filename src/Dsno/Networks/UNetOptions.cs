@@ -17,8 +17,8 @@ public sealed record UNetOptions
     /// <summary>Channels of the first level.</summary>
     public int BaseChannels { get; init; } = 32;
 
-    /// <summary>Channel multiplier of each level; the count is the number of levels (resolution halves between levels).</summary>
-    public IReadOnlyList<int> ChannelMultipliers { get; init; } = new[] { 1, 2 };
+    /// <summary>Channel multiplier of each level; the count is the number of levels (resolution halves between levels). Default [1, 2, 2].</summary>
+    public IReadOnlyList<int> ChannelMultipliers { get; init; } = new[] { 1, 2, 2 };
 
     /// <summary>Residual blocks per level on the down path (the up path has one more, as in DDPM).</summary>
     public int ResBlocksPerLevel { get; init; } = 2;
