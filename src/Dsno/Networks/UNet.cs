@@ -25,6 +25,7 @@ public sealed partial class UNet : nn.Module<Tensor, Tensor, Tensor?, Tensor>, I
     private readonly ModuleList<Upsample> upsamplers;
     private readonly GroupNorm outNorm;
     private readonly Conv2d outConv;
+    private readonly IReadOnlyList<UNetBlock> blocks;
     private readonly int[] hookChannels;
 
     /// <summary>Builds the network from <paramref name="options"/> (validated first) on the CPU, or on <paramref name="device"/>.</summary>
@@ -36,73 +37,53 @@ public sealed partial class UNet : nn.Module<Tensor, Tensor, Tensor?, Tensor>, I
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
         Options = options;
-        int levels = options.ChannelMultipliers.Count;
-        int blocks = options.ResBlocksPerLevel;
+        blocks = UNetBlock.Describe(options);
         int groups = options.GroupNormGroups;
-        int baseChannels = options.BaseChannels;
-        var attentionAt = new HashSet<int>(options.AttentionResolutions);
 
-        timeEmbedding = new TimestepEmbedding(baseChannels, options.NumClasses, options.NullClass, options.GuidanceEmbedding);
+        timeEmbedding = new TimestepEmbedding(options.BaseChannels, options.NumClasses, options.NullClass, options.GuidanceEmbedding);
         int embeddingDims = timeEmbedding.OutputDims;
-        stem = nn.Conv2d(options.Channels, baseChannels, 3, padding: 1);
+        stem = nn.Conv2d(options.Channels, options.BaseChannels, 3, padding: 1);
 
-        var hooks = new List<int>();
-        var skipChannels = new Stack<int>();
-        skipChannels.Push(baseChannels);
-        int channels = baseChannels;
+        // Modules are made in call order (their initial weights are drawn in that order) and kept per kind (their parameter names).
         var down = new List<UNetStage>();
         var downs = new List<Downsample>();
-        for (int level = 0; level < levels; level++)
-        {
-            int outChannels = baseChannels * options.ChannelMultipliers[level];
-            bool attention = attentionAt.Contains(options.Height >> level);
-            for (int b = 0; b < blocks; b++)
-            {
-                down.Add(NewStage(channels, outChannels, attention));
-                channels = outChannels;
-                hooks.Add(channels);
-                skipChannels.Push(channels);
-            }
-            if (level < levels - 1)
-            {
-                downs.Add(new Downsample(channels));
-                skipChannels.Push(channels);
-            }
-        }
-
-        midRes1 = new ResBlock(channels, channels, embeddingDims, options.Dropout, groups);
-        midAttn = new AttentionBlock(channels, groups, options.AttentionHeads);
-        hooks.Add(channels);
-        midRes2 = new ResBlock(channels, channels, embeddingDims, options.Dropout, groups);
-
         var up = new List<UNetStage>();
         var ups = new List<Upsample>();
-        for (int level = levels - 1; level >= 0; level--)
+        ResBlock? middle1 = null, middle2 = null;
+        AttentionBlock? middleAttention = null;
+        foreach (var block in blocks)
         {
-            int outChannels = baseChannels * options.ChannelMultipliers[level];
-            bool attention = attentionAt.Contains(options.Height >> level);
-            for (int b = 0; b <= blocks; b++)
+            switch (block.Kind)
             {
-                up.Add(NewStage(channels + skipChannels.Pop(), outChannels, attention));
-                channels = outChannels;
-                hooks.Add(channels);
+                case UNetBlockKind.Down: down.Add(NewStage(block)); break;
+                case UNetBlockKind.Downsample: downs.Add(new Downsample(block.OutChannels)); break;
+                case UNetBlockKind.Middle:
+                    middle1 = new ResBlock(block.InChannels, block.OutChannels, embeddingDims, options.Dropout, groups);
+                    middleAttention = new AttentionBlock(block.OutChannels, groups, options.AttentionHeads);
+                    middle2 = new ResBlock(block.OutChannels, block.OutChannels, embeddingDims, options.Dropout, groups);
+                    break;
+                case UNetBlockKind.Up: up.Add(NewStage(block)); break;
+                case UNetBlockKind.Upsample: ups.Add(new Upsample(block.OutChannels)); break;
             }
-            if (level > 0) ups.Add(new Upsample(channels));
         }
+        midRes1 = middle1!;
+        midAttn = middleAttention!;
+        midRes2 = middle2!;
 
+        int channels = blocks[^1].OutChannels;
         downStages = nn.ModuleList(down.ToArray());
         downsamplers = nn.ModuleList(downs.ToArray());
         upStages = nn.ModuleList(up.ToArray());
         upsamplers = nn.ModuleList(ups.ToArray());
         outNorm = ResBlock.NewGroupNorm(groups, channels);
         outConv = nn.Conv2d(channels, options.Channels, 3, padding: 1);
-        hookChannels = hooks.ToArray();
+        hookChannels = blocks.Where(b => b.IsInsertionPoint).Select(b => b.OutChannels).ToArray();
         RegisterComponents();
         if (device is not null) this.to(device);
 
-        UNetStage NewStage(int cin, int cout, bool attention) => new(
-            new ResBlock(cin, cout, embeddingDims, options.Dropout, groups),
-            attention ? new AttentionBlock(cout, groups, options.AttentionHeads) : null);
+        UNetStage NewStage(UNetBlock block) => new(
+            new ResBlock(block.InChannels, block.OutChannels, embeddingDims, options.Dropout, groups),
+            block.Attention ? new AttentionBlock(block.OutChannels, groups, options.AttentionHeads) : null);
     }
 
     /// <summary>The architecture this network was built from.</summary>
@@ -161,38 +142,30 @@ public sealed partial class UNet : nn.Module<Tensor, Tensor, Tensor?, Tensor>, I
         var skips = new Stack<Tensor>();
         skips.Push(h);
         int point = 0;
-        int levels = Options.ChannelMultipliers.Count;
-        int blocks = Options.ResBlocksPerLevel;
-
-        int stage = 0;
-        for (int level = 0; level < levels; level++)
+        foreach (var block in blocks)
         {
-            for (int b = 0; b < blocks; b++)
+            switch (block.Kind)
             {
-                var block = stage == 0 && repeats > 1
-                    ? downStages[stage].ForwardRepeated(stemOutput, embedding, repeats)
-                    : downStages[stage].forward(h, embedding);
-                stage++;
-                h = Apply(point++, block);
-                skips.Push(h);
+                case UNetBlockKind.Down:
+                    var stage = downStages[block.Index];
+                    h = Apply(point++, block.Index == 0 && repeats > 1 ? stage.ForwardRepeated(stemOutput, embedding, repeats) : stage.forward(h, embedding));
+                    skips.Push(h);
+                    break;
+                case UNetBlockKind.Downsample:
+                    h = downsamplers[block.Index].forward(h);
+                    skips.Push(h);
+                    break;
+                case UNetBlockKind.Middle:
+                    h = Apply(point++, midAttn.forward(midRes1.forward(h, embedding)));
+                    h = midRes2.forward(h, embedding);
+                    break;
+                case UNetBlockKind.Up:
+                    h = Apply(point++, upStages[block.Index].forward(torch.cat(new[] { h, skips.Pop() }, dim: 1), embedding));
+                    break;
+                case UNetBlockKind.Upsample:
+                    h = upsamplers[block.Index].forward(h);
+                    break;
             }
-            if (level < levels - 1)
-            {
-                h = downsamplers[level].forward(h);
-                skips.Push(h);
-            }
-        }
-
-        h = Apply(point++, midAttn.forward(midRes1.forward(h, embedding)));
-        h = midRes2.forward(h, embedding);
-
-        stage = 0;
-        int upsampler = 0;
-        for (int level = levels - 1; level >= 0; level--)
-        {
-            for (int b = 0; b <= blocks; b++)
-                h = Apply(point++, upStages[stage++].forward(torch.cat(new[] { h, skips.Pop() }, dim: 1), embedding));
-            if (level > 0) h = upsamplers[upsampler++].forward(h);
         }
 
         var output = RoutedConvolution.Forward(outConv, nn.functional.silu(outNorm.forward(h)));
