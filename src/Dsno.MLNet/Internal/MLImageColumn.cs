@@ -162,34 +162,20 @@ internal static class MLImageColumn
     }
 
     /// <summary>The lazy view returned by <see cref="Append"/>.</summary>
-    private sealed class ImageDataView : IDataView
+    private sealed class ImageDataView(IDataView input, Binding binding) : RowwiseDataView(input)
     {
-        private readonly IDataView _input;
-        private readonly Binding _binding;
+        public override DataViewSchema Schema => binding.OutputSchema;
 
-        public ImageDataView(IDataView input, Binding binding)
+        public override DataViewRowCursor GetRowCursor(IEnumerable<DataViewSchema.Column> columnsNeeded, Random? rand = null)
         {
-            _input = input;
-            _binding = binding;
+            var inputColumns = binding.InputColumnsFor(columnsNeeded, out bool image);
+            return new Cursor(binding, Input.GetRowCursor(inputColumns, rand), image);
         }
 
-        public DataViewSchema Schema => _binding.OutputSchema;
-
-        // Each row's image depends on that row alone.
-        public bool CanShuffle => _input.CanShuffle;
-
-        public long? GetRowCount() => _input.GetRowCount();
-
-        public DataViewRowCursor GetRowCursor(IEnumerable<DataViewSchema.Column> columnsNeeded, Random? rand = null)
+        public override DataViewRowCursor[] GetRowCursorSet(IEnumerable<DataViewSchema.Column> columnsNeeded, int n, Random? rand = null)
         {
-            var inputColumns = _binding.InputColumnsFor(columnsNeeded, out bool image);
-            return new Cursor(_binding, _input.GetRowCursor(inputColumns, rand), image);
-        }
-
-        public DataViewRowCursor[] GetRowCursorSet(IEnumerable<DataViewSchema.Column> columnsNeeded, int n, Random? rand = null)
-        {
-            var inputColumns = _binding.InputColumnsFor(columnsNeeded, out bool image);
-            return _input.GetRowCursorSet(inputColumns, n, rand).Select(c => (DataViewRowCursor)new Cursor(_binding, c, image)).ToArray();
+            var inputColumns = binding.InputColumnsFor(columnsNeeded, out bool image);
+            return Input.GetRowCursorSet(inputColumns, n, rand).Select(c => (DataViewRowCursor)new Cursor(binding, c, image)).ToArray();
         }
     }
 
