@@ -1,6 +1,5 @@
 using Dsno.Diffusion;
 using Dsno.Models;
-using Dsno.Runtime;
 using TorchSharp;
 
 [assembly: ModelLoader(typeof(Dsno.MLNet.DiffusionTeacherTransformer), Dsno.MLNet.DiffusionTeacherTransformer.LoaderSignature)]

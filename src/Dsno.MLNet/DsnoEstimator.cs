@@ -1,7 +1,6 @@
 using Dsno.Data;
 using Dsno.Diffusion;
 using Dsno.Models;
-using Dsno.Networks;
 using Dsno.Training;
 
 namespace Dsno.MLNet;

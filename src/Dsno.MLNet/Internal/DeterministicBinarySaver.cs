@@ -32,39 +32,22 @@ internal static class DeterministicBinarySaver
         reflected.SaveData(saver, stream, data, columns.ToArray());
     }
 
-    private sealed class Reflected
+    private sealed class Reflected(ConstructorInfo constructor, Type argumentsType, FieldInfo deterministic, FieldInfo silent,
+        MethodInfo isColumnSavable, MethodInfo saveData)
     {
-        private readonly ConstructorInfo _constructor;
-        private readonly Type _argumentsType;
-        private readonly FieldInfo _deterministic;
-        private readonly FieldInfo _silent;
-        private readonly MethodInfo _isColumnSavable;
-        private readonly MethodInfo _saveData;
-
-        private Reflected(ConstructorInfo constructor, Type argumentsType, FieldInfo deterministic, FieldInfo silent, MethodInfo isColumnSavable,
-            MethodInfo saveData)
-        {
-            _constructor = constructor;
-            _argumentsType = argumentsType;
-            _deterministic = deterministic;
-            _silent = silent;
-            _isColumnSavable = isColumnSavable;
-            _saveData = saveData;
-        }
-
         public object Create(IHostEnvironment environment)
         {
-            object arguments = Activator.CreateInstance(_argumentsType)!;
-            _deterministic.SetValue(arguments, true);
-            _silent.SetValue(arguments, true);
-            return _constructor.Invoke(BindingFlags.DoNotWrapExceptions, null, new[] { environment, arguments }, null);
+            object arguments = Activator.CreateInstance(argumentsType)!;
+            deterministic.SetValue(arguments, true);
+            silent.SetValue(arguments, true);
+            return constructor.Invoke(BindingFlags.DoNotWrapExceptions, null, new[] { environment, arguments }, null);
         }
 
         public bool IsColumnSavable(object saver, DataViewType type) =>
-            (bool)_isColumnSavable.Invoke(saver, BindingFlags.DoNotWrapExceptions, null, new object[] { type }, null)!;
+            (bool)isColumnSavable.Invoke(saver, BindingFlags.DoNotWrapExceptions, null, new object[] { type }, null)!;
 
         public void SaveData(object saver, Stream stream, IDataView data, int[] columns) =>
-            _saveData.Invoke(saver, BindingFlags.DoNotWrapExceptions, null, new object[] { stream, data, columns }, null);
+            saveData.Invoke(saver, BindingFlags.DoNotWrapExceptions, null, new object[] { stream, data, columns }, null);
 
         public static Reflected Resolve()
         {

@@ -22,6 +22,7 @@ public sealed class FeatureClassifier : IDisposable
     private const int FeatureBatchSize = 256;
 
     private readonly FeatureClassifierNetwork network;
+    private Header header; // replaced once, when Train records the test accuracy
     private readonly object gate = new();
     private bool disposed;
 
@@ -37,56 +38,45 @@ public sealed class FeatureClassifier : IDisposable
     private FeatureClassifier(FeatureClassifierNetwork network, Header header, Device device)
     {
         this.network = network;
-        Channels = header.Channels;
-        Height = header.Height;
-        Width = header.Width;
-        ClassCount = header.Classes;
-        BaseChannels = header.BaseChannels;
-        FeatureDim = header.FeatureDim;
-        GroupNormGroups = header.Groups;
-        TestAccuracy = header.TestAccuracy;
-        DataName = header.DataName;
-        TrainCount = header.TrainCount;
-        TestCount = header.TestCount;
-        TrainingKey = header.Key;
+        this.header = header;
         Device = device;
     }
 
     /// <summary>Image channels the classifier reads.</summary>
-    public int Channels { get; }
+    public int Channels => header.Channels;
 
     /// <summary>Image height the classifier reads.</summary>
-    public int Height { get; }
+    public int Height => header.Height;
 
     /// <summary>Image width the classifier reads.</summary>
-    public int Width { get; }
+    public int Width => header.Width;
 
     /// <summary>Classes of the head.</summary>
-    public int ClassCount { get; }
+    public int ClassCount => header.Classes;
 
     /// <summary>Channels of the first convolution (then twice and four times as many).</summary>
-    public int BaseChannels { get; }
+    public int BaseChannels => header.BaseChannels;
 
     /// <summary>Width of the feature vectors returned by <see cref="Features"/>.</summary>
-    public int FeatureDim { get; }
+    public int FeatureDim => header.FeatureDim;
 
     /// <summary>Groups of each GroupNorm layer.</summary>
-    public int GroupNormGroups { get; }
+    public int GroupNormGroups => header.Groups;
 
     /// <summary>Fraction of the test split classified correctly, measured right after training (and stored in the cache file).</summary>
-    public double TestAccuracy { get; private set; }
+    public double TestAccuracy => header.TestAccuracy;
 
     /// <summary>Name of the training data set.</summary>
-    public string DataName { get; }
+    public string DataName => header.DataName;
 
     /// <summary>Images in the training split.</summary>
-    public int TrainCount { get; }
+    public int TrainCount => header.TrainCount;
 
     /// <summary>Images in the test split on which <see cref="TestAccuracy"/> was measured.</summary>
-    public int TestCount { get; }
+    public int TestCount => header.TestCount;
 
     /// <summary>Hex SHA-256 of the training and test data, their shapes and the options (see <see cref="CacheKey"/>).</summary>
-    public string TrainingKey { get; }
+    public string TrainingKey => header.Key;
 
     /// <summary>Device holding the weights.</summary>
     public Device Device { get; }
@@ -155,7 +145,7 @@ public sealed class FeatureClassifier : IDisposable
             Fit(network, train, options, device, progress);
             network.eval();
             var classifier = new FeatureClassifier(network, header, device);
-            classifier.TestAccuracy = classifier.Accuracy(test);
+            classifier.header = header with { TestAccuracy = classifier.Accuracy(test) };
             return classifier;
         }
         catch

@@ -258,25 +258,17 @@ public sealed partial class TemporalConvolution : nn.Module<Tensor, int, Tensor>
     /// normalisation), then per mode j &gt;= 1 rows cos and -sin of 2 pi j t / M (one row, (-1)^t, for the Nyquist bin). Synthesis
     /// [M, P-1] maps the mixed non-DC coordinates back: (2/M) cos and -(2/M) sin per mode, (1/M) (-1)^t for Nyquist.
     /// </summary>
-    private sealed class TimeBasis : IDisposable
+    private sealed class TimeBasis(Tensor analysis, Tensor synthesis, (int Row, int Width)[] blocks, int rows) : IDisposable
     {
-        private TimeBasis(Tensor analysis, Tensor synthesis, (int Row, int Width)[] blocks, int rows)
-        {
-            Analysis = analysis;
-            Synthesis = synthesis;
-            Blocks = blocks;
-            Rows = rows;
-        }
+        public Tensor Analysis { get; } = analysis;
 
-        public Tensor Analysis { get; }
-
-        public Tensor Synthesis { get; }
+        public Tensor Synthesis { get; } = synthesis;
 
         /// <summary>First analysis row and row count of each mode j = 1..J-1.</summary>
-        public (int Row, int Width)[] Blocks { get; }
+        public (int Row, int Width)[] Blocks { get; } = blocks;
 
         /// <summary>P, the number of analysis rows.</summary>
-        public int Rows { get; }
+        public int Rows { get; } = rows;
 
         public static TimeBasis Create(int m, int modes, ScalarType dtype, Device device)
         {
