@@ -30,6 +30,9 @@ public sealed class BenchPaths
     public string TrajectoryFolder => Path.Combine(Root, "trajectories");
     /// <summary>Trajectory generation summary.</summary>
     public string TrajectoryInfo => Path.Combine(Root, "trajectories.json");
+    /// <summary>Generation summary of the first <paramref name="count"/> records: <see cref="TrajectoryInfo"/> for the main set of <paramref name="mainCount"/>.</summary>
+    public string TrajectoryInfoOf(int count, int mainCount) =>
+        count == mainCount ? TrajectoryInfo : Path.Combine(Root, $"trajectories-{count}.json");
     /// <summary>Student files.</summary>
     public string StudentFolder => Path.Combine(Root, "students");
     /// <summary>A student's final model.</summary>

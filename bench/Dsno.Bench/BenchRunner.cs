@@ -19,8 +19,11 @@ public static class BenchRunner
             var data = StageTimes.Measure(paths, "data", _ => BenchData.Load(config, outRoot));
             BenchLog.Info($"data: train {data.Train}, test {data.Test}");
             using var teacher = StageTimes.Measure(paths, "teacher", clock => TeacherStage.Run(config, paths, data.Train, threads, clock));
-            using var records = StageTimes.Measure(paths, "trajectories", clock => TrajectoryStage.Run(config, paths, teacher, threads, clock));
-            StageTimes.Measure(paths, "students", clock => { StudentStage.Run(config, paths, teacher, records, threads, clock); return 0; });
+            using var records = StageTimes.Measure(paths, "trajectories", clock => TrajectoryStage.Run(config, paths, teacher, config.TrajectoryCount, threads, clock));
+            using var moreRecords = config.TrajectoryCountLever
+                ? StageTimes.Measure(paths, "more trajectories", clock => TrajectoryStage.Run(config, paths, teacher, config.TrajectoryCount * StudentSpec.MoreRecordsFactor, threads, clock))
+                : null;
+            StageTimes.Measure(paths, "students", clock => { StudentStage.Run(config, paths, teacher, records, moreRecords, threads, clock); return 0; });
             if (studentsOnly)
             {
                 BenchLog.Info($"{dataset}: students done; --students-only stops here");

@@ -1,6 +1,6 @@
+using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
-using System.Text;
 using Dsno.Data;
 using Dsno.Diffusion;
 using Dsno.Metrics;
@@ -15,203 +15,201 @@ namespace Dsno.Bench;
 
 /// <summary>
 /// <c>guided</c>: classifier-free guidance on the digits, class-conditional. Trains a teacher with label dropout, makes guided DDIM
-/// trajectories at each w (one DSNO per w: variant a) and over a range of w (one w-conditioned DSNO: variant b), and scores the
-/// guided teacher (DDIM-50, DPM-Solver++(2M)-10) and both DSNO variants on the same held-out noises and balanced labels: FD,
-/// precision and recall in the project's classifier's feature space, the share of samples the classifier assigns to the requested
-/// class, and the time per 1,000 images. Resumable: the teacher, the classifier and each student are stored in the output folder.
+/// trajectories at each w (one DSNO per w: variant a) and over a range of w (one w-conditioned DSNO: variant b, once at the budget of one
+/// model of a and once at the budget of all of them), and scores the guided teacher (DDIM-50, DPM-Solver++(2M)-10) and the DSNO
+/// variants on the same held-out noises and balanced labels (<see cref="GuidedReportWriter"/> writes the report). Resumable: the teacher,
+/// the classifier and each student are stored in the output folder.
 /// </summary>
 public static class GuidedBench
 {
-    private sealed record Row(string Method, double W, int Evaluations, double Fd, double Precision, double Recall, double ClassAccuracy, double SecondsPer1000);
+    private const int Classes = 10, TrajectorySteps = 50, GenerationBatch = 64;
 
+    /// <summary>Sizes of one run.</summary>
+    /// <param name="Ws">Guidance scales of the tables (variant b trains on [0, max]).</param>
+    /// <param name="TeacherSteps">Teacher optimiser steps.</param>
+    /// <param name="Trajectories">Trajectories of each model of variant (a), and of the shorter variant (b).</param>
+    /// <param name="StudentSteps">Optimiser steps of each model of variant (a), and of the shorter variant (b).</param>
+    /// <param name="Eval">Held-out noises scored per method and w.</param>
+    /// <param name="Smoke">Tiny budgets to check the pipeline (numbers meaningless).</param>
+    public sealed record Sizes(double[] Ws, int TeacherSteps, int Trajectories, int StudentSteps, int Eval, bool Smoke);
+
+    /// <summary>Parses the <c>guided</c> command line and runs it; returns the exit code.</summary>
     public static int Run(string[] args)
     {
-        bool smoke = args.Contains("--smoke");
-        string folder = Path.GetFullPath(ArgumentAfter(args, "--out") ?? (smoke ? "bench-out/guided-digits-smoke" : "bench-out/guided-digits"));
+        var ws = new Option<string>("--w") { Description = "Comma-separated guidance scales w >= 0 of the tables (default 0,0.5,1,2,4; the w-conditioned DSNO trains on [0, max])" };
+        ws.Validators.Add(r =>
+        {
+            foreach (string v in r.GetValueOrDefault<string>()?.Split(',') ?? Array.Empty<string>())
+                if (!double.TryParse(v, NumberStyles.Float, CultureInfo.InvariantCulture, out double w) || !double.IsFinite(w) || w < 0)
+                    r.AddError($"--w: '{v}' is not a guidance scale (a finite number >= 0)");
+        });
+        var trajectories = new Option<int?>("--trajectories") { Description = "Guided DDIM-50 trajectories per model of variant (a) (default 1,024)" };
+        var studentSteps = new Option<int?>("--student-steps") { Description = "Optimiser steps per model of variant (a) (default 500)" };
+        var eval = new Option<int?>("--eval") { Description = "Held-out noises scored per method and w (default 500)" };
+        var output = new Option<string?>("--out") { Description = "Folder of the stored teacher, classifier and students (default bench-out/guided-digits)" };
+        var report = new Option<string>("--report") { Description = "Markdown file whose guided section is (re)written; the picture goes next to it", DefaultValueFactory = _ => "docs/benchmarks.md" };
+        foreach (var count in new[] { trajectories, studentSteps, eval })
+            count.Validators.Add(r => { if (r.GetValueOrDefault<int?>() is < 1 and var v) r.AddError($"{count.Name} must be at least 1, got {v}"); });
+        var smoke = new Option<bool>("--smoke") { Description = "Tiny budgets that check the pipeline in a minute (files in guided-digits-smoke; numbers meaningless)" };
+        var root = new RootCommand("Classifier-free guidance benchmark on the digits: the guided teacher against DSNO distilled per w and with w as an input")
+        {
+            ws, trajectories, studentSteps, eval, output, report, smoke,
+        };
+        root.SetAction(parse =>
+        {
+            bool isSmoke = parse.GetValue(smoke);
+            double[] scales = parse.GetValue(ws) is { } list
+                ? list.Split(',').Select(v => double.Parse(v, NumberStyles.Float, CultureInfo.InvariantCulture)).Distinct().Order().ToArray()
+                : isSmoke ? new[] { 0.0, 2.0 } : new[] { 0.0, 0.5, 1.0, 2.0, 4.0 };
+            var sizes = new Sizes(scales, isSmoke ? 20 : 1500, parse.GetValue(trajectories) ?? (isSmoke ? 64 : 1024),
+                parse.GetValue(studentSteps) ?? (isSmoke ? 10 : 500), parse.GetValue(eval) ?? (isSmoke ? 100 : 500), isSmoke);
+            string folder = Path.GetFullPath(parse.GetValue(output) ?? (isSmoke ? "bench-out/guided-digits-smoke" : "bench-out/guided-digits"));
+            string command = "dotnet run -c Release --project bench/Dsno.Bench -- guided " + string.Join(' ', args);
+            return Run(sizes, folder, parse.GetValue(report)!, command);
+        });
+        return root.Parse(args).Invoke();
+    }
+
+    private static int Run(Sizes sizes, string folder, string reportPath, string command)
+    {
         Directory.CreateDirectory(folder);
         torch.set_num_threads(1);
-        var ws = ArgumentAfter(args, "--w") is { } list
-            ? list.Split(',').Select(v => ClassifierFreeGuidance.Check(double.Parse(v, CultureInfo.InvariantCulture), "--w")).ToArray()
-            : smoke ? new[] { 0.0, 2.0 } : new[] { 0.0, 1.0, 3.0 };
-        double wMax = ws.Max();
-        int teacherSteps = smoke ? 20 : 1500;
-        int trajectoryCount = IntAfter(args, "--trajectories") ?? (smoke ? 64 : 1024);
-        int studentSteps = IntAfter(args, "--student-steps") ?? (smoke ? 10 : 500);
-        int evalCount = IntAfter(args, "--eval") ?? (smoke ? 100 : 500);
-        const int TrajectorySteps = 50, Classes = 10;
+        var started = DateTime.Now;
         var clock = Stopwatch.StartNew();
         void Log(string message) => Console.WriteLine($"[{clock.Elapsed:hh\\:mm\\:ss}] {message}");
 
         var (train, test) = Digits.Load().Split(0.2, seed: 0);
-        var architecture = new UNetOptions
-        {
-            Channels = 1, Height = 8, Width = 8, BaseChannels = 32, ChannelMultipliers = new[] { 1, 2 }, ResBlocksPerLevel = 1,
-            AttentionResolutions = new[] { 4 }, Dropout = 0.1, NumClasses = Classes, NullClass = true,
-        };
-
-        // Teacher with label dropout 0.1 (stored).
-        string teacherPath = Path.Combine(folder, "teacher.bin");
-        DiffusionTeacher teacher;
-        if (File.Exists(teacherPath))
-        {
-            using var stream = File.OpenRead(teacherPath);
-            teacher = DiffusionTeacher.Load(stream);
-        }
-        else
-        {
-            teacher = new DiffusionTeacher(architecture, seed: 0);
-            var t0 = clock.Elapsed;
-            teacher.Train(train, new TrainingOptions { Steps = teacherSteps, BatchSize = 64, LearningRate = 1e-3, WarmupSteps = smoke ? 2 : 100, EmaDecay = smoke ? 0.9 : 0.999, Seed = 0, Threads = 1 },
-                0.1, new Progress<TrainingProgress>(p => { if (p.Step % 250 == 0) Log($"teacher step {p.Step}/{p.TotalSteps} loss {p.Loss:0.0000}"); }));
-            Log($"teacher trained in {(clock.Elapsed - t0).TotalMinutes:0.0} min");
-            string temp = teacherPath + ".tmp";
-            using (var stream = File.Create(temp)) teacher.Save(stream);
-            File.Move(temp, teacherPath, overwrite: true);
-        }
-
-        var classifier = FeatureClassifier.TrainOrLoad(train, test, folder, new ClassifierOptions { Epochs = smoke ? 1 : 30, BatchSize = 64 });
+        using var teacher = TrainOrLoadTeacher(train, folder, sizes, Log);
+        var classifier = FeatureClassifier.TrainOrLoad(train, test, folder, new ClassifierOptions { Epochs = sizes.Smoke ? 1 : 30, BatchSize = 64 });
         Log("classifier: " + classifier.Description);
         using var referenceImages = test.ToTensor();
         var referenceFeatures = classifier.Features(referenceImages);
 
-        // Held-out noises (seed 2, disjoint from the records' seed 1) with balanced labels: row i asks for class i % 10.
-        using var evalNoise = GaussianNoise.Sample(0, evalCount, 1, 8, 8, seed: 2);
-        using var evalLabels = torch.tensor(Enumerable.Range(0, evalCount).Select(i => (long)(i % Classes)).ToArray());
         var frameTimes = FrameTimes.Quadratic(4);
+        double wMax = sizes.Ws.Max();
+        var perW = sizes.Ws.ToDictionary(w => w, w => Student(teacher, folder, $"dsno-w{w.ToString("0.##", CultureInfo.InvariantCulture)}.bin", frameTimes, (w, w), false,
+            sizes.Trajectories, sizes.StudentSteps, sizes.Smoke, Log));
+        using var conditioned = Student(teacher, folder, "dsno-wcond.bin", frameTimes, (0, wMax), true, sizes.Trajectories, sizes.StudentSteps, sizes.Smoke, Log);
+        // The budget of all the models of (a) together: as many trajectories (the first ones are the shorter run's) and as many steps.
+        using var matched = Student(teacher, folder, "dsno-wcond-matched.bin", frameTimes, (0, wMax), true, sizes.Trajectories * sizes.Ws.Length,
+            sizes.StudentSteps * sizes.Ws.Length, sizes.Smoke, Log);
 
-        // Variant (b): one DSNO on trajectories whose w is drawn per record from [0, wMax].
-        var rows = new List<Row>();
-        var students = new Dictionary<double, DsnoModel>();
-        foreach (double w in ws)
-            students[w] = Student(teacher, $"dsno-w{w:0.##}.bin", w, w, false);
-        var conditioned = Student(teacher, "dsno-wcond.bin", 0, wMax, true);
-
-        foreach (double w in ws)
+        // Held-out noises (seed 2, disjoint from the records' seed 1) with balanced labels: row i asks for class i % 10.
+        using var evalNoise = GaussianNoise.Sample(0, sizes.Eval, 1, 8, 8, seed: 2);
+        using var evalLabels = torch.tensor(Enumerable.Range(0, sizes.Eval).Select(i => (long)(i % Classes)).ToArray());
+        var rows = new List<GuidedResult>();
+        foreach (double w in sizes.Ws)
         {
-            var wTensor = torch.full(new long[] { evalCount }, Scalars.Of(w), dtype: ScalarType.Float32);
-            rows.Add(Score($"Teacher DDIM-50 (guided)", w, Samplers.Evaluations("ddim", 50, w), () => SolveBatches("ddim", 50, w)));
-            rows.Add(Score($"Teacher DPM-Solver++(2M)-10 (guided)", w, Samplers.Evaluations("dpm-solver-2m", 10, w), () => SolveBatches("dpm-solver-2m", 10, w)));
-            rows.Add(Score("DSNO (a), one model per w", w, 1, () => Batches(b => students[w].Generate(b.Noise, b.Labels)[.., ^1])));
-            rows.Add(Score("DSNO (b), w as an input", w, 1, () => Batches(b => conditioned.Generate(b.Noise, b.Labels, b.W)[.., ^1])));
-            Log(string.Join("\n", rows.TakeLast(4).Select(r => "  " + r)));
-            wTensor.Dispose();
+            rows.Add(Score(GuidedResult.Ddim50, w, Samplers.Evaluations("ddim", 50, w), b => teacher.Solve(b.Noise, b.Labels, b.W, "ddim", 50).Images));
+            rows.Add(Score(GuidedResult.DpmSolver10, w, Samplers.Evaluations("dpm-solver-2m", 10, w), b => teacher.Solve(b.Noise, b.Labels, b.W, "dpm-solver-2m", 10).Images));
+            rows.Add(Score(GuidedResult.PerW, w, 1, b => perW[w].Generate(b.Noise, b.Labels)[.., ^1]));
+            rows.Add(Score(GuidedResult.Conditioned, w, 1, b => conditioned.Generate(b.Noise, b.Labels, b.W)[.., ^1]));
+            rows.Add(Score(GuidedResult.ConditionedMatched, w, 1, b => matched.Generate(b.Noise, b.Labels, b.W)[.., ^1]));
+            Log(string.Join("\n", rows.TakeLast(5).Select(r => "  " + r)));
         }
+        foreach (var model in perW.Values) model.Dispose();
         using var floorImages = train.ToTensor();
         var floor = SampleQuality.Evaluate(classifier, floorImages, referenceFeatures);
         double floorAccuracy = classifier.Predict(referenceImages).Zip(test.Labels!).Average(p => p.First == p.Second ? 1.0 : 0.0);
 
-        string report = Markdown(rows, ws, floor, floorAccuracy, classifier.Description, teacher, conditioned, teacherSteps, trajectoryCount, studentSteps, evalCount, clock.Elapsed);
-        File.WriteAllText(Path.Combine(folder, "guided.md"), report);
         File.WriteAllText(Path.Combine(folder, "guided.json"), System.Text.Json.JsonSerializer.Serialize(rows));
-        Console.WriteLine(report);
+        var writer = new GuidedReportWriter(sizes, rows, floor, floorAccuracy, classifier.Description, teacher.Network.ParameterCount,
+            conditioned.Network.ParameterCount, command, started, clock.Elapsed);
+        writer.Write(reportPath);
+        Log($"guided: wrote the {GuidedReportWriter.Section(sizes)} section of {reportPath}");
         return 0;
 
-        DsnoModel Student(DiffusionTeacher t, string name, double minW, double maxW, bool wConditioned)
+        GuidedResult Score(string method, double w, int evaluations, Func<(Tensor Noise, Tensor Labels, Tensor W), Tensor> generate)
         {
-            string path = Path.Combine(folder, name);
-            if (File.Exists(path))
-            {
-                using var stream = File.OpenRead(path);
-                return DsnoModel.Load(stream);
-            }
-            var t0 = clock.Elapsed;
-            // Records from noise seed 1 with uniform random labels; w per record (b) or fixed (a).
-            var labels = torch.tensor(GaussianNoise.Labels(0, trajectoryCount, Classes, 1).Select(l => (long)l).ToArray());
-            var noise = GaussianNoise.Sample(0, trajectoryCount, 1, 8, 8, seed: 1);
-            var w = wConditioned
-                ? torch.tensor(Enumerable.Range(0, trajectoryCount).Select(i => (float)(minW + (maxW - minW) * ((SeedMix.Mix(1, i, 29) >> 11) * (1.0 / (1UL << 53))))).ToArray())
-                : torch.full(new long[] { trajectoryCount }, Scalars.Of(minW), dtype: ScalarType.Float32);
-            var frames = new List<Tensor>();
-            for (int start = 0; start < trajectoryCount; start += 64)
-            {
-                int n = Math.Min(64, trajectoryCount - start);
-                using var scope = torch.NewDisposeScope();
-                var (_, f) = t.Solve(noise[start..(start + n)], labels[start..(start + n)], w[start..(start + n)], "ddim", TrajectorySteps, frameTimes);
-                frames.Add(f!.MoveToOuterDisposeScope());
-            }
-            var generation = clock.Elapsed - t0;
-            var records = new TrajectoryBatch(noise, torch.cat(frames, 0), labels, w, 0);
-            using var source = new InMemoryTrajectories(records, new TrajectoryLayout(1, 8, 8, frameTimes, FrameKind.Denoised, Classes));
-            var model = wConditioned
-                ? DsnoModel.FromTeacherWithGuidance(t, frameTimes, minW, maxW, seed: 0)
-                : new DsnoModel(DsnoModel.FromTeacher(t, frameTimes, seed: 0).Network, t.Schedule) { GuidanceScale = minW };
-            var t1 = clock.Elapsed;
-            model.Train(source, new TrainingOptions { Steps = studentSteps, BatchSize = 32, LearningRate = 5e-4, WarmupSteps = smoke ? 2 : 80, EmaDecay = smoke ? 0.9 : 0.995, Seed = 0, Threads = 1 });
-            Log($"{name}: {trajectoryCount} guided DDIM-{TrajectorySteps} trajectories in {generation.TotalMinutes:0.0} min, {studentSteps} training steps in {(clock.Elapsed - t1).TotalMinutes:0.0} min");
-            string temp = path + ".tmp";
-            using (var stream = File.Create(temp)) model.Save(stream);
-            File.Move(temp, path, overwrite: true);
-            return model;
-        }
-
-        Tensor SolveBatches(string solver, int steps, double w) =>
-            Batches(b => teacher.Solve(b.Noise, b.Labels, b.W, solver, steps).Images);
-
-        Tensor Batches(Func<(Tensor Noise, Tensor Labels, Tensor W), Tensor> generate)
-        {
-            var parts = new List<Tensor>();
-            using var noGrad = torch.no_grad();
-            for (int start = 0; start < evalCount; start += 64)
-            {
-                int n = Math.Min(64, evalCount - start);
-                using var scope = torch.NewDisposeScope();
-                var w = torch.full(new long[] { n }, Scalars.Of(CurrentW), dtype: ScalarType.Float32);
-                parts.Add(generate((evalNoise[start..(start + n)], evalLabels[start..(start + n)], w)).ClampTo(-1.0, 1.0).MoveToOuterDisposeScope());
-            }
-            return torch.cat(parts, 0);
-        }
-
-        Row Score(string method, double w, int evaluations, Func<Tensor> generate)
-        {
-            CurrentW = w;
             var watch = Stopwatch.StartNew();
-            using var images = generate();
-            watch.Stop();
-            var quality = SampleQuality.Evaluate(classifier, images, referenceFeatures);
-            var predicted = classifier.Predict(images);
-            double accuracy = predicted.Select((p, i) => p == i % Classes ? 1.0 : 0.0).Average();
-            return new Row(method, w, evaluations, quality.FrechetDistance, quality.Precision, quality.Recall, accuracy, watch.Elapsed.TotalSeconds / evalCount * 1000);
-        }
-    }
-
-    private static double CurrentW;
-
-    private static string Markdown(List<Row> rows, double[] ws, QualityReport floor, double floorAccuracy, string classifier, DiffusionTeacher teacher,
-        DsnoModel conditioned, int teacherSteps, int trajectoryCount, int studentSteps, int evalCount, TimeSpan elapsed)
-    {
-        var c = CultureInfo.InvariantCulture;
-        var sb = new StringBuilder();
-        sb.AppendLine(c, $"Teacher: class-conditional U-Net (32 base channels, [1, 2], 1 residual block a level, attention at 4, dropout 0.1, {teacher.Network.ParameterCount:N0} parameters), label dropout 0.1 toward a null class, {teacherSteps} steps of 64, lr 1e-3. Trajectories: {trajectoryCount} per student, guided DDIM-50 from noise seed 1 with uniform random labels, frames at the quadratic M = 4 grid. DSNO (a): one student per w, {studentSteps} steps of 32, lr 5e-4. DSNO (b): one w-conditioned student ({conditioned.Network.ParameterCount:N0} parameters) on {trajectoryCount} trajectories with w uniform in [{conditioned.GuidanceRange!.Value.Min:0.##}, {conditioned.GuidanceRange.Value.Max:0.##}], the same {studentSteps} steps. Scored on {evalCount} held-out noises (seed 2) with balanced labels (row i asks for class i mod 10). Classifier: {classifier}. Floor (training images against the test images): FD {floor.FrechetDistance:0.00}, precision {floor.Precision:0.000}, recall {floor.Recall:0.000}; the classifier's accuracy on the real test images {floorAccuracy:P1}. Time: one pass over the {evalCount} images in batches of 64, 1 torch thread, shared machine. Total run time {elapsed.TotalMinutes:0} min.");
-        sb.AppendLine();
-        sb.AppendLine("| w | Method | Evaluations per image | FD | Precision | Recall | Class accuracy | Time / 1,000 images (s) |");
-        sb.AppendLine("|---:|---|---:|---:|---:|---:|---:|---:|");
-        foreach (var r in rows)
-            sb.AppendLine(c, $"| {r.W:0.##} | {r.Method} | {r.Evaluations} | {r.Fd:0.00} | {r.Precision:0.000} | {r.Recall:0.000} | {r.ClassAccuracy:P1} | {r.SecondsPer1000:0.00} |");
-        sb.AppendLine();
-        sb.AppendLine("Goals (issue 14), per w:");
-        sb.AppendLine();
-        sb.AppendLine("| w | Variant | Class accuracy within 2 points of the guided teacher (DDIM-50) | FD within 1.5x of guided DDIM-50 | At least 4x the images/s of guided DPM-Solver++(2M)-10 |");
-        sb.AppendLine("|---:|---|---|---|---|");
-        foreach (double w in ws)
-        {
-            var ddim = rows.Single(r => r.W == w && r.Method.StartsWith("Teacher DDIM", StringComparison.Ordinal));
-            var dpm = rows.Single(r => r.W == w && r.Method.StartsWith("Teacher DPM", StringComparison.Ordinal));
-            foreach (var r in rows.Where(r => r.W == w && r.Method.StartsWith("DSNO", StringComparison.Ordinal)))
+            var parts = new List<Tensor>();
+            using (torch.no_grad())
             {
-                double gap = (ddim.ClassAccuracy - r.ClassAccuracy) * 100;
-                double ratio = r.Fd / ddim.Fd, speed = dpm.SecondsPer1000 / r.SecondsPer1000;
-                sb.AppendLine(c, $"| {w:0.##} | {r.Method[..8]} | {(gap <= 2 ? "met" : "missed")} ({r.ClassAccuracy:P1} vs {ddim.ClassAccuracy:P1}) | {(ratio <= 1.5 ? "met" : "missed")} ({ratio:0.00}x) | {(speed >= 4 ? "met" : "missed")} ({speed:0.0}x) |");
+                for (int start = 0; start < sizes.Eval; start += GenerationBatch)
+                {
+                    int n = Math.Min(GenerationBatch, sizes.Eval - start);
+                    using var scope = torch.NewDisposeScope();
+                    var scales = torch.full(new long[] { n }, Scalars.Of(w), dtype: ScalarType.Float32);
+                    parts.Add(generate((evalNoise[start..(start + n)], evalLabels[start..(start + n)], scales)).ClampTo(-1.0, 1.0).MoveToOuterDisposeScope());
+                }
             }
+            watch.Stop();
+            using var images = torch.cat(parts, 0);
+            foreach (var p in parts) p.Dispose();
+            var quality = SampleQuality.Evaluate(classifier, images, referenceFeatures);
+            double accuracy = classifier.Predict(images).Select((p, i) => p == i % Classes ? 1.0 : 0.0).Average();
+            return new GuidedResult(method, w, evaluations, quality.FrechetDistance, quality.Precision, quality.Recall, accuracy, watch.Elapsed.TotalSeconds / sizes.Eval * 1000);
         }
-        return sb.ToString();
     }
 
-    private static int? IntAfter(string[] args, string name) =>
-        ArgumentAfter(args, name) is { } v ? int.Parse(v, CultureInfo.InvariantCulture) : null;
-
-    private static string? ArgumentAfter(string[] args, string name)
+    /// <summary>The teacher's architecture: class-conditional with a null class for label dropout.</summary>
+    internal static UNetOptions Architecture { get; } = new()
     {
-        int i = Array.IndexOf(args, name);
-        return i >= 0 && i + 1 < args.Length ? args[i + 1] : null;
+        Channels = 1, Height = 8, Width = 8, BaseChannels = 32, ChannelMultipliers = new[] { 1, 2 }, ResBlocksPerLevel = 1,
+        AttentionResolutions = new[] { 4 }, Dropout = 0.1, NumClasses = Classes, NullClass = true,
+    };
+
+    /// <summary>The stored teacher, or a new one trained with label dropout 0.1 and stored.</summary>
+    private static DiffusionTeacher TrainOrLoadTeacher(ImageSet train, string folder, Sizes sizes, Action<string> log)
+    {
+        string path = Path.Combine(folder, "teacher.bin");
+        if (File.Exists(path))
+        {
+            using var stream = File.OpenRead(path);
+            return DiffusionTeacher.Load(stream, what: path);
+        }
+        var teacher = new DiffusionTeacher(Architecture, seed: 0);
+        var watch = Stopwatch.StartNew();
+        teacher.Train(train, new TrainingOptions
+            {
+                Steps = sizes.TeacherSteps, BatchSize = 64, LearningRate = 1e-3, WarmupSteps = sizes.Smoke ? 2 : 100, EmaDecay = sizes.Smoke ? 0.9 : 0.999, Seed = 0, Threads = 1,
+            },
+            0.1, new Progress<TrainingProgress>(p => { if (p.Step % 250 == 0) log($"teacher step {p.Step}/{p.TotalSteps} loss {p.Loss:0.0000}"); }));
+        log($"teacher trained in {watch.Elapsed.TotalMinutes:0.0} min");
+        AtomicFile.Write(path, teacher.Save);
+        return teacher;
+    }
+
+    /// <summary>
+    /// The stored student, or a new one: <paramref name="count"/> guided DDIM-50 trajectories from noise seed 1 with uniform random
+    /// labels, w fixed (variant a) or drawn per record from <paramref name="range"/> (variant b), then <paramref name="steps"/> steps.
+    /// Record i depends only on i, so a longer run's first records are a shorter run's.
+    /// </summary>
+    private static DsnoModel Student(DiffusionTeacher teacher, string folder, string name, IReadOnlyList<double> frameTimes, (double Min, double Max) range,
+        bool wConditioned, int count, int steps, bool smoke, Action<string> log)
+    {
+        string path = Path.Combine(folder, name);
+        if (File.Exists(path))
+        {
+            using var stream = File.OpenRead(path);
+            return DsnoModel.Load(stream, what: path);
+        }
+        var watch = Stopwatch.StartNew();
+        using var labels = torch.tensor(GaussianNoise.Labels(0, count, Classes, 1).Select(l => (long)l).ToArray());
+        using var noise = GaussianNoise.Sample(0, count, 1, 8, 8, seed: 1);
+        using var w = wConditioned
+            ? torch.tensor(Enumerable.Range(0, count).Select(i => (float)(range.Min + (range.Max - range.Min) * ((SeedMix.Mix(1, i, 29) >> 11) * (1.0 / (1UL << 53))))).ToArray())
+            : torch.full(new long[] { count }, Scalars.Of(range.Min), dtype: ScalarType.Float32);
+        var frames = new List<Tensor>();
+        for (int start = 0; start < count; start += GenerationBatch)
+        {
+            int n = Math.Min(GenerationBatch, count - start);
+            using var scope = torch.NewDisposeScope();
+            var (_, f) = teacher.Solve(noise[start..(start + n)], labels[start..(start + n)], w[start..(start + n)], "ddim", TrajectorySteps, frameTimes);
+            frames.Add(f!.MoveToOuterDisposeScope());
+        }
+        var generation = watch.Elapsed;
+        using var records = new TrajectoryBatch(noise.clone(), torch.cat(frames, 0), labels.clone(), w.clone(), 0);
+        foreach (var f in frames) f.Dispose();
+        using var source = new InMemoryTrajectories(records, new TrajectoryLayout(1, 8, 8, frameTimes.ToArray(), FrameKind.Denoised, Classes));
+        DsnoModel model;
+        if (wConditioned) model = DsnoModel.FromTeacherWithGuidance(teacher, frameTimes, range.Min, range.Max, seed: 0);
+        // The network is handed over to the guided model, which owns it from here.
+        else model = new DsnoModel(DsnoModel.FromTeacher(teacher, frameTimes, seed: 0).Network, teacher.Schedule) { GuidanceScale = range.Min };
+        model.Train(source, new TrainingOptions { Steps = steps, BatchSize = 32, LearningRate = 5e-4, WarmupSteps = smoke ? 2 : 80, EmaDecay = smoke ? 0.9 : 0.995, Seed = 0, Threads = 1 });
+        log(string.Create(CultureInfo.InvariantCulture,
+            $"{name}: {count} guided DDIM-{TrajectorySteps} trajectories in {generation.TotalMinutes:0.0} min, {steps} training steps in {(watch.Elapsed - generation).TotalMinutes:0.0} min"));
+        AtomicFile.Write(path, model.Save);
+        return model;
     }
 }

@@ -21,7 +21,7 @@ public sealed record MethodSpec(string Id, string Label, string? Solver, int Ste
         list.Add(new MethodSpec("reference", $"DDIM {config.ReferenceSteps} (reference)", config.ReferenceSolver, config.ReferenceSteps, null, true, true));
         foreach (int n in new[] { 5, 10, 20 }) list.Add(SolverRow(Samplers.DpmSolver2M, n));
         foreach (int n in new[] { 10, 20 }) list.Add(SolverRow(Samplers.Heun, n));
-        foreach (var s in StudentSpec.Trained)
+        foreach (var s in StudentSpec.TrainedIn(config))
             list.Add(new MethodSpec(s.Id, s.Label, null, 0, s.Id, false, s.Id is "kd" or "dsno-m2" or "dsno-m4" or "dsno-m8"));
         return list;
     }

@@ -113,4 +113,28 @@ public static class Plots
         }
         return result;
     }
+
+    /// <summary>Precision against recall, one line per method through its points in order of w, each point labelled with its w.</summary>
+    public static void PrecisionRecall(string path, string title, IReadOnlyList<(string Label, (double W, double Recall, double Precision)[] Points)> series)
+    {
+        var plot = new Plot();
+        foreach (var (label, points) in series)
+        {
+            var scatter = plot.Add.Scatter(points.Select(p => p.Recall).ToArray(), points.Select(p => p.Precision).ToArray());
+            scatter.LegendText = label;
+            scatter.MarkerSize = 8;
+            scatter.LineWidth = 1.5f;
+            foreach (var (w, recall, precision) in points)
+            {
+                var text = plot.Add.Text($"w={w:0.##}", recall, precision);
+                text.LabelFontSize = 10;
+                text.LabelFontColor = scatter.Color;
+            }
+        }
+        plot.Title(title);
+        plot.XLabel("recall (diversity)");
+        plot.YLabel("precision (fidelity)");
+        plot.ShowLegend(Alignment.LowerLeft);
+        plot.SavePng(path, 900, 600);
+    }
 }

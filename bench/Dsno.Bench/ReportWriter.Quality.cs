@@ -5,9 +5,25 @@ namespace Dsno.Bench;
 /// <summary>The report's quality-goal part: DSNO's one pass against the 10-step solver, the training-budget curve and the recipe levers.</summary>
 public sealed partial class ReportWriter
 {
-    /// <summary>The DSNO M=4 student with the lowest FD at the matched budget: the plain recipe or one of <see cref="StudentSpec.Recipes"/>.</summary>
-    private StudentSpec? BestRecipe() =>
-        new[] { StudentSpec.Get("dsno-m4") }.Concat(StudentSpec.Recipes.Where(s => s.IsDsno)).Where(s => R(s.Id) is not null).MinBy(s => R(s.Id)!.Fd);
+    /// <summary>The recipe table's students, DSNO rows first: the plain recipe, <see cref="StudentSpec.Recipes"/> and <see cref="StudentSpec.MoreRecords"/>.</summary>
+    private IEnumerable<StudentSpec> RecipeRows(bool dsno) =>
+        new[] { StudentSpec.Get(dsno ? "dsno-m4" : "kd") }.Concat(StudentSpec.Recipes).Concat(StudentSpec.MoreRecords.Where(_ => _config.TrajectoryCountLever))
+            .Where(s => s.IsDsno == dsno);
+
+    /// <summary>
+    /// The DSNO M=4 student with the lowest FD at the matched training budget (same steps, batch and seed): the plain recipe, one of
+    /// <see cref="StudentSpec.Recipes"/>, or one trained on more records (<see cref="StudentSpec.MoreRecords"/>; the records cost more to generate).
+    /// </summary>
+    private StudentSpec? BestRecipe() => RecipeRows(dsno: true).Where(s => R(s.Id) is not null).MinBy(s => R(s.Id)!.Fd);
+
+    /// <summary>The DSNO student of <see cref="StudentSpec.MoreRecords"/> and the same recipe on the main records, when both are evaluated.</summary>
+    private (StudentSpec More, StudentSpec Main)? RecordsLever()
+    {
+        var more = StudentSpec.MoreRecords.FirstOrDefault(s => s.IsDsno && _config.TrajectoryCountLever && R(s.Id) is not null);
+        var main = more is null ? null
+            : RecipeRows(dsno: true).FirstOrDefault(s => s.RecordsFactor == 1 && s.Decay == more.Decay && s.Distance == more.Distance && R(s.Id) is not null);
+        return more is null || main is null ? null : (more, main);
+    }
 
     /// <summary>Minutes of training a student took (its run's seconds per step times its steps).</summary>
     private static double Minutes(Dictionary<string, TrainingSummary> students, string id) =>
@@ -54,16 +70,36 @@ public sealed partial class ReportWriter
             Line($"| One-step distillation with the same recipe and budget in the table | present | no one-step row with {best.Decay} decay and {best.Distance} | **missed** |");
         Line();
 
-        // Which measured lever would close a missed FD goal: the budget curve's slope, and the best recipe's factor at the matched budget.
+        // Which measured lever would close a missed FD goal: the budget curve's slope, the recipe's factor, and more records' factor.
         double target = Math.Min(dpm10.Fd, 1.5 * reference.Fd);
-        if (dsno.Fd > target && BudgetPowerLaw(students) is { } law && R("dsno-m4") is { } plain)
+        if (dsno.Fd > target && RecordsLever() is { } lever)
+        {
+            double fdMain = R(lever.Main.Id)!.Fd, fdMore = R(lever.More.Id)!.Fd;
+            var generation = JsonFiles.Read<TrajectorySummary>(_paths.TrajectoryInfoOf(lever.More.Records(_config), _config.TrajectoryCount));
+            string cost = generation is null ? "" : $"; the {N(generation.GeneratedThisRun)} further records took {F(generation.SecondsThisRun / 60)} min to generate ({F(generation.SecondsPerRecord)} s each, {generation.Threads} thread{(generation.Threads == 1 ? "" : "s")})";
+            string text = $"Measured trajectory-count lever: {N(lever.More.Records(_config))} instead of {N(_config.TrajectoryCount)} records, same recipe and training steps, " +
+                          $"took FD from {F(fdMain)} to {F(fdMore)} ({F(fdMore / fdMain, 2)}x){cost}. ";
+            if (fdMore < fdMain)
+            {
+                // FD ~ records^b through the two points: a labelled extrapolation of how many records the gap would take.
+                double b = Math.Log(fdMore / fdMain) / Math.Log(lever.More.RecordsFactor);
+                double needed = _config.TrajectoryCount * Math.Exp(Math.Log(target / fdMain) / b);
+                text += $"If FD kept falling as records^{F(b, 2)} (these two points), FD {F(target)} would take about {N((long)Math.Round(needed))} records at the same budget " +
+                        "(an extrapolation, not a measurement; longer training would have to come with them, as each record is seen fewer times).";
+            }
+            else
+                text += "More records did not lower FD at this budget: each record is seen half as often, so the training budget, not the records, limits it here.";
+            Line(text);
+            Line();
+        }
+        else if (dsno.Fd > target && BudgetPowerLaw(students) is { } law && R("dsno-m4") is { } plain)
         {
             double matched = Minutes(students, "dsno-m4");
             string text;
             if (law.B > -0.15)
                 text = $"The plain DSNO M=4 budget curve has flattened (FD ~ minutes^{F(law.B, 2)} between its last two points), so more training time on these records alone would not close the gap to {F(target)}; " +
                        $"the recipe ({best.Label}: {F(dsno.Fd / plain.Fd, 2)}x the plain FD at the matched budget) is the measured lever that moved it, and more or more varied trajectories " +
-                       "(4,096 here, against the authors' 1M for CIFAR-10) or a larger student are the levers left to measure.";
+                       $"({N(_config.TrajectoryCount)} here, against the authors' 1M for CIFAR-10) or a larger student are the levers left to measure.";
             else
             {
                 double Needed(double factor) => Math.Exp((Math.Log(target / factor) - law.A) / law.B);
@@ -125,7 +161,7 @@ public sealed partial class ReportWriter
             var points = StudentSpec.BudgetCurve(dsno).Where(id => R(id) is not null && double.IsFinite(Minutes(students, id))).ToList();
             if (points.Count > 0) series.Add((label, points.Select(id => Minutes(students, id)).ToArray(), points.Select(id => R(id)!.Fd).ToArray(), true));
         }
-        foreach (var recipe in StudentSpec.Recipes.Where(s => R(s.Id) is not null && double.IsFinite(Minutes(students, s.Id))))
+        foreach (var recipe in RecipeRows(true).Concat(RecipeRows(false)).Where(s => s.Id is not "dsno-m4" and not "kd" && R(s.Id) is not null && double.IsFinite(Minutes(students, s.Id))))
             series.Add((recipe.Label, new[] { Minutes(students, recipe.Id) }, new[] { R(recipe.Id)!.Fd }, false));
         if (series.Count == 0) return;
         var levels = new List<(string, double)>();
@@ -143,23 +179,23 @@ public sealed partial class ReportWriter
     /// <summary>The recipe levers (<see cref="StudentSpec.Recipes"/>) beside the plain DSNO M=4 and one-step rows.</summary>
     private void WriteRecipes(Dictionary<string, TrainingSummary> students)
     {
-        var ids = new[] { "dsno-m4" }.Concat(StudentSpec.Recipes.Where(s => s.IsDsno).Select(s => s.Id))
-            .Concat(new[] { "kd" }).Concat(StudentSpec.Recipes.Where(s => !s.IsDsno).Select(s => s.Id)).ToArray();
-        if (!StudentSpec.Recipes.Any(s => R(s.Id) is not null)) return;
+        var rows = RecipeRows(dsno: true).Concat(RecipeRows(dsno: false)).ToList();
+        if (!rows.Any(s => s.Id is not "dsno-m4" and not "kd" && R(s.Id) is not null)) return;
         var reference = R("reference");
         Line("### Recipe levers");
         Line();
-        Line($"Each row: the same records, {N(_config.StudentSteps)} steps of {_config.StudentBatch} records, seed and peak learning rate; only the named lever differs " +
-             "(cosine: the learning rate falls from the peak to zero over the steps after warm-up; pseudo-Huber: sqrt(d^2 + c^2) - c per frame with c = 0.00054 sqrt(pixels), the distance of improved consistency training, instead of L1).");
+        Line($"Each row: {N(_config.StudentSteps)} steps of {_config.StudentBatch} records, the same seed and peak learning rate; only the named lever differs " +
+             "(cosine: the learning rate falls from the peak to zero over the steps after warm-up; pseudo-Huber: sqrt(d^2 + c^2) - c per frame with c = 0.00054 sqrt(pixels), the distance of improved consistency training, instead of L1; " +
+             $"2x trajectories: the first {N(_config.TrajectoryCount)} records and as many more from the same noise stream, so each record is seen half as often).");
         Line();
-        Line("| Student | Learning-rate decay | Distance | FD | FD / reference FD | RMS to reference | Training time (min) |");
-        Line("|---|---|---|---:|---:|---:|---:|");
-        foreach (var id in ids)
+        Line("| Student | Learning-rate decay | Distance | Trajectories | FD | FD / reference FD | RMS to reference | Training time (min) |");
+        Line("|---|---|---|---:|---:|---:|---:|---:|");
+        foreach (var spec in rows)
         {
-            var spec = StudentSpec.Get(id);
-            var r = R(id);
-            if (r is null) { Line($"| {spec.Label} | {spec.Decay} | {spec.Distance} | not evaluated yet | | | |"); continue; }
-            Line($"| {spec.Label} | {spec.Decay} | {spec.Distance} | {F(r.Fd)} | {(reference is null ? "-" : F(r.Fd / reference.Fd) + "x")} | {F(r.RmsToTeacher)} | {F(Minutes(students, id))} |");
+            var r = R(spec.Id);
+            string head = $"| {spec.Label} | {spec.Decay} | {spec.Distance} | {N(spec.Records(_config))} |";
+            if (r is null) { Line($"{head} not evaluated yet | | | |"); continue; }
+            Line($"{head} {F(r.Fd)} | {(reference is null ? "-" : F(r.Fd / reference.Fd) + "x")} | {F(r.RmsToTeacher)} | {F(Minutes(students, spec.Id))} |");
         }
         Line();
         if (BestRecipe() is { } best && R(best.Id) is { } b && R("dsno-m4") is { } plain)

@@ -13,7 +13,8 @@ namespace Dsno.Bench;
 /// </summary>
 public sealed partial class ReportWriter
 {
-    private const string FileHeader = """
+    /// <summary>The first lines of a new benchmarks file.</summary>
+    internal const string FileHeader = """
         # Benchmarks
 
         Measured on this project's own teachers; each section says the machine, the command and the seeds that produced it.

@@ -13,13 +13,20 @@ namespace Dsno.Bench;
 /// <param name="BudgetFactor">Its training steps as a multiple of the matched budget (1 for every student of the main tables).</param>
 /// <param name="Decay">How its learning rate falls after the warm-up.</param>
 /// <param name="Distance">Its per-frame loss distance.</param>
+/// <param name="RecordsFactor">Its training records as a multiple of the configuration's trajectory count (the main records are the first ones).</param>
 /// <param name="SnapshotOf">
 /// The id of the longer run whose averaged weights after <see cref="Steps"/> steps are this student (null: trained on its own). The
 /// learning rate is constant after warm-up, so the snapshot is bit for bit the model of a run of that length (TrainingSnapshotTests).
 /// </param>
 public sealed record StudentSpec(string Id, string Label, bool IsDsno, int M, string Grid, FrameWeighting Weighting, double BudgetFactor = 1,
-    LearningRateDecay Decay = LearningRateDecay.Constant, TrajectoryDistance Distance = TrajectoryDistance.L1, string? SnapshotOf = null)
+    LearningRateDecay Decay = LearningRateDecay.Constant, TrajectoryDistance Distance = TrajectoryDistance.L1, int RecordsFactor = 1, string? SnapshotOf = null)
 {
+    /// <summary>The records of <see cref="MoreRecords"/>, as a multiple of the configuration's trajectory count.</summary>
+    public const int MoreRecordsFactor = 2;
+
+    /// <summary>The number of records it trains on under <paramref name="config"/>.</summary>
+    public int Records(BenchConfig config) => config.TrajectoryCount * RecordsFactor;
+
     /// <summary>Its optimiser steps under <paramref name="config"/>.</summary>
     public int Steps(BenchConfig config) => Math.Max(1, (int)Math.Round(config.StudentSteps * BudgetFactor));
 
@@ -72,12 +79,29 @@ public sealed record StudentSpec(string Id, string Label, bool IsDsno, int M, st
             Decay: LearningRateDecay.Cosine, Distance: TrajectoryDistance.PseudoHuber),
     };
 
-    /// <summary>The one-step baseline trained with the same recipe (decay and distance) as <paramref name="dsno"/>, if there is one.</summary>
-    public static StudentSpec? OneStepWithRecipeOf(StudentSpec dsno) =>
-        new[] { Get("kd") }.Concat(Recipes.Where(s => !s.IsDsno)).FirstOrDefault(s => s.Decay == dsno.Decay && s.Distance == dsno.Distance);
+    /// <summary>
+    /// The trajectory-count lever (<see cref="BenchConfig.TrajectoryCountLever"/>): the best recipe of <see cref="Recipes"/> for DSNO M=4 and the
+    /// one-step baseline again, on <see cref="MoreRecordsFactor"/> times the records with the same steps, batch and seed: what more
+    /// trajectories buy when the training budget stays the same.
+    /// </summary>
+    public static IReadOnlyList<StudentSpec> MoreRecords { get; } = new[]
+    {
+        new StudentSpec("dsno-m4-cosine-huber-2x-records", "DSNO M=4, cosine decay + pseudo-Huber, 2x trajectories", true, 4, "quadratic", FrameWeighting.SqrtSnr,
+            Decay: LearningRateDecay.Cosine, Distance: TrajectoryDistance.PseudoHuber, RecordsFactor: MoreRecordsFactor),
+        new StudentSpec("kd-cosine-huber-2x-records", "One-step distillation (KD), cosine decay + pseudo-Huber, 2x trajectories", false, 1, "-", FrameWeighting.Uniform,
+            Decay: LearningRateDecay.Cosine, Distance: TrajectoryDistance.PseudoHuber, RecordsFactor: MoreRecordsFactor),
+    };
 
-    /// <summary>Every student trained: <see cref="All"/>, then <see cref="Budget"/>, then <see cref="Recipes"/>.</summary>
-    public static IEnumerable<StudentSpec> Trained => All.Concat(Budget).Concat(Recipes);
+    /// <summary>The one-step baseline trained with the same recipe (decay, distance and records) as <paramref name="dsno"/>, if there is one.</summary>
+    public static StudentSpec? OneStepWithRecipeOf(StudentSpec dsno) =>
+        new[] { Get("kd") }.Concat(Recipes).Concat(MoreRecords).Where(s => !s.IsDsno)
+            .FirstOrDefault(s => s.Decay == dsno.Decay && s.Distance == dsno.Distance && s.RecordsFactor == dsno.RecordsFactor);
+
+    /// <summary>Every student any configuration trains: <see cref="All"/>, then <see cref="Budget"/>, <see cref="Recipes"/> and <see cref="MoreRecords"/>.</summary>
+    public static IEnumerable<StudentSpec> Trained => All.Concat(Budget).Concat(Recipes).Concat(MoreRecords);
+
+    /// <summary>The students <paramref name="config"/> trains: <see cref="MoreRecords"/> only with its trajectory-count lever.</summary>
+    public static IEnumerable<StudentSpec> TrainedIn(BenchConfig config) => Trained.Where(s => s.RecordsFactor == 1 || config.TrajectoryCountLever);
 
     /// <summary>The student with this id.</summary>
     public static StudentSpec Get(string id) => Trained.First(s => s.Id == id);

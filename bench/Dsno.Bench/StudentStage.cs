@@ -14,19 +14,21 @@ public static class StudentStage
 {
     /// <summary>
     /// Trains the students whose model files are missing. Several processes may run this at once: each claims a run before training
-    /// it (<see cref="RunClaim"/>), and each returns only when every student is on disk.
+    /// it (<see cref="RunClaim"/>), and each returns only when every student is on disk. <paramref name="moreRecords"/>: the
+    /// trajectory-count lever's records (null when the configuration has no lever).
     /// </summary>
-    public static void Run(BenchConfig config, BenchPaths paths, DiffusionTeacher teacher, TrajectoryShardSet records, int threads, StageClock clock)
+    public static void Run(BenchConfig config, BenchPaths paths, DiffusionTeacher teacher, TrajectoryShardSet records, TrajectoryShardSet? moreRecords,
+        int threads, StageClock clock)
     {
         while (true)
         {
             var elsewhere = new List<string>();
             var seen = new HashSet<string>();
-            foreach (var student in StudentSpec.Trained)
+            foreach (var student in StudentSpec.TrainedIn(config))
             {
                 var run = student.SnapshotOf is null ? student : StudentSpec.Get(student.SnapshotOf);
                 if (!seen.Add(run.Id)) continue;
-                var snapshots = StudentSpec.Trained.Where(s => s.SnapshotOf == run.Id).ToList();
+                var snapshots = StudentSpec.TrainedIn(config).Where(s => s.SnapshotOf == run.Id).ToList();
                 bool Done() => snapshots.Append(run).All(s => File.Exists(paths.StudentModel(s.Id)));
                 if (Done())
                 {
@@ -37,7 +39,10 @@ public static class StudentStage
                 if (claim is null) { elsewhere.Add(run.Id); continue; }
                 // Another process may have finished it between the check and the claim.
                 if (Done()) continue;
-                Train(config, paths, teacher, records, run, snapshots, threads, clock);
+                var source = run.RecordsFactor == 1 ? records
+                    : moreRecords is { } more && more.Count == run.Records(config) ? more
+                    : throw new InvalidOperationException($"student {run.Id} needs {run.Records(config)} records; the lever's set holds {moreRecords?.Count ?? 0}");
+                Train(config, paths, teacher, source, run, snapshots, threads, clock);
                 clock.Flush();
             }
             if (elsewhere.Count == 0) return;

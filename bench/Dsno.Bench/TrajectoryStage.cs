@@ -8,7 +8,8 @@ namespace Dsno.Bench;
 /// <summary>
 /// Stage 2: the training records, generated once on the union of every grid a student needs (the quadratic M = 8 grid contains the
 /// quadratic M = 4 and M = 2 grids; the uniform M = 4 grid adds 0.75 and 0.5). Each student reads its own frames through a
-/// <see cref="FrameSubset"/>. Generation resumes shard by shard.
+/// <see cref="FrameSubset"/>. Generation resumes shard by shard. The trajectory-count lever's larger set extends the same records (same seed,
+/// same folder): its first records are the main set's.
 /// </summary>
 public static class TrajectoryStage
 {
@@ -38,8 +39,8 @@ public static class TrajectoryStage
         }
     }
 
-    /// <summary>Generates what is missing and returns the opened shard set.</summary>
-    public static TrajectoryShardSet Run(BenchConfig config, BenchPaths paths, DiffusionTeacher teacher, int threads, StageClock stageClock)
+    /// <summary>Generates what is missing of the first <paramref name="count"/> records and returns them as one opened shard set.</summary>
+    public static TrajectoryShardSet Run(BenchConfig config, BenchPaths paths, DiffusionTeacher teacher, int count, int threads, StageClock stageClock)
     {
         var options = Options(config);
         int evaluations = EvaluationsPerTrajectory(teacher, config);
@@ -57,18 +58,20 @@ public static class TrajectoryStage
             return $"trajectories: {p.Done}/{p.Total} records ({p.Skipped} already on disk){rate}";
         }, p => p.Done == p.Total, seconds: 30);
         BenchLog.Info(string.Create(CultureInfo.InvariantCulture,
-            $"trajectories: {config.TrajectoryCount} records, {options.Solver} {options.Steps} steps + frame times = {evaluations} evaluations each, frames at [{string.Join(", ", options.FrameTimes.Select(t => t.ToString("0.######", CultureInfo.InvariantCulture)))}]"));
+            $"trajectories: {count} records, {options.Solver} {options.Steps} steps + frame times = {evaluations} evaluations each, frames at [{string.Join(", ", options.FrameTimes.Select(t => t.ToString("0.######", CultureInfo.InvariantCulture)))}]"));
         // Count the stage's time shard by shard: a shard is on disk once its last record is reported.
         var flushing = new ShardClock(progress, options.ShardSize, stageClock);
-        TrajectoryGenerator.WriteShards(teacher, options, paths.TrajectoryFolder, 0, config.TrajectoryCount, flushing);
+        // Only the shards of [0, count): the folder may also hold the lever's further records.
+        var files = TrajectoryGenerator.WriteShards(teacher, options, paths.TrajectoryFolder, 0, count, flushing);
         clock.Stop();
 
-        var previous = JsonFiles.Read<TrajectorySummary>(paths.TrajectoryInfo);
+        string info = paths.TrajectoryInfoOf(count, config.TrajectoryCount);
+        var previous = JsonFiles.Read<TrajectorySummary>(info);
         if (generated > 0 || previous is null)
         {
-            JsonFiles.Write(paths.TrajectoryInfo, new TrajectorySummary(config.TrajectoryCount, options.Solver, options.Steps, evaluations,
+            JsonFiles.Write(info, new TrajectorySummary(count, options.Solver, options.Steps, evaluations,
                 options.FrameTimes.ToArray(), options.Seed, generated, clock.Elapsed.TotalSeconds, threads));
         }
-        return TrajectoryShardSet.Open(paths.TrajectoryFolder);
+        return TrajectoryShardSet.Open(files);
     }
 }

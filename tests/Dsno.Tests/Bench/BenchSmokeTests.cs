@@ -24,7 +24,8 @@ public class BenchSmokeTests
         string bench = BuiltProgram.Locate("bench/Dsno.Bench", "Dsno.Bench");
         string[] arguments = { "--dataset", "digits", "--smoke", "--threads", "1", "--out", outRoot, "--report", report };
 
-        var first = BuiltProgram.Run(bench, TimeSpan.FromMinutes(8), arguments);
+        // A hang guard, not a speed check: on the shared 2-core machine the run takes 3 to 10 minutes.
+        var first = BuiltProgram.Run(bench, TimeSpan.FromMinutes(12), arguments);
         Assert.True(first.ExitCode == 0, first.ToString());
         string text = File.ReadAllText(report);
         Assert.Contains(other, text);
@@ -34,6 +35,11 @@ public class BenchSmokeTests
                                            "### Continuous-time decoding", "### Temporal power spectrum" })
             Assert.Contains(heading, text);
         foreach (string row in Rows) Assert.Contains("| " + row + " |", text);
+        // The trajectory-count lever: its students read twice the records, every other student only the main ones.
+        Assert.Contains("| DSNO M=4, cosine decay + pseudo-Huber, 2x trajectories | Cosine | PseudoHuber | 1,024 |", text);
+        string log = first.StandardOutput + first.StandardError;
+        Assert.Contains("student dsno-m4-cosine-huber-2x-records: 20 steps of batch 32 on 1024 records", log);
+        Assert.Contains("student dsno-m4-cosine-huber: 20 steps of batch 32 on 512 records", log);
         foreach (string picture in new[] { "samples", "spectrum", "trajectories", "loss-teacher", "loss-students" })
             Assert.True(File.Exists(folder.File($"digits-smoke-{picture}.png")), picture);
 
@@ -59,5 +65,37 @@ public class BenchSmokeTests
         var run = BuiltProgram.Run(BuiltProgram.Locate("bench/Dsno.Bench", "Dsno.Bench"), TimeSpan.FromMinutes(1), "--dataset", "cifar");
         Assert.NotEqual(0, run.ExitCode);
         Assert.Contains("cifar", run.StandardOutput + run.StandardError);
+    }
+
+    [Fact]
+    public void GuidedSmokeRunWritesItsSectionWithEveryVariantAndThePicture()
+    {
+        using var folder = new TempFolder();
+        string report = folder.File("benchmarks.md");
+        string bench = BuiltProgram.Locate("bench/Dsno.Bench", "Dsno.Bench");
+        var run = BuiltProgram.Run(bench, TimeSpan.FromMinutes(10), "guided", "--smoke", "--out", folder.File("out"), "--report", report);
+        Assert.True(run.ExitCode == 0, run.ToString());
+        string text = File.ReadAllText(report);
+        Assert.Contains("<!-- dsno-bench:guided-smoke:begin -->", text);
+        Assert.Contains("guided --smoke", text);
+        // Every method at both smoke scales, and a goals row per DSNO variant and w.
+        foreach (string w in new[] { "0", "2" })
+        {
+            foreach (string method in new[] { "Teacher DDIM-50 (guided)", "Teacher DPM-Solver++(2M)-10 (guided)", "DSNO (a), one model per w",
+                                              "DSNO (b), w as an input", "DSNO (b), w as an input, matched total budget" })
+                Assert.Contains($"| {w} | {method} | ", text);
+        }
+        Assert.Contains("| 2 | Teacher DDIM-50 (guided) | 100 |", text);
+        Assert.Contains("of 18 goal checks met.", text);
+        Assert.True(File.Exists(folder.File("guided-smoke-precision-recall.png")));
+    }
+
+    [Fact]
+    public void GuidedRunRefusesANegativeScale()
+    {
+        string bench = BuiltProgram.Locate("bench/Dsno.Bench", "Dsno.Bench");
+        var run = BuiltProgram.Run(bench, TimeSpan.FromMinutes(1), "guided", "--smoke", "--w", "0,-1");
+        Assert.NotEqual(0, run.ExitCode);
+        Assert.Contains("--w", run.StandardOutput + run.StandardError);
     }
 }

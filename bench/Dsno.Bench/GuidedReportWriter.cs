@@ -1,0 +1,133 @@
+using System.Globalization;
+using System.Text;
+using Dsno.Metrics;
+
+namespace Dsno.Bench;
+
+/// <summary>
+/// Writes the guided benchmark's section of the benchmarks file: setup, the table over w, the goals of issue 14 per w and variant, a
+/// precision-recall picture over w, and what the numbers say (each sentence computed from the rows).
+/// </summary>
+public sealed class GuidedReportWriter(GuidedBench.Sizes sizes, IReadOnlyList<GuidedResult> rows, QualityReport floor, double floorAccuracy,
+    string classifier, long teacherParameters, long conditionedParameters, string command, DateTime started, TimeSpan elapsed)
+{
+    private readonly StringBuilder _text = new();
+
+    /// <summary>The section's name: <c>guided</c>, or <c>guided-smoke</c> for a smoke run.</summary>
+    public static string Section(GuidedBench.Sizes sizes) => sizes.Smoke ? "guided-smoke" : "guided";
+
+    /// <summary>Replaces the section in <paramref name="reportPath"/> and writes the picture next to it.</summary>
+    public void Write(string reportPath)
+    {
+        string name = Section(sizes);
+        string picture = name + "-precision-recall.png";
+        Plots.PrecisionRecall(Path.Combine(Path.GetDirectoryName(Path.GetFullPath(reportPath))!, picture), "Guided digits: precision against recall over w",
+            Methods().Select(m => (m, Of(m).Select(r => (r.W, r.Recall, r.Precision)).ToArray())).ToList());
+
+        Line("## Classifier-free guidance (digits, `guided`)");
+        Line();
+        Line($"Command: `{command}`; run {started.ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture)}, {F(elapsed.TotalMinutes, 0)} min in this process " +
+             "(the teacher, the classifier and any student already in the output folder are loaded, not trained again).");
+        Line();
+        Line($"Machine: {MachineInfo.Describe()}; 1 torch thread. The cores may be shared with other jobs: times are one pass each, and only ratios within a w (a few seconds apart) are compared.");
+        Line();
+        WriteSetup();
+        WriteTable();
+        WriteGoals();
+        Line($"![Precision against recall over w]({picture})");
+        Line();
+        WriteFindings();
+        ReportSection.Replace(reportPath, name, _text.ToString(), ReportWriter.FileHeader);
+    }
+
+    private void WriteSetup()
+    {
+        int k = sizes.Ws.Length;
+        Line($"Teacher: class-conditional U-Net (32 base channels, [1, 2], 1 residual block a level, attention at 4, dropout 0.1, {N(teacherParameters)} parameters), " +
+             $"label dropout 0.1 toward a null class, {N(sizes.TeacherSteps)} steps of 64, lr 1e-3. Guided prediction eps = (1 + w) eps(x, t, y) - w eps(x, t, null), " +
+             "two evaluations per step at w > 0. Trajectories: guided DDIM-50 from noise seed 1 with uniform random labels, frames at the quadratic M = 4 grid; record i depends only on i.");
+        Line();
+        Line("| Variant | Trajectories | Training steps (batch 32, lr 5e-4) | w in training |");
+        Line("|---|---:|---:|---|");
+        Line($"| {GuidedResult.PerW} | {N(sizes.Trajectories)} per model, {k} models | {N(sizes.StudentSteps)} per model | one fixed w per model |");
+        Line($"| {GuidedResult.Conditioned} ({N(conditionedParameters)} parameters) | {N(sizes.Trajectories)} | {N(sizes.StudentSteps)} | uniform in [0, {F(sizes.Ws.Max(), 2)}] per record |");
+        Line($"| {GuidedResult.ConditionedMatched} | {N(sizes.Trajectories * k)} | {N(sizes.StudentSteps * k)} | uniform in [0, {F(sizes.Ws.Max(), 2)}] per record |");
+        Line();
+        Line($"Scored on {N(sizes.Eval)} held-out noises (seed 2) with balanced labels (row i asks for class i mod 10). Classifier: {classifier}. " +
+             $"Floor (training images against the test images): FD {F(floor.FrechetDistance)}, precision {F(floor.Precision)}, recall {F(floor.Recall)}; " +
+             $"the classifier's accuracy on the real test images {floorAccuracy.ToString("P1", CultureInfo.InvariantCulture)}.");
+        Line();
+    }
+
+    private void WriteTable()
+    {
+        Line("| w | Method | Evaluations per image | FD | Precision | Recall | Class accuracy | Time / 1,000 images (s) |");
+        Line("|---:|---|---:|---:|---:|---:|---:|---:|");
+        foreach (var r in rows)
+            Line($"| {F(r.W, 2)} | {r.Method} | {r.Evaluations} | {F(r.Fd)} | {F(r.Precision)} | {F(r.Recall)} | {P(r.ClassAccuracy)} | {F(r.SecondsPer1000)} |");
+        Line();
+    }
+
+    private void WriteGoals()
+    {
+        Line("Goals of issue 14, per w and variant:");
+        Line();
+        Line("| w | Variant | Class accuracy within 2 points of guided DDIM-50 | FD within 1.5x of guided DDIM-50 | At least 4x the images/s of guided DPM-Solver++(2M)-10 |");
+        Line("|---:|---|---|---|---|");
+        foreach (double w in sizes.Ws)
+        {
+            var ddim = Find(GuidedResult.Ddim50, w);
+            var dpm = Find(GuidedResult.DpmSolver10, w);
+            foreach (var r in GuidedResult.DsnoMethods.Select(m => Find(m, w)))
+            {
+                double gap = (ddim.ClassAccuracy - r.ClassAccuracy) * 100, ratio = r.Fd / ddim.Fd, speed = dpm.SecondsPer1000 / r.SecondsPer1000;
+                Line($"| {F(w, 2)} | {r.Method} | {Met(gap <= 2)} ({P(r.ClassAccuracy)} vs {P(ddim.ClassAccuracy)}) | {Met(ratio <= 1.5)} ({F(ratio, 2)}x) | " +
+                     $"{Met(speed >= 4)} ({F(speed, 1)}x{(w == 0 ? "; DPM-Solver++ is unguided at w = 0, " + dpm.Evaluations + " evaluations" : "")}) |");
+            }
+        }
+        Line();
+        int total = 0, met = 0;
+        foreach (double w in sizes.Ws)
+            foreach (var r in GuidedResult.DsnoMethods.Select(m => Find(m, w)))
+            {
+                var ddim = Find(GuidedResult.Ddim50, w);
+                var dpm = Find(GuidedResult.DpmSolver10, w);
+                total += 3;
+                met += ((ddim.ClassAccuracy - r.ClassAccuracy) * 100 <= 2 ? 1 : 0) + (r.Fd / ddim.Fd <= 1.5 ? 1 : 0) + (dpm.SecondsPer1000 / r.SecondsPer1000 >= 4 ? 1 : 0);
+            }
+        Line($"{met} of {total} goal checks met.");
+        Line();
+    }
+
+    private void WriteFindings()
+    {
+        Line("What the rows say:");
+        Line();
+        double w0 = sizes.Ws.Min(), w1 = sizes.Ws.Max();
+        var a = Find(GuidedResult.Ddim50, w0);
+        var b = Find(GuidedResult.Ddim50, w1);
+        Line($"- The guided teacher (DDIM-50) from w = {F(w0, 2)} to {F(w1, 2)}: class accuracy {P(a.ClassAccuracy)} to {P(b.ClassAccuracy)}, precision {F(a.Precision)} to {F(b.Precision)}, " +
+             $"recall {F(a.Recall)} to {F(b.Recall)}, FD {F(a.Fd)} to {F(b.Fd)}.");
+        foreach (var method in GuidedResult.DsnoMethods)
+        {
+            var ratios = sizes.Ws.Select(w => Find(method, w).Fd / Find(GuidedResult.Ddim50, w).Fd).ToArray();
+            Line($"- {method}: FD {F(ratios.Min(), 2)}x to {F(ratios.Max(), 2)}x guided DDIM-50's over the {sizes.Ws.Length} values of w; " +
+                 $"mean FD {F(Of(method).Average(r => r.Fd))}.");
+        }
+        var wins = sizes.Ws.Count(w => Find(GuidedResult.ConditionedMatched, w).Fd < Find(GuidedResult.PerW, w).Fd);
+        Line($"- At the matched total budget the one w-conditioned model has the lower FD than the per-w models at {wins} of {sizes.Ws.Length} values of w " +
+             $"(mean FD {F(Of(GuidedResult.ConditionedMatched).Average(r => r.Fd))} against {F(Of(GuidedResult.PerW).Average(r => r.Fd))}); " +
+             $"at one model's budget it has {F(Of(GuidedResult.Conditioned).Average(r => r.Fd))}.");
+        Line("- One run, one seed, small budgets; single rows can move by tens of percent between runs.");
+        Line();
+    }
+
+    private IEnumerable<string> Methods() => rows.Select(r => r.Method).Distinct();
+    private IEnumerable<GuidedResult> Of(string method) => rows.Where(r => r.Method == method).OrderBy(r => r.W);
+    private GuidedResult Find(string method, double w) => rows.Single(r => r.Method == method && r.W == w);
+    private static string Met(bool met) => met ? "met" : "**missed**";
+    private static string F(double x, int digits = 3) => x.ToString(digits <= 0 ? "0" : "0." + new string('#', digits), CultureInfo.InvariantCulture);
+    private static string N(long x) => x.ToString("N0", CultureInfo.InvariantCulture);
+    private static string P(double x) => x.ToString("P1", CultureInfo.InvariantCulture);
+    private void Line(string text = "") => _text.Append(text).Append('\n');
+}
