@@ -1,15 +1,12 @@
 namespace Dsno.MLNet;
 
 /// <summary>Options of <see cref="DiffusionTeacherEstimator"/>: the teacher's columns, architecture, training and sampling.</summary>
-public sealed class DiffusionTeacherOptions : TorchTrainerOptions
+public sealed class DiffusionTeacherOptions : NoiseToImageOptions
 {
     /// <summary>Training images: a float vector column [C, H, W] with values in [-1, 1]. Default "Image".</summary>
     public string ImageColumnName = DsnoColumnNames.Image;
 
-    /// <summary>Class label column (key, int or uint) for a class-conditional teacher; null (default) trains an unconditional one.</summary>
-    public string? LabelColumnName;
-
-    /// <summary>Number of classes when <see cref="LabelColumnName"/> is set; 0 (default) takes it from the key type's count or the largest label + 1.</summary>
+    /// <summary>Number of classes when <see cref="NoiseToImageOptions.LabelColumnName"/> is set; 0 (default) takes it from the key type's count or the largest label + 1.</summary>
     public int ClassCount;
 
     /// <summary>
@@ -26,47 +23,8 @@ public sealed class DiffusionTeacherOptions : TorchTrainerOptions
     /// </summary>
     public double GuidanceScale;
 
-    /// <summary>
-    /// Float (Single or Double) column of per-row guidance scales; when Transform's input has it, each row is solved at its own w instead
-    /// of <see cref="GuidanceScale"/> (to make trajectories over a range of w for a w-conditioned DSNO). Default "Guidance".
-    /// </summary>
-    public string GuidanceColumnName = DsnoColumnNames.Guidance;
-
-    /// <summary>Noise column read by Transform: float vector [C, H, W], standard normal. Default "Noise".</summary>
-    public string NoiseColumnName = DsnoColumnNames.Noise;
-
     /// <summary>Trajectory column written by Transform: float vector [F, C, H, W] with a "Times" annotation. Default "Trajectory".</summary>
     public string TrajectoryColumnName = DsnoColumnNames.Trajectory;
-
-    /// <summary>Sample column written by Transform: float vector [C, H, W]. Default "Image".</summary>
-    public string OutputImageColumnName = DsnoColumnNames.Image;
-
-    /// <summary>Also write an <c>MLImage</c> column (Microsoft.ML.ImageAnalytics) of each sample, clamped and opaque. Default false.</summary>
-    public bool OutputMLImage;
-
-    /// <summary>Name of the MLImage column. Default "MLImage".</summary>
-    public string MLImageColumnName = DsnoColumnNames.MLImage;
-
-    /// <summary>Channels of the first U-Net level. Default 32.</summary>
-    public int BaseChannels = 32;
-
-    /// <summary>Channel multiplier of each U-Net level. Default [1, 2, 2].</summary>
-    public int[] ChannelMultipliers = { 1, 2, 2 };
-
-    /// <summary>Residual blocks per level. Default 2.</summary>
-    public int ResBlocksPerLevel = 2;
-
-    /// <summary>Resolutions (in pixels) with self-attention. Default none.</summary>
-    public int[] AttentionResolutions = Array.Empty<int>();
-
-    /// <summary>Dropout in residual blocks. Default 0.1.</summary>
-    public double Dropout = 0.1;
-
-    /// <summary>GroupNorm groups. Default 8.</summary>
-    public int GroupNormGroups = 8;
-
-    /// <summary>Noise schedule: "cosine" (default) or "linear".</summary>
-    public string Schedule = "cosine";
 
     /// <summary>Solver used by Transform. Default DPM-Solver++(2M).</summary>
     public OdeSolver Solver = OdeSolver.DpmSolver2M;
@@ -83,7 +41,16 @@ public sealed class DiffusionTeacherOptions : TorchTrainerOptions
     /// <summary>Clamp the denoised estimate to [-1, 1] while solving. Default true.</summary>
     public bool ClipDenoised = true;
 
-    /// <summary>Rows solved together by Transform. Default 64.</summary>
-    public int TransformBatchSize = 64;
-
+    /// <summary>The settings the fitted transformer saves, checked.</summary>
+    internal TeacherSettings Settings()
+    {
+        var settings = Columns(new TeacherSettings
+        {
+            TrajectoryColumnName = TrajectoryColumnName, Solver = Solver.ToCoreName(), SolverSteps = SolverSteps,
+            Frames = (Frames ?? throw new ArgumentNullException(nameof(Frames), "options.Frames must be set")).Values,
+            FramesAsStates = FramesAsStates, ClipDenoised = ClipDenoised, GuidanceScale = GuidanceScale,
+        });
+        settings.Validate(msg => new ArgumentOutOfRangeException("options", msg));
+        return settings;
+    }
 }

@@ -1,6 +1,5 @@
 using Dsno.Diffusion;
 using Dsno.Models;
-using Dsno.Runtime;
 using TorchSharp;
 
 [assembly: ModelLoader(typeof(Dsno.MLNet.DiffusionTeacherTransformer), Dsno.MLNet.DiffusionTeacherTransformer.LoaderSignature)]
@@ -8,11 +7,11 @@ using TorchSharp;
 namespace Dsno.MLNet;
 
 /// <summary>
-/// A trained diffusion teacher as an ML.NET transformer. <see cref="Transform"/> reads the <c>Noise</c> column (and <c>Label</c> for a
+/// A trained diffusion teacher as an ML.NET transformer. <see cref="NoiseToImageTransformer.Transform"/> reads the <c>Noise</c> column (and <c>Label</c> for a
 /// class-conditional teacher) and adds <c>Trajectory</c> [F, C, H, W] (with its <c>Times</c> annotation) and <c>Image</c> [C, H, W], by
 /// solving the probability-flow ODE in batches. Lazy: nothing is computed until a cursor asks for an output column.
 /// </summary>
-public sealed class DiffusionTeacherTransformer : ITransformer
+public sealed class DiffusionTeacherTransformer : NoiseToImageTransformer
 {
     /// <summary>The loader signature written into ML.NET model files.</summary>
     public const string LoaderSignature = "DsnoDiffusionTeacher";
@@ -31,16 +30,14 @@ public sealed class DiffusionTeacherTransformer : ITransformer
         Teacher = teacher;
         _settings = settings;
         if (settings.GuidanceScale > 0) CheckGuidable(teacher, settings.GuidanceScale);
-        var columns = new GenerationColumns(settings.NoiseColumnName, settings.LabelColumnName, settings.TrajectoryColumnName,
-            settings.OutputImageColumnName, settings.OutputMLImage, settings.MLImageColumnName, settings.TransformBatchSize);
         var annotations = teacher.Architecture.NumClasses > 0
             ? new Dictionary<string, float[]> { [GuidanceAnnotation] = new[] { (float)settings.GuidanceScale } }
             : null;
-        _mapping = new NoiseToImageMapping(teacher.Architecture, columns, settings.Frames, FrameKindOf(settings), MapBatch, gate: teacher.Network,
+        _mapping = new NoiseToImageMapping(teacher.Architecture, settings, settings.Frames, FrameKindOf(settings), MapBatch, gate: teacher.Network,
             trajectoryAnnotations: annotations);
         // A second view of the same model that also reads a per-row guidance column, used when the input has one.
         if (teacher.SupportsGuidance && !string.IsNullOrEmpty(settings.GuidanceColumnName))
-            _perRowMapping = new NoiseToImageMapping(teacher.Architecture, columns, settings.Frames, FrameKindOf(settings), MapBatch, gate: teacher.Network,
+            _perRowMapping = new NoiseToImageMapping(teacher.Architecture, settings, settings.Frames, FrameKindOf(settings), MapBatch, gate: teacher.Network,
                 settings.GuidanceColumnName, annotations);
     }
 
@@ -105,7 +102,7 @@ public sealed class DiffusionTeacherTransformer : ITransformer
     }
 
     /// <summary>The mapping for an input schema: the per-row guidance view when the input has the guidance column.</summary>
-    private NoiseToImageMapping MappingFor(DataViewSchema inputSchema)
+    private protected override NoiseToImageMapping MappingFor(DataViewSchema inputSchema)
     {
         ArgumentNullException.ThrowIfNull(inputSchema);
         string? column = _settings.GuidanceColumnName;
@@ -150,19 +147,7 @@ public sealed class DiffusionTeacherTransformer : ITransformer
         return torch.full(input.Count, w, dtype: torch.float32, device: Teacher.Device);
     }
 
-    /// <inheritdoc/>
-    public bool IsRowToRowMapper => true;
-
-    /// <inheritdoc/>
-    public DataViewSchema GetOutputSchema(DataViewSchema inputSchema) => MappingFor(inputSchema).GetOutputSchema(inputSchema);
-
-    /// <inheritdoc/>
-    public IDataView Transform(IDataView input) => MappingFor(input?.Schema!).Transform(input!);
-
-    /// <inheritdoc/>
-    public IRowToRowMapper GetRowToRowMapper(DataViewSchema inputSchema) => MappingFor(inputSchema).GetRowToRowMapper(inputSchema);
-
-    void ICanSaveModel.Save(ModelSaveContext ctx) => NoiseToImageMapping.Save(ctx, Kind, _settings, Teacher.Save);
+    private protected override void SaveModel(ModelSaveContext ctx) => NoiseToImageMapping.Save(ctx, Kind, _settings, Teacher.Save);
 
     // Called by ML.NET's component catalog when a model file names this loader; ctx is its internal ModelLoadContext.
     private static DiffusionTeacherTransformer Create(IHostEnvironment env, object ctx)

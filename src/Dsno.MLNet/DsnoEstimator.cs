@@ -1,7 +1,6 @@
 using Dsno.Data;
 using Dsno.Diffusion;
 using Dsno.Models;
-using Dsno.Networks;
 using Dsno.Training;
 
 namespace Dsno.MLNet;
@@ -11,46 +10,30 @@ namespace Dsno.MLNet;
 /// <c>Times</c> annotation gives the frame times (and a <c>Label</c> for class-conditional models). Rows are streamed through a cursor in
 /// batches, so memory does not grow with the number of rows (a <c>.idv</c> file of any size can be fitted).
 /// </summary>
-public sealed class DsnoEstimator : IEstimator<DsnoTransformer>
+public sealed class DsnoEstimator : TorchEstimator<DsnoOptions, DsnoTransformer>
 {
-    private readonly IHostEnvironment _environment;
-    private readonly DsnoOptions _options;
-
     /// <summary>Creates the estimator; prefer <c>mlContext.Transforms.Dsno(options)</c>.</summary>
-    public DsnoEstimator(IHostEnvironment environment, DsnoOptions options)
-    {
-        _environment = environment ?? throw new ArgumentNullException(nameof(environment));
-        _options = options ?? throw new ArgumentNullException(nameof(options));
-    }
+    public DsnoEstimator(IHostEnvironment environment, DsnoOptions options) : base(environment, options) { }
 
-    /// <summary>Checks the training columns and describes the transformer's output columns.</summary>
-    public SchemaShape GetOutputSchema(SchemaShape inputSchema)
+    private protected override (string, string, string?) CheckInput(SchemaShape inputSchema)
     {
-        SchemaChecks.RequireFloatVector(inputSchema, _options.NoiseColumnName);
-        var trajectory = SchemaChecks.RequireFloatVector(inputSchema, _options.TrajectoryColumnName);
+        SchemaChecks.RequireFloatVector(inputSchema, Options.NoiseColumnName);
+        var trajectory = SchemaChecks.RequireFloatVector(inputSchema, Options.TrajectoryColumnName);
         SchemaChecks.RequireFloatVectorAnnotation(trajectory, TrajectoryAnnotations.Times);
-        if (_options.LabelColumnName is { } label) SchemaChecks.RequireInteger(inputSchema, label);
-        return SchemaShapes.WithColumns(inputSchema, SchemaShapes.GeneratorOutputs(_options.OutputTrajectoryColumnName, _options.OutputImageColumnName,
-            _options.OutputMLImage ? _options.MLImageColumnName : null));
+        if (Options.LabelColumnName is { } label) SchemaChecks.RequireInteger(inputSchema, label);
+        return (Options.OutputTrajectoryColumnName, Options.OutputImageColumnName, Options.OutputMLImage ? Options.MLImageColumnName : null);
     }
 
     /// <summary>Trains DSNO on the trajectories of <paramref name="input"/>.</summary>
-    public DsnoTransformer Fit(IDataView input)
+    public override DsnoTransformer Fit(IDataView input)
     {
         ArgumentNullException.ThrowIfNull(input);
-        var settings = new DsnoSettings
-        {
-            NoiseColumnName = _options.NoiseColumnName, LabelColumnName = _options.LabelColumnName, OutputImageColumnName = _options.OutputImageColumnName,
-            OutputTrajectoryColumnName = _options.OutputTrajectoryColumnName, OutputMLImage = _options.OutputMLImage,
-            MLImageColumnName = _options.MLImageColumnName, TransformBatchSize = _options.TransformBatchSize,
-            GuidanceColumnName = _options.GuidanceColumnName,
-        };
-        settings.Validate(msg => new ArgumentOutOfRangeException("options", msg));
-        var training = _options.ToTrainingOptions();
+        var settings = Options.Settings();
+        var training = Options.ToTrainingOptions();
 
         var (layout, noise, trajectory, label) = ReadLayout(input.Schema);
         // Guidance: a per-row column makes a w-conditioned model over the column's range; otherwise the one w the annotation records.
-        var guidanceColumn = string.IsNullOrEmpty(_options.GuidanceColumnName) ? null : input.Schema.GetColumnOrNull(_options.GuidanceColumnName);
+        var guidanceColumn = string.IsNullOrEmpty(Options.GuidanceColumnName) ? null : input.Schema.GetColumnOrNull(Options.GuidanceColumnName);
         (double Min, double Max)? range = null;
         if (guidanceColumn is { } g)
         {
@@ -64,12 +47,12 @@ public sealed class DsnoEstimator : IEstimator<DsnoTransformer>
             throw new InvalidOperationException($"Input column '{trajectory.Name}' was solved with guidance w = {recorded}, which needs a class-conditional model: set LabelColumnName.");
         var model = CreateModel(layout, range, range is null ? recorded : null);
         using var source = new DataViewTrajectorySource(input, noise, trajectory, label, layout, guidanceColumn);
-        using var host = new TrainingHost(_environment, nameof(DsnoEstimator), _options.Progress, _options.CancellationToken, training.Steps);
+        using var host = StartTraining(nameof(DsnoEstimator), training.Steps);
         host.Info($"training DSNO (M = {layout.FrameCount}, J = {model.Network.Modes}, {model.Network.ParameterCount:N0} parameters of which " +
                   $"{model.Network.TemporalParameterCount:N0} temporal) on {source.Count} trajectories" +
                   (range is { } r ? $", w-conditioned on w in [{r.Min:G4}, {r.Max:G4}]" : recorded is { } w ? $", guidance w = {w:G4}" : ""));
-        model.Train(source, training, (FrameWeighting)_options.LossWeighting, _options.Distance, host.Progress, host.Token);
-        return new DsnoTransformer(model, settings, _environment);
+        model.Train(source, training, (FrameWeighting)Options.LossWeighting, Options.Distance, host.Progress, host.Token);
+        return new DsnoTransformer(model, settings, Environment);
     }
 
     /// <summary>The guidance scale a trajectory column's <c>Guidance</c> annotation records (one float), or null when it has none.</summary>
@@ -84,7 +67,7 @@ public sealed class DsnoEstimator : IEstimator<DsnoTransformer>
 
     private (TrajectoryLayout Layout, DataViewSchema.Column Noise, DataViewSchema.Column Trajectory, DataViewSchema.Column? Label) ReadLayout(DataViewSchema schema)
     {
-        var trajectory = SchemaChecks.RequireColumn(schema, _options.TrajectoryColumnName, "input");
+        var trajectory = SchemaChecks.RequireColumn(schema, Options.TrajectoryColumnName, "input");
         if (trajectory.Type is not VectorDataViewType { ItemType: var item, Dimensions: { Length: 4 } dims } || item != NumberDataViewType.Single)
             throw new ArgumentOutOfRangeException("input", $"Input column '{trajectory.Name}' must be a Single vector with dimensions [F, C, H, W]; found {trajectory.Type}.");
         var times = SchemaChecks.RequireFloatVectorAnnotation(trajectory, TrajectoryAnnotations.Times, "input");
@@ -93,42 +76,36 @@ public sealed class DsnoEstimator : IEstimator<DsnoTransformer>
         double[] grid;
         try { grid = FrameTimes.Validate(times.Select(t => (double)t).ToArray()); }
         catch (ArgumentOutOfRangeException e) { throw new InvalidOperationException($"Input column '{trajectory.Name}': its Times annotation is not a valid grid: {e.Message}", e); }
-        var noise = SchemaChecks.RequireFloatVector(schema, _options.NoiseColumnName, new[] { dims[1], dims[2], dims[3] }, "input");
-        DataViewSchema.Column? label = _options.LabelColumnName is { } name ? SchemaChecks.RequireInteger(schema, name, "input") : null;
+        var noise = SchemaChecks.RequireFloatVector(schema, Options.NoiseColumnName, new[] { dims[1], dims[2], dims[3] }, "input");
+        DataViewSchema.Column? label = Options.LabelColumnName is { } name ? SchemaChecks.RequireInteger(schema, name, "input") : null;
 
         int classes = 0;
         if (label is { } l)
         {
-            classes = _options.Teacher?.ClassCount ?? 0;
+            classes = Options.Teacher?.ClassCount ?? 0;
             if (classes == 0) classes = ColumnReaders.DeclaredClassCount(l);
             if (classes == 0)
                 throw new InvalidOperationException($"Input column '{l.Name}' does not declare its class count (use a key type) and no teacher gives it.");
         }
-        else if (_options.Teacher?.ClassCount > 0)
-            throw new InvalidOperationException($"The teacher is class-conditional ({_options.Teacher.ClassCount} classes): set LabelColumnName.");
+        else if (Options.Teacher?.ClassCount > 0)
+            throw new InvalidOperationException($"The teacher is class-conditional ({Options.Teacher.ClassCount} classes): set LabelColumnName.");
         var layout = new TrajectoryLayout(dims[1], dims[2], dims[3], grid, TrajectoryAnnotations.ReadFrameKind(trajectory, "input"), classes);
         return (layout, noise, trajectory, label);
     }
 
     private DsnoModel CreateModel(TrajectoryLayout layout, (double Min, double Max)? range, double? guidance)
     {
-        if (_options.Teacher is { } teacher)
+        if (Options.Teacher is { } teacher)
         {
             var a = teacher.Teacher.Architecture;
             if (a.Channels != layout.Channels || a.Height != layout.Height || a.Width != layout.Width)
                 throw new InvalidOperationException($"The teacher makes {a.Channels}x{a.Height}x{a.Width} images but the trajectories are {layout.Channels}x{layout.Height}x{layout.Width}.");
-            if (range is { } r) return DsnoModel.FromTeacherWithGuidance(teacher.Teacher, layout.FrameTimes, r.Min, r.Max, _options.TemporalModes, _options.Seed);
-            var fromTeacher = DsnoModel.FromTeacher(teacher.Teacher, layout.FrameTimes, _options.TemporalModes, layout.Kind, seed: _options.Seed);
+            if (range is { } r) return DsnoModel.FromTeacherWithGuidance(teacher.Teacher, layout.FrameTimes, r.Min, r.Max, Options.TemporalModes, Options.Seed);
+            var fromTeacher = DsnoModel.FromTeacher(teacher.Teacher, layout.FrameTimes, Options.TemporalModes, layout.Kind, seed: Options.Seed);
             return guidance is null ? fromTeacher : new DsnoModel(fromTeacher.Network, fromTeacher.Schedule, fromTeacher.Kind, fromTeacher.Device.ToString()) { GuidanceScale = guidance };
         }
-        var architecture = new UNetOptions
-        {
-            Channels = layout.Channels, Height = layout.Height, Width = layout.Width, BaseChannels = _options.BaseChannels,
-            ChannelMultipliers = _options.ChannelMultipliers.ToArray(), ResBlocksPerLevel = _options.ResBlocksPerLevel,
-            AttentionResolutions = _options.AttentionResolutions.ToArray(), Dropout = _options.Dropout, NumClasses = layout.ClassCount,
-            GroupNormGroups = _options.GroupNormGroups, GuidanceEmbedding = range is not null,
-        };
-        var created = DsnoModel.Create(architecture, layout.FrameTimes, _options.TemporalModes, NoiseSchedule.FromName(_options.Schedule), layout.Kind, _options.Device, _options.Seed);
+        var architecture = Options.Architecture(layout.Channels, layout.Height, layout.Width, layout.ClassCount, guidanceEmbedding: range is not null);
+        var created = DsnoModel.Create(architecture, layout.FrameTimes, Options.TemporalModes, NoiseSchedule.FromName(Options.Schedule), layout.Kind, Options.Device, Options.Seed);
         if (range is null && guidance is null) return created;
         return new DsnoModel(created.Network, created.Schedule, created.Kind, created.Device.ToString()) { GuidanceScale = guidance, GuidanceRange = range };
     }

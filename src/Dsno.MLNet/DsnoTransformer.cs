@@ -9,11 +9,11 @@ using TorchSharp;
 namespace Dsno.MLNet;
 
 /// <summary>
-/// A trained DSNO operator as an ML.NET transformer. <see cref="Transform"/> reads <c>Noise</c> (and <c>Label</c> for a class-conditional
+/// A trained DSNO operator as an ML.NET transformer. <see cref="NoiseToImageTransformer.Transform"/> reads <c>Noise</c> (and <c>Label</c> for a class-conditional
 /// model) and adds <c>Trajectory</c> [M, C, H, W] with its <c>Times</c> and <c>FrameKind</c> annotations and <c>Image</c> [C, H, W] (the last frame), with ONE
 /// network forward pass per batch of rows. Lazy: nothing is computed until a cursor asks for an output column.
 /// </summary>
-public sealed class DsnoTransformer : ITransformer
+public sealed class DsnoTransformer : NoiseToImageTransformer
 {
     /// <summary>The loader signature written into ML.NET model files.</summary>
     public const string LoaderSignature = "DsnoOperator";
@@ -31,14 +31,12 @@ public sealed class DsnoTransformer : ITransformer
         Model = model;
         _settings = settings;
         _environment = environment;
-        var columns = new GenerationColumns(settings.NoiseColumnName, settings.LabelColumnName, settings.OutputTrajectoryColumnName,
-            settings.OutputImageColumnName, settings.OutputMLImage, settings.MLImageColumnName, settings.TransformBatchSize);
         var annotations = GuidanceAnnotationValue(model, settings) is { } w
             ? new Dictionary<string, float[]> { [DiffusionTeacherTransformer.GuidanceAnnotation] = new[] { (float)w } }
             : null;
-        _mapping = new NoiseToImageMapping(model.Architecture, columns, OutputTimes, model.Kind, MapBatch, gate: model.Network, trajectoryAnnotations: annotations);
+        _mapping = new NoiseToImageMapping(model.Architecture, settings, OutputTimes, model.Kind, MapBatch, gate: model.Network, trajectoryAnnotations: annotations);
         if (model.IsGuidanceConditioned && !string.IsNullOrEmpty(settings.GuidanceColumnName))
-            _perRowMapping = new NoiseToImageMapping(model.Architecture, columns, OutputTimes, model.Kind, MapBatch, gate: model.Network, settings.GuidanceColumnName, annotations);
+            _perRowMapping = new NoiseToImageMapping(model.Architecture, settings, OutputTimes, model.Kind, MapBatch, gate: model.Network, settings.GuidanceColumnName, annotations);
     }
 
     /// <summary>
@@ -98,7 +96,7 @@ public sealed class DsnoTransformer : ITransformer
     }
 
     /// <summary>The mapping for an input schema: the per-row guidance view when a w-conditioned model's input has the guidance column.</summary>
-    private NoiseToImageMapping MappingFor(DataViewSchema inputSchema)
+    private protected override NoiseToImageMapping MappingFor(DataViewSchema inputSchema)
     {
         ArgumentNullException.ThrowIfNull(inputSchema);
         string? column = _settings.GuidanceColumnName;
@@ -242,19 +240,7 @@ public sealed class DsnoTransformer : ITransformer
         output.Write(1, frames[.., ^1]);
     }
 
-    /// <inheritdoc/>
-    public bool IsRowToRowMapper => true;
-
-    /// <inheritdoc/>
-    public DataViewSchema GetOutputSchema(DataViewSchema inputSchema) => MappingFor(inputSchema).GetOutputSchema(inputSchema);
-
-    /// <inheritdoc/>
-    public IDataView Transform(IDataView input) => MappingFor(input?.Schema!).Transform(input!);
-
-    /// <inheritdoc/>
-    public IRowToRowMapper GetRowToRowMapper(DataViewSchema inputSchema) => MappingFor(inputSchema).GetRowToRowMapper(inputSchema);
-
-    void ICanSaveModel.Save(ModelSaveContext ctx) => NoiseToImageMapping.Save(ctx, Kind, _settings, Model.Save);
+    private protected override void SaveModel(ModelSaveContext ctx) => NoiseToImageMapping.Save(ctx, Kind, _settings, Model.Save);
 
     // Called by ML.NET's component catalog when a model file names this loader; ctx is its internal ModelLoadContext.
     private static DsnoTransformer Create(IHostEnvironment env, object ctx)

@@ -9,35 +9,24 @@ namespace Dsno.MLNet.Internal;
 /// reads up to <see cref="BatchedMapping.BatchSize"/> rows ahead, keeping the requested input columns of those rows, calls the
 /// mapping once for the batch, and then serves the rows one by one from what it kept. Creating the view computes nothing.
 /// </remarks>
-internal sealed class BatchedMappingDataView : IDataView
+internal sealed class BatchedMappingDataView : RowwiseDataView
 {
-    private readonly IDataView _input;
     private readonly BoundBatchedMapping _bound;
 
-    internal BatchedMappingDataView(IDataView input, BoundBatchedMapping bound)
-    {
-        _input = input;
-        _bound = bound;
-    }
+    internal BatchedMappingDataView(IDataView input, BoundBatchedMapping bound) : base(input) => _bound = bound;
 
     /// <inheritdoc/>
-    public DataViewSchema Schema => _bound.OutputSchema;
-
-    /// <summary>Rows are mapped independently, so the view can shuffle whenever its input can.</summary>
-    public bool CanShuffle => _input.CanShuffle;
+    public override DataViewSchema Schema => _bound.OutputSchema;
 
     /// <inheritdoc/>
-    public long? GetRowCount() => _input.GetRowCount();
-
-    /// <inheritdoc/>
-    public DataViewRowCursor GetRowCursor(IEnumerable<DataViewSchema.Column> columnsNeeded, Random? rand = null)
+    public override DataViewRowCursor GetRowCursor(IEnumerable<DataViewSchema.Column> columnsNeeded, Random? rand = null)
     {
         ArgumentNullException.ThrowIfNull(columnsNeeded);
         return new Cursor(this, columnsNeeded, rand);
     }
 
     /// <summary>One cursor: batching already uses the model's own parallelism.</summary>
-    public DataViewRowCursor[] GetRowCursorSet(IEnumerable<DataViewSchema.Column> columnsNeeded, int n, Random? rand = null) =>
+    public override DataViewRowCursor[] GetRowCursorSet(IEnumerable<DataViewSchema.Column> columnsNeeded, int n, Random? rand = null) =>
         new[] { GetRowCursor(columnsNeeded, rand) };
 
     private sealed class Cursor : DataViewRowCursor
@@ -77,7 +66,7 @@ internal sealed class BatchedMappingDataView : IDataView
 
             var needed = Enumerable.Range(0, inputSchema.Count).Where(i => _activeInputs[i]).Select(i => inputSchema[i]);
             if (_batched) needed = needed.Concat(bound.InputColumns);
-            _input = view._input.GetRowCursor(needed.DistinctBy(c => c.Index).ToList(), rand);
+            _input = view.Input.GetRowCursor(needed.DistinctBy(c => c.Index).ToList(), rand);
 
             if (_batched)
             {

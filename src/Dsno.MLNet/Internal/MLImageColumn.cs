@@ -162,68 +162,45 @@ internal static class MLImageColumn
     }
 
     /// <summary>The lazy view returned by <see cref="Append"/>.</summary>
-    private sealed class ImageDataView : IDataView
+    private sealed class ImageDataView(IDataView input, Binding binding) : RowwiseDataView(input)
     {
-        private readonly IDataView _input;
-        private readonly Binding _binding;
+        public override DataViewSchema Schema => binding.OutputSchema;
 
-        public ImageDataView(IDataView input, Binding binding)
+        public override DataViewRowCursor GetRowCursor(IEnumerable<DataViewSchema.Column> columnsNeeded, Random? rand = null)
         {
-            _input = input;
-            _binding = binding;
+            var inputColumns = binding.InputColumnsFor(columnsNeeded, out bool image);
+            return new Cursor(binding, Input.GetRowCursor(inputColumns, rand), image);
         }
 
-        public DataViewSchema Schema => _binding.OutputSchema;
-
-        // Each row's image depends on that row alone.
-        public bool CanShuffle => _input.CanShuffle;
-
-        public long? GetRowCount() => _input.GetRowCount();
-
-        public DataViewRowCursor GetRowCursor(IEnumerable<DataViewSchema.Column> columnsNeeded, Random? rand = null)
+        public override DataViewRowCursor[] GetRowCursorSet(IEnumerable<DataViewSchema.Column> columnsNeeded, int n, Random? rand = null)
         {
-            var inputColumns = _binding.InputColumnsFor(columnsNeeded, out bool image);
-            return new Cursor(_binding, _input.GetRowCursor(inputColumns, rand), image);
-        }
-
-        public DataViewRowCursor[] GetRowCursorSet(IEnumerable<DataViewSchema.Column> columnsNeeded, int n, Random? rand = null)
-        {
-            var inputColumns = _binding.InputColumnsFor(columnsNeeded, out bool image);
-            return _input.GetRowCursorSet(inputColumns, n, rand).Select(c => (DataViewRowCursor)new Cursor(_binding, c, image)).ToArray();
+            var inputColumns = binding.InputColumnsFor(columnsNeeded, out bool image);
+            return Input.GetRowCursorSet(inputColumns, n, rand).Select(c => (DataViewRowCursor)new Cursor(binding, c, image)).ToArray();
         }
     }
 
-    /// <summary>A cursor of <see cref="ImageDataView"/>: the input cursor, with the image getter on top.</summary>
-    private sealed class Cursor : DataViewRowCursor
+    /// <summary>A cursor of <see cref="ImageDataView"/>: the input cursor moves, a <see cref="Row"/> over it serves the columns.</summary>
+    private sealed class Cursor(Binding binding, DataViewRowCursor input, bool imageActive) : DataViewRowCursor
     {
-        private readonly Binding _binding;
-        private readonly DataViewRowCursor _input;
-        private readonly bool _imageActive;
+        private readonly Row _row = new(binding, input, imageActive);
 
-        public Cursor(Binding binding, DataViewRowCursor input, bool imageActive)
-        {
-            _binding = binding;
-            _input = input;
-            _imageActive = imageActive;
-        }
+        public override DataViewSchema Schema => _row.Schema;
 
-        public override DataViewSchema Schema => _binding.OutputSchema;
+        public override long Position => input.Position;
 
-        public override long Position => _input.Position;
+        public override long Batch => input.Batch;
 
-        public override long Batch => _input.Batch;
+        public override bool MoveNext() => input.MoveNext();
 
-        public override bool MoveNext() => _input.MoveNext();
+        public override ValueGetter<DataViewRowId> GetIdGetter() => input.GetIdGetter();
 
-        public override ValueGetter<DataViewRowId> GetIdGetter() => _input.GetIdGetter();
+        public override bool IsColumnActive(DataViewSchema.Column column) => _row.IsColumnActive(column);
 
-        public override bool IsColumnActive(DataViewSchema.Column column) => _binding.IsActive(column, _input, _imageActive);
-
-        public override ValueGetter<TValue> GetGetter<TValue>(DataViewSchema.Column column) => _binding.Getter<TValue>(column, _input, _imageActive);
+        public override ValueGetter<TValue> GetGetter<TValue>(DataViewSchema.Column column) => _row.GetGetter<TValue>(column);
 
         protected override void Dispose(bool disposing)
         {
-            if (disposing) _input.Dispose();
+            if (disposing) _row.Dispose();
             base.Dispose(disposing);
         }
     }

@@ -3,9 +3,6 @@ using Dsno.Networks;
 
 namespace Dsno.MLNet.Internal;
 
-/// <summary>The column names a generating transformer reads and writes (saved with the model in its settings).</summary>
-internal sealed record GenerationColumns(string Noise, string? Label, string Trajectory, string Image, bool OutputMLImage, string MLImage, int BatchSize);
-
 /// <summary>
 /// What the teacher's and DSNO's transformers share: Noise (and Label) in, Trajectory [F, C, H, W] with its Times and FrameKind annotations and
 /// Image [C, H, W] out (plus an optional MLImage), computed lazily in batches by a model-specific function; the ITransformer members
@@ -13,25 +10,25 @@ internal sealed record GenerationColumns(string Noise, string? Label, string Tra
 /// </summary>
 internal sealed class NoiseToImageMapping
 {
-    private readonly GenerationColumns _columns;
+    private readonly GenerationSettings _settings;
     private readonly BatchedMapping _mapping;
     private readonly MLImageColumn.Request? _mlImage;
 
     /// <param name="architecture">The network's shape and class count (a label column is read when it has classes).</param>
-    /// <param name="columns">The columns.</param>
+    /// <param name="settings">The transformer's settings: its columns and batch size.</param>
     /// <param name="times">The times of the trajectory frames.</param>
     /// <param name="kind">What the trajectory frames hold (the <see cref="TrajectoryAnnotations.FrameKind"/> annotation).</param>
     /// <param name="map">Fills output 0 (trajectory) and 1 (image) from input 0 (noise) and, for a class-conditional model, input 1 (labels).</param>
     /// <param name="gate">The object locked around every batch (the network: one forward at a time).</param>
     /// <param name="guidanceColumn">A float column of per-row guidance scales to read (input <see cref="GuidanceInput"/>), or null.</param>
     /// <param name="trajectoryAnnotations">More float-vector annotations of the trajectory column besides <c>Times</c>.</param>
-    public NoiseToImageMapping(UNetOptions architecture, GenerationColumns columns, IReadOnlyList<double> times, FrameKind kind,
+    public NoiseToImageMapping(UNetOptions architecture, GenerationSettings settings, IReadOnlyList<double> times, FrameKind kind,
         Action<InputBatch, OutputBatch> map, object gate, string? guidanceColumn = null, IReadOnlyDictionary<string, float[]>? trajectoryAnnotations = null)
     {
-        _columns = columns;
+        _settings = settings;
         var a = architecture;
         IsConditional = a.NumClasses > 0;
-        var inputs = new List<BatchInputColumn> { BatchInputColumn.FloatVector(columns.Noise, a.Channels, a.Height, a.Width) };
+        var inputs = new List<BatchInputColumn> { BatchInputColumn.FloatVector(settings.NoiseColumnName, a.Channels, a.Height, a.Width) };
         if (IsConditional) inputs.Add(BatchInputColumn.Integer(LabelColumn));
         if (guidanceColumn is not null)
         {
@@ -43,12 +40,12 @@ internal sealed class NoiseToImageMapping
             foreach (var (name, value) in trajectoryAnnotations) annotations[name] = value;
         var outputs = new[]
         {
-            new BatchOutputColumn(columns.Trajectory, new[] { times.Count, a.Channels, a.Height, a.Width }, annotations,
+            new BatchOutputColumn(settings.OutputTrajectoryColumn, new[] { times.Count, a.Channels, a.Height, a.Width }, annotations,
                 new Dictionary<string, string> { [TrajectoryAnnotations.FrameKind] = kind.ToString() }),
-            new BatchOutputColumn(columns.Image, new[] { a.Channels, a.Height, a.Width }),
+            new BatchOutputColumn(settings.OutputImageColumnName, new[] { a.Channels, a.Height, a.Width }),
         };
-        _mapping = new BatchedMapping(inputs, outputs, columns.BatchSize, map, gate);
-        _mlImage = columns.OutputMLImage ? new(columns.Image, columns.MLImage, a.Channels, a.Height, a.Width) : null;
+        _mapping = new BatchedMapping(inputs, outputs, settings.TransformBatchSize, map, gate);
+        _mlImage = settings.OutputMLImage ? new(settings.OutputImageColumnName, settings.MLImageColumnName, a.Channels, a.Height, a.Width) : null;
     }
 
     /// <summary>Index of the per-row guidance input in a batch, or -1 when none is read.</summary>
@@ -58,7 +55,7 @@ internal sealed class NoiseToImageMapping
     public bool IsConditional { get; }
 
     /// <summary>The label column's name.</summary>
-    public string LabelColumn => _columns.Label ?? DsnoColumnNames.Label;
+    public string LabelColumn => _settings.LabelColumn;
 
     /// <summary>Batches run so far.</summary>
     public long BatchCalls => _mapping.BatchCalls;

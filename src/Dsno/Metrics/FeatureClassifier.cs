@@ -1,7 +1,4 @@
 using System.Globalization;
-using System.Runtime.InteropServices;
-using System.Security.Cryptography;
-using System.Text;
 
 namespace Dsno.Metrics;
 
@@ -11,17 +8,12 @@ namespace Dsno.Metrics;
 /// available here, so distances computed on it are called FD, never FID, and are only comparable between runs that use the same
 /// classifier (same data, options and therefore the same <see cref="Description"/>).
 /// </summary>
-public sealed class FeatureClassifier : IDisposable
+public sealed partial class FeatureClassifier : IDisposable
 {
-    private const string FileMagic = "DSNOFCLS";
-    private const int FileFormatVersion = 1;
-    private const int MaxSide = 4096;
-    private const int MaxClasses = 100_000;
-    private const int MaxChannels = 64;
-    private const int MaxWidth = 1 << 16;
     private const int FeatureBatchSize = 256;
 
     private readonly FeatureClassifierNetwork network;
+    private Header header; // replaced once, when Train records the test accuracy
     private readonly object gate = new();
     private bool disposed;
 
@@ -37,56 +29,45 @@ public sealed class FeatureClassifier : IDisposable
     private FeatureClassifier(FeatureClassifierNetwork network, Header header, Device device)
     {
         this.network = network;
-        Channels = header.Channels;
-        Height = header.Height;
-        Width = header.Width;
-        ClassCount = header.Classes;
-        BaseChannels = header.BaseChannels;
-        FeatureDim = header.FeatureDim;
-        GroupNormGroups = header.Groups;
-        TestAccuracy = header.TestAccuracy;
-        DataName = header.DataName;
-        TrainCount = header.TrainCount;
-        TestCount = header.TestCount;
-        TrainingKey = header.Key;
+        this.header = header;
         Device = device;
     }
 
     /// <summary>Image channels the classifier reads.</summary>
-    public int Channels { get; }
+    public int Channels => header.Channels;
 
     /// <summary>Image height the classifier reads.</summary>
-    public int Height { get; }
+    public int Height => header.Height;
 
     /// <summary>Image width the classifier reads.</summary>
-    public int Width { get; }
+    public int Width => header.Width;
 
     /// <summary>Classes of the head.</summary>
-    public int ClassCount { get; }
+    public int ClassCount => header.Classes;
 
     /// <summary>Channels of the first convolution (then twice and four times as many).</summary>
-    public int BaseChannels { get; }
+    public int BaseChannels => header.BaseChannels;
 
     /// <summary>Width of the feature vectors returned by <see cref="Features"/>.</summary>
-    public int FeatureDim { get; }
+    public int FeatureDim => header.FeatureDim;
 
     /// <summary>Groups of each GroupNorm layer.</summary>
-    public int GroupNormGroups { get; }
+    public int GroupNormGroups => header.Groups;
 
     /// <summary>Fraction of the test split classified correctly, measured right after training (and stored in the cache file).</summary>
-    public double TestAccuracy { get; private set; }
+    public double TestAccuracy => header.TestAccuracy;
 
     /// <summary>Name of the training data set.</summary>
-    public string DataName { get; }
+    public string DataName => header.DataName;
 
     /// <summary>Images in the training split.</summary>
-    public int TrainCount { get; }
+    public int TrainCount => header.TrainCount;
 
     /// <summary>Images in the test split on which <see cref="TestAccuracy"/> was measured.</summary>
-    public int TestCount { get; }
+    public int TestCount => header.TestCount;
 
     /// <summary>Hex SHA-256 of the training and test data, their shapes and the options (see <see cref="CacheKey"/>).</summary>
-    public string TrainingKey { get; }
+    public string TrainingKey => header.Key;
 
     /// <summary>Device holding the weights.</summary>
     public Device Device { get; }
@@ -155,7 +136,7 @@ public sealed class FeatureClassifier : IDisposable
             Fit(network, train, options, device, progress);
             network.eval();
             var classifier = new FeatureClassifier(network, header, device);
-            classifier.TestAccuracy = classifier.Accuracy(test);
+            classifier.header = header with { TestAccuracy = classifier.Accuracy(test) };
             return classifier;
         }
         catch
@@ -229,35 +210,40 @@ public sealed class FeatureClassifier : IDisposable
     /// <exception cref="ArgumentException">The shape does not match the classifier, or a value is NaN or infinite.</exception>
     public double[,] Features(Tensor images)
     {
-        ArgumentNullException.ThrowIfNull(images);
-        CheckImages(images, nameof(images));
-        int n = (int)images.shape[0];
+        int n = CheckedCount(images, nameof(images));
         var result = new double[n, FeatureDim];
-        lock (gate)
+        InBatches(images, n, (net, batch, start) =>
         {
-            var net = Network;
-            net.eval();
-            using var noGrad = torch.no_grad();
-            for (int start = 0; start < n; start += FeatureBatchSize)
-            {
-                using var scope = torch.NewDisposeScope();
-                int count = Math.Min(FeatureBatchSize, n - start);
-                var batch = images.narrow(0, start, count).to(ScalarType.Float32).to(Device);
-                var features = net.Features(batch).to(ScalarType.Float64).cpu().contiguous();
-                var values = features.data<double>().ToArray();
-                Buffer.BlockCopy(values, 0, result, start * FeatureDim * sizeof(double), values.Length * sizeof(double));
-            }
-        }
+            var values = net.Features(batch).to(ScalarType.Float64).cpu().contiguous().data<double>().ToArray();
+            Buffer.BlockCopy(values, 0, result, start * FeatureDim * sizeof(double), values.Length * sizeof(double));
+        });
         return result;
     }
 
     /// <summary>Predicted class of each image [N, C, H, W].</summary>
     public int[] Predict(Tensor images)
     {
-        ArgumentNullException.ThrowIfNull(images);
-        CheckImages(images, nameof(images));
-        int n = (int)images.shape[0];
+        int n = CheckedCount(images, nameof(images));
         var result = new int[n];
+        InBatches(images, n, (net, batch, start) =>
+            net.forward(batch).argmax(1).to(ScalarType.Int32).cpu().data<int>().ToArray().CopyTo(result, start));
+        return result;
+    }
+
+    /// <summary>Checks images for this classifier and returns their count.</summary>
+    private int CheckedCount(Tensor images, string paramName)
+    {
+        ArgumentNullException.ThrowIfNull(images, paramName);
+        CheckImages(images, paramName);
+        return (int)images.shape[0];
+    }
+
+    /// <summary>
+    /// Runs <paramref name="use"/>(network, batch, first row) on the <paramref name="n"/> checked <paramref name="images"/> in batches,
+    /// in float32 on this classifier's device, in evaluation mode, without gradients, each batch in its own dispose scope.
+    /// </summary>
+    private void InBatches(Tensor images, int n, Action<FeatureClassifierNetwork, Tensor, int> use)
+    {
         lock (gate)
         {
             var net = Network;
@@ -267,12 +253,9 @@ public sealed class FeatureClassifier : IDisposable
             {
                 using var scope = torch.NewDisposeScope();
                 int count = Math.Min(FeatureBatchSize, n - start);
-                var batch = images.narrow(0, start, count).to(ScalarType.Float32).to(Device);
-                var predicted = net.forward(batch).argmax(1).to(ScalarType.Int32).cpu().data<int>().ToArray();
-                predicted.CopyTo(result, start);
+                use(net, images.narrow(0, start, count).to(ScalarType.Float32).to(Device), start);
             }
         }
-        return result;
     }
 
     /// <summary>Fraction of <paramref name="set"/>'s images whose predicted class equals their label.</summary>
@@ -286,150 +269,6 @@ public sealed class FeatureClassifier : IDisposable
         int correct = 0;
         for (int i = 0; i < predicted.Length; i++) if (predicted[i] == set.Labels[i]) correct++;
         return (double)correct / predicted.Length;
-    }
-
-    /// <summary>
-    /// Hex SHA-256 of everything that determines the trained weights and the stored accuracy: both splits' shapes, pixels and labels,
-    /// and the options (device and thread count excluded).
-    /// </summary>
-    public static string CacheKey(ImageSet train, ImageSet test, ClassifierOptions options)
-    {
-        ArgumentNullException.ThrowIfNull(train);
-        ArgumentNullException.ThrowIfNull(test);
-        ArgumentNullException.ThrowIfNull(options);
-        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-        hash.AppendData(Encoding.UTF8.GetBytes($"{FileMagic}/{FileFormatVersion};{options.CacheKeyText()}"));
-        foreach (var set in new[] { train, test })
-        {
-            hash.AppendData(Encoding.UTF8.GetBytes(string.Create(CultureInfo.InvariantCulture,
-                $";set:{set.Count},{set.Channels},{set.Height},{set.Width},{set.ClassCount},{set.Labels is not null}")));
-            hash.AppendData(MemoryMarshal.AsBytes(set.Pixels.AsSpan()));
-            if (set.Labels is not null) hash.AppendData(MemoryMarshal.AsBytes(set.Labels.AsSpan()));
-        }
-        return Convert.ToHexStringLower(hash.GetHashAndReset());
-    }
-
-    /// <summary>The cache file name for a <see cref="CacheKey"/>: <c>feature-classifier-&lt;first 16 hex digits&gt;.bin</c>.</summary>
-    public static string CacheFileName(string key) => $"feature-classifier-{key[..16]}.bin";
-
-    /// <summary>
-    /// Writes the classifier (header, SHA-256 of the weights, weights) to <paramref name="path"/> atomically: a temporary file in the
-    /// same folder is written in full and then renamed over the target, so readers never see half a file.
-    /// </summary>
-    public void Save(string path)
-    {
-        ArgumentException.ThrowIfNullOrEmpty(path);
-        byte[] weights;
-        lock (gate)
-        {
-            using var buffer = new MemoryStream();
-            using (var weightWriter = new BinaryWriter(buffer, Encoding.UTF8, leaveOpen: true))
-                Network.save(weightWriter);
-            weights = buffer.ToArray();
-        }
-        AtomicFile.Write(path, file =>
-        {
-            using var writer = new BinaryWriter(file, Encoding.UTF8, leaveOpen: true);
-            writer.Write(Encoding.ASCII.GetBytes(FileMagic));
-            writer.Write(FileFormatVersion);
-            writer.Write(TrainingKey);
-            writer.Write(DataName);
-            writer.Write(Channels);
-            writer.Write(Height);
-            writer.Write(Width);
-            writer.Write(ClassCount);
-            writer.Write(BaseChannels);
-            writer.Write(FeatureDim);
-            writer.Write(GroupNormGroups);
-            writer.Write(TrainCount);
-            writer.Write(TestCount);
-            writer.Write(TestAccuracy);
-            writer.Write(weights.Length);
-            writer.Write(SHA256.HashData(weights));
-            writer.Write(weights);
-        });
-    }
-
-    /// <summary>
-    /// Reads a classifier written by <see cref="Save"/> onto <paramref name="device"/>. When <paramref name="expectedKey"/> is given the file
-    /// must have been trained on exactly that data and options.
-    /// </summary>
-    /// <exception cref="InvalidDataException">The file is truncated, tampered with, of another format, out of bounds, or for another key.</exception>
-    public static FeatureClassifier Load(string path, string device = "cpu", string? expectedKey = null)
-    {
-        ArgumentException.ThrowIfNullOrEmpty(path);
-        Header header;
-        byte[] weights;
-        try
-        {
-            using var file = File.OpenRead(path);
-            using var reader = new BinaryReader(file, Encoding.UTF8);
-            var magic = reader.ReadBytes(FileMagic.Length);
-            if (Encoding.ASCII.GetString(magic) != FileMagic) throw Invalid(path, "not a feature-classifier file (bad magic)");
-            int version = reader.ReadInt32();
-            if (version != FileFormatVersion) throw Invalid(path, $"format version {version}, expected {FileFormatVersion}");
-            string key = reader.ReadString();
-            string dataName = reader.ReadString();
-            int channels = reader.ReadInt32(), height = reader.ReadInt32(), width = reader.ReadInt32(), classes = reader.ReadInt32();
-            int baseChannels = reader.ReadInt32(), featureDim = reader.ReadInt32(), groups = reader.ReadInt32();
-            int trainCount = reader.ReadInt32(), testCount = reader.ReadInt32();
-            double accuracy = reader.ReadDouble();
-            int weightLength = reader.ReadInt32();
-            byte[] storedHash = reader.ReadBytes(32);
-
-            if (key.Length != 64 || !key.All(char.IsAsciiHexDigitLower)) throw Invalid(path, "malformed training key");
-            if (expectedKey is not null && key != expectedKey) throw Invalid(path, $"trained on other data or options (key {key[..12]}, expected {expectedKey[..Math.Min(12, expectedKey.Length)]})");
-            CheckRange(path, "channels", channels, 1, MaxChannels);
-            CheckRange(path, "height", height, 4, MaxSide);
-            CheckRange(path, "width", width, 4, MaxSide);
-            CheckRange(path, "classes", classes, 2, MaxClasses);
-            CheckRange(path, "base channels", baseChannels, 1, MaxWidth);
-            CheckRange(path, "feature width", featureDim, 2, MaxWidth);
-            CheckRange(path, "GroupNorm groups", groups, 1, baseChannels);
-            if (baseChannels % groups != 0) throw Invalid(path, $"GroupNorm groups {groups} do not divide base channels {baseChannels}");
-            CheckRange(path, "train count", trainCount, 1, int.MaxValue);
-            CheckRange(path, "test count", testCount, 1, int.MaxValue);
-            if (!(accuracy >= 0 && accuracy <= 1)) throw Invalid(path, $"test accuracy {accuracy} outside [0, 1]");
-            if (weightLength <= 0 || weightLength != file.Length - file.Position)
-                throw Invalid(path, $"weights length {weightLength} does not match the {file.Length - file.Position} bytes left");
-            weights = reader.ReadBytes(weightLength);
-            if (weights.Length != weightLength) throw Invalid(path, "truncated weights");
-            if (!SHA256.HashData(weights).AsSpan().SequenceEqual(storedHash)) throw Invalid(path, "weights do not match their SHA-256 (corrupted or tampered)");
-            header = new Header(key, dataName, channels, height, width, classes, baseChannels, featureDim, groups, trainCount, testCount, accuracy);
-        }
-        catch (EndOfStreamException e)
-        {
-            throw new InvalidDataException($"feature-classifier file '{path}' is truncated", e);
-        }
-
-        var network = new FeatureClassifierNetwork(header.Channels, header.Classes, header.BaseChannels, header.FeatureDim, header.Groups);
-        try
-        {
-            try
-            {
-                using var buffer = new MemoryStream(weights, writable: false);
-                using var weightReader = new BinaryReader(buffer);
-                network.load(weightReader, strict: true);
-            }
-            catch (Exception e) when (e is not InvalidDataException and not OutOfMemoryException)
-            {
-                throw new InvalidDataException($"feature-classifier file '{path}': weights do not fit the stored architecture ({e.Message})", e);
-            }
-            using (torch.no_grad())
-            {
-                foreach (var (name, parameter) in network.named_parameters())
-                    if (!torch.isfinite(parameter).all().item<bool>()) throw Invalid(path, $"parameter '{name}' holds NaN or infinite values");
-            }
-            var target = torch.device(device);
-            network.to(target);
-            network.eval();
-            return new FeatureClassifier(network, header, target);
-        }
-        catch
-        {
-            network.Dispose();
-            throw;
-        }
     }
 
     /// <inheritdoc/>
@@ -474,14 +313,4 @@ public sealed class FeatureClassifier : IDisposable
                 if (label < 0 || label >= train.ClassCount) throw new ArgumentException($"label {label} outside [0, {train.ClassCount})", name);
         }
     }
-
-    private static void CheckRange(string path, string what, int value, int min, int max)
-    {
-        if (value < min || value > max) throw Invalid(path, $"{what} {value} outside [{min}, {max}]");
-    }
-
-    private static InvalidDataException Invalid(string path, string message) => new($"feature-classifier file '{path}': {message}");
-
-    private sealed record Header(string Key, string DataName, int Channels, int Height, int Width, int Classes, int BaseChannels,
-        int FeatureDim, int Groups, int TrainCount, int TestCount, double TestAccuracy);
 }

@@ -21,49 +21,34 @@ public sealed partial class UNet
         var skips = new Stack<string>();
         skips.Push(h);
         int point = 0;
-        int levels = Options.ChannelMultipliers.Count;
-        int blocks = Options.ResBlocksPerLevel;
-
-        int stage = 0;
-        for (int level = 0; level < levels; level++)
+        foreach (var block in blocks)
         {
-            for (int b = 0; b < blocks; b++)
+            height = Options.Height >> block.Level;
+            width = Options.Width >> block.Level;
+            int i = block.Index;
+            switch (block.Kind)
             {
-                var block = stage == 0 && repeats > 1
-                    ? downStages[stage].ExportOnnx(g, stemOutput, activatedEmbedding, repeats, height, width, $"down{stage}")
-                    : downStages[stage].ExportOnnx(g, h, activatedEmbedding, 1, height, width, $"down{stage}");
-                stage++;
-                h = Apply(point++, block);
-                skips.Push(h);
-            }
-            if (level < levels - 1)
-            {
-                h = downsamplers[level].ExportOnnx(g, h, $"downsample{level}");
-                height /= 2;
-                width /= 2;
-                skips.Push(h);
-            }
-        }
-
-        h = Apply(point++, midAttn.ExportOnnx(g, midRes1.ExportOnnx(g, h, activatedEmbedding, 1, height, width, "mid.res1"), "mid.attn"));
-        h = midRes2.ExportOnnx(g, h, activatedEmbedding, 1, height, width, "mid.res2");
-
-        stage = 0;
-        int upsampler = 0;
-        for (int level = levels - 1; level >= 0; level--)
-        {
-            for (int b = 0; b <= blocks; b++)
-            {
-                var joined = g.Node("Concat", new[] { h, skips.Pop() }, $"up{stage}_joined", OnnxGraphBuilder.Attribute("axis", 1L));
-                h = Apply(point++, upStages[stage].ExportOnnx(g, joined, activatedEmbedding, 1, height, width, $"up{stage}"));
-                stage++;
-            }
-            if (level > 0)
-            {
-                h = upsamplers[upsampler].ExportOnnx(g, h, $"upsample{upsampler}");
-                upsampler++;
-                height *= 2;
-                width *= 2;
+                case UNetBlockKind.Down:
+                    h = Apply(point++, i == 0 && repeats > 1
+                        ? downStages[i].ExportOnnx(g, stemOutput, activatedEmbedding, repeats, height, width, $"down{i}")
+                        : downStages[i].ExportOnnx(g, h, activatedEmbedding, 1, height, width, $"down{i}"));
+                    skips.Push(h);
+                    break;
+                case UNetBlockKind.Downsample:
+                    h = downsamplers[i].ExportOnnx(g, h, $"downsample{i}");
+                    skips.Push(h);
+                    break;
+                case UNetBlockKind.Middle:
+                    h = Apply(point++, midAttn.ExportOnnx(g, midRes1.ExportOnnx(g, h, activatedEmbedding, 1, height, width, "mid.res1"), "mid.attn"));
+                    h = midRes2.ExportOnnx(g, h, activatedEmbedding, 1, height, width, "mid.res2");
+                    break;
+                case UNetBlockKind.Up:
+                    var joined = g.Node("Concat", new[] { h, skips.Pop() }, $"up{i}_joined", OnnxGraphBuilder.Attribute("axis", 1L));
+                    h = Apply(point++, upStages[i].ExportOnnx(g, joined, activatedEmbedding, 1, height, width, $"up{i}"));
+                    break;
+                case UNetBlockKind.Upsample:
+                    h = upsamplers[i].ExportOnnx(g, h, $"upsample{i}");
+                    break;
             }
         }
 

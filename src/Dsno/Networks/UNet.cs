@@ -25,6 +25,7 @@ public sealed partial class UNet : nn.Module<Tensor, Tensor, Tensor?, Tensor>, I
     private readonly ModuleList<Upsample> upsamplers;
     private readonly GroupNorm outNorm;
     private readonly Conv2d outConv;
+    private readonly IReadOnlyList<UNetBlock> blocks;
     private readonly int[] hookChannels;
 
     /// <summary>Builds the network from <paramref name="options"/> (validated first) on the CPU, or on <paramref name="device"/>.</summary>
@@ -33,75 +34,56 @@ public sealed partial class UNet : nn.Module<Tensor, Tensor, Tensor?, Tensor>, I
     /// <param name="device">Device for the parameters; null = CPU.</param>
     public UNet(UNetOptions options, string name = "unet", Device? device = null) : base(name)
     {
-        ValidateOptions(options);
+        ArgumentNullException.ThrowIfNull(options);
+        options.Validate();
         Options = options;
-        int levels = options.ChannelMultipliers.Count;
-        int blocks = options.ResBlocksPerLevel;
+        blocks = UNetBlock.Describe(options);
         int groups = options.GroupNormGroups;
-        int baseChannels = options.BaseChannels;
-        var attentionAt = new HashSet<int>(options.AttentionResolutions);
 
-        timeEmbedding = new TimestepEmbedding(baseChannels, options.NumClasses, options.NullClass, options.GuidanceEmbedding);
+        timeEmbedding = new TimestepEmbedding(options.BaseChannels, options.NumClasses, options.NullClass, options.GuidanceEmbedding);
         int embeddingDims = timeEmbedding.OutputDims;
-        stem = nn.Conv2d(options.Channels, baseChannels, 3, padding: 1);
+        stem = nn.Conv2d(options.Channels, options.BaseChannels, 3, padding: 1);
 
-        var hooks = new List<int>();
-        var skipChannels = new Stack<int>();
-        skipChannels.Push(baseChannels);
-        int channels = baseChannels;
+        // Modules are made in call order (their initial weights are drawn in that order) and kept per kind (their parameter names).
         var down = new List<UNetStage>();
         var downs = new List<Downsample>();
-        for (int level = 0; level < levels; level++)
-        {
-            int outChannels = baseChannels * options.ChannelMultipliers[level];
-            bool attention = attentionAt.Contains(options.Height >> level);
-            for (int b = 0; b < blocks; b++)
-            {
-                down.Add(NewStage(channels, outChannels, attention));
-                channels = outChannels;
-                hooks.Add(channels);
-                skipChannels.Push(channels);
-            }
-            if (level < levels - 1)
-            {
-                downs.Add(new Downsample(channels));
-                skipChannels.Push(channels);
-            }
-        }
-
-        midRes1 = new ResBlock(channels, channels, embeddingDims, options.Dropout, groups);
-        midAttn = new AttentionBlock(channels, groups, options.AttentionHeads);
-        hooks.Add(channels);
-        midRes2 = new ResBlock(channels, channels, embeddingDims, options.Dropout, groups);
-
         var up = new List<UNetStage>();
         var ups = new List<Upsample>();
-        for (int level = levels - 1; level >= 0; level--)
+        ResBlock? middle1 = null, middle2 = null;
+        AttentionBlock? middleAttention = null;
+        foreach (var block in blocks)
         {
-            int outChannels = baseChannels * options.ChannelMultipliers[level];
-            bool attention = attentionAt.Contains(options.Height >> level);
-            for (int b = 0; b <= blocks; b++)
+            switch (block.Kind)
             {
-                up.Add(NewStage(channels + skipChannels.Pop(), outChannels, attention));
-                channels = outChannels;
-                hooks.Add(channels);
+                case UNetBlockKind.Down: down.Add(NewStage(block)); break;
+                case UNetBlockKind.Downsample: downs.Add(new Downsample(block.OutChannels)); break;
+                case UNetBlockKind.Middle:
+                    middle1 = new ResBlock(block.InChannels, block.OutChannels, embeddingDims, options.Dropout, groups);
+                    middleAttention = new AttentionBlock(block.OutChannels, groups, options.AttentionHeads);
+                    middle2 = new ResBlock(block.OutChannels, block.OutChannels, embeddingDims, options.Dropout, groups);
+                    break;
+                case UNetBlockKind.Up: up.Add(NewStage(block)); break;
+                case UNetBlockKind.Upsample: ups.Add(new Upsample(block.OutChannels)); break;
             }
-            if (level > 0) ups.Add(new Upsample(channels));
         }
+        midRes1 = middle1!;
+        midAttn = middleAttention!;
+        midRes2 = middle2!;
 
+        int channels = blocks[^1].OutChannels;
         downStages = nn.ModuleList(down.ToArray());
         downsamplers = nn.ModuleList(downs.ToArray());
         upStages = nn.ModuleList(up.ToArray());
         upsamplers = nn.ModuleList(ups.ToArray());
         outNorm = ResBlock.NewGroupNorm(groups, channels);
         outConv = nn.Conv2d(channels, options.Channels, 3, padding: 1);
-        hookChannels = hooks.ToArray();
+        hookChannels = blocks.Where(b => b.IsInsertionPoint).Select(b => b.OutChannels).ToArray();
         RegisterComponents();
         if (device is not null) this.to(device);
 
-        UNetStage NewStage(int cin, int cout, bool attention) => new(
-            new ResBlock(cin, cout, embeddingDims, options.Dropout, groups),
-            attention ? new AttentionBlock(cout, groups, options.AttentionHeads) : null);
+        UNetStage NewStage(UNetBlock block) => new(
+            new ResBlock(block.InChannels, block.OutChannels, embeddingDims, options.Dropout, groups),
+            block.Attention ? new AttentionBlock(block.OutChannels, groups, options.AttentionHeads) : null);
     }
 
     /// <summary>The architecture this network was built from.</summary>
@@ -160,38 +142,30 @@ public sealed partial class UNet : nn.Module<Tensor, Tensor, Tensor?, Tensor>, I
         var skips = new Stack<Tensor>();
         skips.Push(h);
         int point = 0;
-        int levels = Options.ChannelMultipliers.Count;
-        int blocks = Options.ResBlocksPerLevel;
-
-        int stage = 0;
-        for (int level = 0; level < levels; level++)
+        foreach (var block in blocks)
         {
-            for (int b = 0; b < blocks; b++)
+            switch (block.Kind)
             {
-                var block = stage == 0 && repeats > 1
-                    ? downStages[stage].ForwardRepeated(stemOutput, embedding, repeats)
-                    : downStages[stage].forward(h, embedding);
-                stage++;
-                h = Apply(point++, block);
-                skips.Push(h);
+                case UNetBlockKind.Down:
+                    var stage = downStages[block.Index];
+                    h = Apply(point++, block.Index == 0 && repeats > 1 ? stage.ForwardRepeated(stemOutput, embedding, repeats) : stage.forward(h, embedding));
+                    skips.Push(h);
+                    break;
+                case UNetBlockKind.Downsample:
+                    h = downsamplers[block.Index].forward(h);
+                    skips.Push(h);
+                    break;
+                case UNetBlockKind.Middle:
+                    h = Apply(point++, midAttn.forward(midRes1.forward(h, embedding)));
+                    h = midRes2.forward(h, embedding);
+                    break;
+                case UNetBlockKind.Up:
+                    h = Apply(point++, upStages[block.Index].forward(torch.cat(new[] { h, skips.Pop() }, dim: 1), embedding));
+                    break;
+                case UNetBlockKind.Upsample:
+                    h = upsamplers[block.Index].forward(h);
+                    break;
             }
-            if (level < levels - 1)
-            {
-                h = downsamplers[level].forward(h);
-                skips.Push(h);
-            }
-        }
-
-        h = Apply(point++, midAttn.forward(midRes1.forward(h, embedding)));
-        h = midRes2.forward(h, embedding);
-
-        stage = 0;
-        int upsampler = 0;
-        for (int level = levels - 1; level >= 0; level--)
-        {
-            for (int b = 0; b <= blocks; b++)
-                h = Apply(point++, upStages[stage++].forward(torch.cat(new[] { h, skips.Pop() }, dim: 1), embedding));
-            if (level > 0) h = upsamplers[upsampler++].forward(h);
         }
 
         var output = RoutedConvolution.Forward(outConv, nn.functional.silu(outNorm.forward(h)));
@@ -257,61 +231,5 @@ public sealed partial class UNet : nn.Module<Tensor, Tensor, Tensor?, Tensor>, I
         long factor = 1L << (Options.ChannelMultipliers.Count - 1);
         if (x.shape[2] % factor != 0 || x.shape[3] % factor != 0)
             throw new ArgumentException($"input height and width must be divisible by {factor}, got {x.shape[2]}x{x.shape[3]}", nameof(x));
-    }
-
-    /// <summary>Checks an architecture and throws <see cref="ArgumentOutOfRangeException"/> naming the first problem found.</summary>
-    public static void ValidateOptions(UNetOptions options)
-    {
-        ArgumentNullException.ThrowIfNull(options);
-        const string p = nameof(options);
-        if (options.Channels < 1) throw new ArgumentOutOfRangeException(p, options.Channels, "Channels must be at least 1");
-        if (options.BaseChannels < 1) throw new ArgumentOutOfRangeException(p, options.BaseChannels, "BaseChannels must be at least 1");
-        if (options.ChannelMultipliers is null || options.ChannelMultipliers.Count == 0)
-            throw new ArgumentOutOfRangeException(p, "ChannelMultipliers must name at least one level");
-        if (options.ChannelMultipliers.Count > 16)
-            throw new ArgumentOutOfRangeException(p, options.ChannelMultipliers.Count, "ChannelMultipliers: at most 16 levels are supported");
-        for (int i = 0; i < options.ChannelMultipliers.Count; i++)
-            if (options.ChannelMultipliers[i] < 1)
-                throw new ArgumentOutOfRangeException(p, options.ChannelMultipliers[i], $"ChannelMultipliers[{i}] must be at least 1");
-        if (options.ResBlocksPerLevel < 1) throw new ArgumentOutOfRangeException(p, options.ResBlocksPerLevel, "ResBlocksPerLevel must be at least 1");
-        if (!(options.Dropout >= 0 && options.Dropout < 1)) throw new ArgumentOutOfRangeException(p, options.Dropout, "Dropout must be in [0, 1)");
-        if (options.NumClasses < 0) throw new ArgumentOutOfRangeException(p, options.NumClasses, "NumClasses cannot be negative (0 = unconditional)");
-        if ((options.NullClass || options.GuidanceEmbedding) && options.NumClasses == 0)
-            throw new ArgumentOutOfRangeException(p, "NullClass and GuidanceEmbedding need a class-conditional network (NumClasses > 0)");
-        if (options.GroupNormGroups < 1) throw new ArgumentOutOfRangeException(p, options.GroupNormGroups, "GroupNormGroups must be at least 1");
-        if (options.AttentionHeads < 1) throw new ArgumentOutOfRangeException(p, options.AttentionHeads, "AttentionHeads must be at least 1");
-
-        int levels = options.ChannelMultipliers.Count;
-        int factor = 1 << (levels - 1);
-        if (options.Height < 1 || options.Height % factor != 0)
-            throw new ArgumentOutOfRangeException(p, options.Height, $"Height must be a positive multiple of 2^(levels - 1) = {factor} for {levels} levels");
-        if (options.Width < 1 || options.Width % factor != 0)
-            throw new ArgumentOutOfRangeException(p, options.Width, $"Width must be a positive multiple of 2^(levels - 1) = {factor} for {levels} levels");
-
-        if (options.BaseChannels % options.GroupNormGroups != 0)
-            throw new ArgumentOutOfRangeException(p, options.BaseChannels, $"BaseChannels ({options.BaseChannels}) must be divisible by GroupNormGroups ({options.GroupNormGroups})");
-        var levelResolutions = Enumerable.Range(0, levels).Select(l => options.Height >> l).ToArray();
-        for (int i = 0; i < levels; i++)
-        {
-            long channels = (long)options.BaseChannels * options.ChannelMultipliers[i];
-            if (channels % options.GroupNormGroups != 0)
-                throw new ArgumentOutOfRangeException(p, channels,
-                    $"level {i} has {channels} channels (BaseChannels x ChannelMultipliers[{i}]), not divisible by GroupNormGroups ({options.GroupNormGroups})");
-        }
-
-        var attention = options.AttentionResolutions ?? Array.Empty<int>();
-        foreach (int resolution in attention)
-            if (Array.IndexOf(levelResolutions, resolution) < 0)
-                throw new ArgumentOutOfRangeException(p, resolution,
-                    $"AttentionResolutions names {resolution}, which is no level's height (levels: {string.Join(", ", levelResolutions)})");
-        // Attention runs in the middle block (deepest level) and at every named resolution.
-        var attentionLevels = Enumerable.Range(0, levels).Where(l => attention.Contains(levelResolutions[l])).Append(levels - 1);
-        foreach (int l in attentionLevels)
-        {
-            int channels = options.BaseChannels * options.ChannelMultipliers[l];
-            if (channels % options.AttentionHeads != 0)
-                throw new ArgumentOutOfRangeException(p, options.AttentionHeads,
-                    $"AttentionHeads ({options.AttentionHeads}) must divide the {channels} channels of level {l}, where attention runs");
-        }
     }
 }

@@ -17,8 +17,8 @@ public sealed record UNetOptions
     /// <summary>Channels of the first level.</summary>
     public int BaseChannels { get; init; } = 32;
 
-    /// <summary>Channel multiplier of each level; the count is the number of levels (resolution halves between levels).</summary>
-    public IReadOnlyList<int> ChannelMultipliers { get; init; } = new[] { 1, 2 };
+    /// <summary>Channel multiplier of each level; the count is the number of levels (resolution halves between levels). Default [1, 2, 2].</summary>
+    public IReadOnlyList<int> ChannelMultipliers { get; init; } = new[] { 1, 2, 2 };
 
     /// <summary>Residual blocks per level on the down path (the up path has one more, as in DDPM).</summary>
     public int ResBlocksPerLevel { get; init; } = 2;
@@ -51,4 +51,62 @@ public sealed record UNetOptions
 
     /// <summary>Heads of every self-attention block (must divide the channel count where attention is used).</summary>
     public int AttentionHeads { get; init; } = 1;
+
+    /// <summary>
+    /// Checks this architecture and throws <see cref="ArgumentOutOfRangeException"/> (parameter name <c>options</c>) naming the first
+    /// problem found; <see cref="UNet"/>'s constructor calls it.
+    /// </summary>
+    public void Validate()
+    {
+        const string p = "options";
+        if (Channels < 1) throw new ArgumentOutOfRangeException(p, Channels, "Channels must be at least 1");
+        if (BaseChannels < 1) throw new ArgumentOutOfRangeException(p, BaseChannels, "BaseChannels must be at least 1");
+        if (ChannelMultipliers is null || ChannelMultipliers.Count == 0)
+            throw new ArgumentOutOfRangeException(p, "ChannelMultipliers must name at least one level");
+        if (ChannelMultipliers.Count > 16)
+            throw new ArgumentOutOfRangeException(p, ChannelMultipliers.Count, "ChannelMultipliers: at most 16 levels are supported");
+        for (int i = 0; i < ChannelMultipliers.Count; i++)
+            if (ChannelMultipliers[i] < 1)
+                throw new ArgumentOutOfRangeException(p, ChannelMultipliers[i], $"ChannelMultipliers[{i}] must be at least 1");
+        if (ResBlocksPerLevel < 1) throw new ArgumentOutOfRangeException(p, ResBlocksPerLevel, "ResBlocksPerLevel must be at least 1");
+        if (!(Dropout >= 0 && Dropout < 1)) throw new ArgumentOutOfRangeException(p, Dropout, "Dropout must be in [0, 1)");
+        if (NumClasses < 0) throw new ArgumentOutOfRangeException(p, NumClasses, "NumClasses cannot be negative (0 = unconditional)");
+        if ((NullClass || GuidanceEmbedding) && NumClasses == 0)
+            throw new ArgumentOutOfRangeException(p, "NullClass and GuidanceEmbedding need a class-conditional network (NumClasses > 0)");
+        if (GroupNormGroups < 1) throw new ArgumentOutOfRangeException(p, GroupNormGroups, "GroupNormGroups must be at least 1");
+        if (AttentionHeads < 1) throw new ArgumentOutOfRangeException(p, AttentionHeads, "AttentionHeads must be at least 1");
+
+        int levels = ChannelMultipliers.Count;
+        int factor = 1 << (levels - 1);
+        if (Height < 1 || Height % factor != 0)
+            throw new ArgumentOutOfRangeException(p, Height, $"Height must be a positive multiple of 2^(levels - 1) = {factor} for {levels} levels");
+        if (Width < 1 || Width % factor != 0)
+            throw new ArgumentOutOfRangeException(p, Width, $"Width must be a positive multiple of 2^(levels - 1) = {factor} for {levels} levels");
+
+        if (BaseChannels % GroupNormGroups != 0)
+            throw new ArgumentOutOfRangeException(p, BaseChannels, $"BaseChannels ({BaseChannels}) must be divisible by GroupNormGroups ({GroupNormGroups})");
+        var levelResolutions = Enumerable.Range(0, levels).Select(l => Height >> l).ToArray();
+        for (int i = 0; i < levels; i++)
+        {
+            long channels = (long)BaseChannels * ChannelMultipliers[i];
+            if (channels % GroupNormGroups != 0)
+                throw new ArgumentOutOfRangeException(p, channels,
+                    $"level {i} has {channels} channels (BaseChannels x ChannelMultipliers[{i}]), not divisible by GroupNormGroups ({GroupNormGroups})");
+        }
+
+        var attention = AttentionResolutions ?? Array.Empty<int>();
+        foreach (int resolution in attention)
+            if (Array.IndexOf(levelResolutions, resolution) < 0)
+                throw new ArgumentOutOfRangeException(p, resolution,
+                    $"AttentionResolutions names {resolution}, which is no level's height (levels: {string.Join(", ", levelResolutions)})");
+        // Attention runs in the middle block (deepest level) and at every named resolution.
+        var attentionLevels = Enumerable.Range(0, levels).Where(l => attention.Contains(levelResolutions[l])).Append(levels - 1);
+        foreach (int l in attentionLevels)
+        {
+            int channels = BaseChannels * ChannelMultipliers[l];
+            if (channels % AttentionHeads != 0)
+                throw new ArgumentOutOfRangeException(p, AttentionHeads,
+                    $"AttentionHeads ({AttentionHeads}) must divide the {channels} channels of level {l}, where attention runs");
+        }
+    }
 }
