@@ -44,12 +44,16 @@ public static class DsnoCatalog
     /// <param name="modelFile">The .onnx file.</param>
     /// <param name="noiseColumnName">Noise [C, H, W], float.</param>
     /// <param name="labelColumnName">Zero-based classes (Int32, UInt32 or Int64) for a class-conditional file, else null.</param>
+    /// <param name="guidanceColumnName">
+    /// Each row's guidance scale w (a number column) for a file exported from a w-conditioned DSNO, else null (the default
+    /// <see cref="DsnoColumnNames.Guidance"/> is taken when such a file is given none).
+    /// </param>
     public static DsnoOnnxEstimator ApplyDsnoOnnxModel(this TransformsCatalog catalog, MLContext mlContext, string modelFile, string noiseColumnName = DsnoColumnNames.Noise,
-        string? labelColumnName = null)
+        string? labelColumnName = null, string? guidanceColumnName = null)
     {
         ArgumentNullException.ThrowIfNull(catalog);
         ArgumentNullException.ThrowIfNull(mlContext);
         ArgumentException.ThrowIfNullOrWhiteSpace(modelFile);
-        return new DsnoOnnxEstimator(mlContext, modelFile, noiseColumnName, labelColumnName);
+        return new DsnoOnnxEstimator(mlContext, modelFile, noiseColumnName, labelColumnName, guidanceColumnName);
     }
 }

@@ -6,7 +6,8 @@ namespace Dsno.MLNet;
 /// Runs an exported DSNO file (<see cref="DsnoTransformer.ExportOnnx(string)"/>) with ML.NET's stock <c>ApplyOnnxModel</c>, after checking
 /// the input columns against the file's metadata so that noise of another architecture fails early with a message naming the column,
 /// the ONNX input and the file. <see cref="Fit"/> returns a plain <see cref="TransformerChain{T}"/> of stock transformers: a copy of the noise column named
-/// <c>noise</c>, for a class-conditional model the label as a one-value int64 vector named <c>labels</c>, and the ONNX transformer,
+/// <c>noise</c>, for a class-conditional model the label as a one-value int64 vector named <c>labels</c>, for a w-conditioned model the
+/// guidance scale as a one-value float vector named <c>guidance</c>, and the ONNX transformer,
 /// which adds the vector columns <c>image</c> (C*H*W values) and <c>trajectory</c> (M*C*H*W values), one row per ONNX Runtime call.
 /// </summary>
 public sealed class DsnoOnnxEstimator : IEstimator<ITransformer>
@@ -15,8 +16,9 @@ public sealed class DsnoOnnxEstimator : IEstimator<ITransformer>
     private readonly string _modelFile;
     private readonly string _noiseColumnName;
     private readonly string? _labelColumnName;
+    private readonly string? _guidanceColumnName;
 
-    internal DsnoOnnxEstimator(MLContext ml, string modelFile, string noiseColumnName, string? labelColumnName)
+    internal DsnoOnnxEstimator(MLContext ml, string modelFile, string noiseColumnName, string? labelColumnName, string? guidanceColumnName = null)
     {
         _ml = ml;
         _modelFile = modelFile;
@@ -27,6 +29,9 @@ public sealed class DsnoOnnxEstimator : IEstimator<ITransformer>
             throw new ArgumentException($"ONNX model '{modelFile}' is class-conditional ({Metadata.Classes} classes): give the label column", nameof(labelColumnName));
         if (Metadata.Classes == 0 && labelColumnName is not null)
             throw new ArgumentException($"ONNX model '{modelFile}' is unconditional: give no label column", nameof(labelColumnName));
+        if (Metadata.GuidanceRange is null && guidanceColumnName is not null)
+            throw new ArgumentException($"ONNX model '{modelFile}' does not take the guidance scale as an input: give no guidance column", nameof(guidanceColumnName));
+        _guidanceColumnName = Metadata.GuidanceRange is null ? null : guidanceColumnName ?? DsnoColumnNames.Guidance;
     }
 
     /// <summary>What the file says about itself (frame times, image shape, classes).</summary>
@@ -39,6 +44,9 @@ public sealed class DsnoOnnxEstimator : IEstimator<ITransformer>
         Check(input.Schema.GetColumnOrNull(_noiseColumnName)?.Type);
         if (_labelColumnName is not null && input.Schema.GetColumnOrNull(_labelColumnName) is null)
             throw new ArgumentOutOfRangeException(nameof(input), $"the input has no label column '{_labelColumnName}'");
+        if (_guidanceColumnName is not null && input.Schema.GetColumnOrNull(_guidanceColumnName) is null)
+            throw new ArgumentOutOfRangeException(nameof(input),
+                $"ONNX model '{_modelFile}' takes the guidance scale w as an input (trained on [{Metadata.GuidanceRange![0]}, {Metadata.GuidanceRange[1]}]): the input has no guidance column '{_guidanceColumnName}'");
         return Chain().Fit(input);
     }
 
@@ -81,6 +89,13 @@ public sealed class DsnoOnnxEstimator : IEstimator<ITransformer>
             chain = chain.Append<ITransformer>(_ml.Transforms.Conversion.ConvertType(scalar, _labelColumnName, DataKind.Int64))
                 .Append<ITransformer>(_ml.Transforms.Concatenate(DsnoOnnxMetadata.LabelsInput, scalar));
             inputs.Add(DsnoOnnxMetadata.LabelsInput);
+        }
+        if (_guidanceColumnName is not null)
+        {
+            string scalar = DsnoOnnxMetadata.GuidanceInput + ".single";
+            chain = chain.Append<ITransformer>(_ml.Transforms.Conversion.ConvertType(scalar, _guidanceColumnName, DataKind.Single))
+                .Append<ITransformer>(_ml.Transforms.Concatenate(DsnoOnnxMetadata.GuidanceInput, scalar));
+            inputs.Add(DsnoOnnxMetadata.GuidanceInput);
         }
         return chain.Append<ITransformer>(_ml.Transforms.ApplyOnnxModel(new[] { DsnoOnnxMetadata.ImageOutput, DsnoOnnxMetadata.TrajectoryOutput }, inputs.ToArray(), _modelFile));
     }

@@ -7,13 +7,14 @@ public sealed partial class UNet
     /// <summary>
     /// Writes <c>forward</c> into <paramref name="g"/> for slices at fixed <paramref name="times"/> (M = repeats of every sample):
     /// <paramref name="x"/> [N, C, H, W] at this network's <see cref="UNetOptions.Height"/> and <see cref="UNetOptions.Width"/>,
-    /// <paramref name="labels"/> [N] (int64) for a class-conditional network. After insertion point k the activation
+    /// <paramref name="labels"/> [N] (int64) for a class-conditional network, <paramref name="guidance"/> [N] (float32) for one that takes
+    /// the guidance scale as an input. After insertion point k the activation
     /// [N * M, C_k, H_k, W_k] is replaced by <paramref name="hook"/>(k, value, H_k * W_k). Returns [N * M, C, H, W].
     /// </summary>
-    internal string ExportOnnx(OnnxGraphBuilder g, string x, string? labels, IReadOnlyList<double> times, Func<int, string, long, string>? hook)
+    internal string ExportOnnx(OnnxGraphBuilder g, string x, string? labels, string? guidance, IReadOnlyList<double> times, Func<int, string, long, string>? hook)
     {
         int repeats = times.Count;
-        var embedding = timeEmbedding.ExportOnnx(g, times, labels, x, "time_embed");
+        var embedding = timeEmbedding.ExportOnnx(g, times, labels, guidance, x, "time_embed");
         var activatedEmbedding = g.Silu(embedding, "time_embed_act");
         long height = Options.Height, width = Options.Width;
         var stemOutput = g.Conv(stem, x, "stem");

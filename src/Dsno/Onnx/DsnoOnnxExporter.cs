@@ -6,7 +6,7 @@ namespace Dsno.Onnx;
 
 /// <summary>
 /// Writes a DSNO operator as an ONNX model (opset 17, default-domain operators only, float32): inputs <c>noise</c> [N, C, H, W] with a
-/// symbolic batch N (and <c>labels</c> int64 [N] for a class-conditional model), outputs <c>image</c> [N, C, H, W] and
+/// symbolic batch N (and <c>labels</c> int64 [N] for a class-conditional model, <c>guidance</c> float32 [N] for a w-conditioned one), outputs <c>image</c> [N, C, H, W] and
 /// <c>trajectory</c> [N, M, C, H, W] at the trained frame times, which the metadata records (<see cref="DsnoOnnxMetadata"/>).
 /// The graph is written by the network modules themselves (their <c>ExportOnnx</c> methods beside each module), so it computes what
 /// <see cref="Networks.DsnoNetwork.forward(TorchSharp.torch.Tensor, TorchSharp.torch.Tensor?, TorchSharp.torch.Tensor?)"/> computes: GroupNorm as Reshape, InstanceNormalization, Reshape, Mul and Add; every temporal
@@ -23,17 +23,20 @@ public static class DsnoOnnxExporter
         ArgumentNullException.ThrowIfNull(model);
         ObjectDisposedException.ThrowIf(model.IsDisposed, model);
         var a = model.Architecture;
-        if (a.GuidanceEmbedding)
-            throw new NotSupportedException("a DSNO that takes the guidance scale as an input cannot be exported to ONNX yet; export a model distilled at one guidance scale");
         var query = queryTimes is null ? null : ContinuousTimeQuery.Plan(model.FrameTimes, queryTimes);
         var outputTimes = queryTimes?.ToArray() ?? model.FrameTimes;
         var metadata = new DsnoOnnxMetadata(outputTimes, a.Channels, a.Height, a.Width, a.NumClasses, model.Network.Modes,
-            model.Schedule.Name, model.Kind.ToString()) { TrainedFrameTimes = model.FrameTimes };
+            model.Schedule.Name, model.Kind.ToString())
+        {
+            TrainedFrameTimes = model.FrameTimes, GuidanceScale = model.GuidanceScale,
+            GuidanceRange = model.GuidanceRange is { } r ? new[] { r.Min, r.Max } : null,
+        };
         int m = outputTimes.Length;
         var g = new OnnxGraphBuilder();
         var noise = g.Input(DsnoOnnxMetadata.NoiseInput, OnnxGraphBuilder.Float32, new long?[] { null, a.Channels, a.Height, a.Width });
         var labels = a.NumClasses > 0 ? g.Input(DsnoOnnxMetadata.LabelsInput, OnnxGraphBuilder.Int64, new long?[] { null }) : null;
-        var (trajectory, image) = model.Network.ExportOnnx(g, noise, labels, query);
+        var guidance = a.GuidanceEmbedding ? g.Input(DsnoOnnxMetadata.GuidanceInput, OnnxGraphBuilder.Float32, new long?[] { null }) : null;
+        var (trajectory, image) = model.Network.ExportOnnx(g, noise, labels, guidance, query);
         g.Output(image, DsnoOnnxMetadata.ImageOutput, OnnxGraphBuilder.Float32, new long?[] { null, a.Channels, a.Height, a.Width });
         g.Output(trajectory, DsnoOnnxMetadata.TrajectoryOutput, OnnxGraphBuilder.Float32, new long?[] { null, m, a.Channels, a.Height, a.Width });
         var version = typeof(DsnoOnnxExporter).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "0";

@@ -37,11 +37,17 @@ public sealed record DsnoOnnxMetadata(double[] FrameTimes, int Channels, int Hei
     public const string ScheduleKey = "dsno.schedule";
     /// <summary>Key of the frame kind.</summary>
     public const string FrameKindKey = "dsno.frame_kind";
+    /// <summary>Key of the guidance scale w a model distilled at one w was trained at (absent when it was not guided).</summary>
+    public const string GuidanceScaleKey = "dsno.guidance_scale";
+    /// <summary>Key of the range "min,max" of w a w-conditioned model was trained on (present exactly when the graph has a <c>guidance</c> input).</summary>
+    public const string GuidanceRangeKey = "dsno.guidance_range";
 
     /// <summary>The input name of the noise, float32 [N, C, H, W].</summary>
     public const string NoiseInput = "noise";
     /// <summary>The input name of the class labels, int64 [N] (class-conditional models only).</summary>
     public const string LabelsInput = "labels";
+    /// <summary>The input name of the per-sample guidance scales w, float32 [N] (w-conditioned models only).</summary>
+    public const string GuidanceInput = "guidance";
     /// <summary>The output name of the sample, float32 [N, C, H, W].</summary>
     public const string ImageOutput = "image";
     /// <summary>The output name of the trajectory, float32 [N, M, C, H, W].</summary>
@@ -49,6 +55,12 @@ public sealed record DsnoOnnxMetadata(double[] FrameTimes, int Channels, int Hei
 
     /// <summary>The times the operator was trained on; null when the file does not say (then they are <see cref="FrameTimes"/>).</summary>
     public double[]? TrainedFrameTimes { get; init; }
+
+    /// <summary>The guidance scale w of a model distilled at one w; null when not guided or not recorded.</summary>
+    public double? GuidanceScale { get; init; }
+
+    /// <summary>[min, max] of w for a w-conditioned model (the graph then takes a <c>guidance</c> input); null for any other model.</summary>
+    public double[]? GuidanceRange { get; init; }
 
     /// <summary>The key/value pairs to write.</summary>
     public IEnumerable<KeyValuePair<string, string>> ToProperties()
@@ -61,7 +73,14 @@ public sealed record DsnoOnnxMetadata(double[] FrameTimes, int Channels, int Hei
         yield return new(ModesKey, Modes.ToString(CultureInfo.InvariantCulture));
         yield return new(ScheduleKey, Schedule);
         yield return new(FrameKindKey, FrameKind);
+        if (GuidanceScale is { } w) yield return new(GuidanceScaleKey, w.ToString("R", CultureInfo.InvariantCulture));
+        if (GuidanceRange is not null) yield return new(GuidanceRangeKey, Join(GuidanceRange));
     }
+
+    private static double[] Scales(string text, string key, string what) => text.Split(',').Select(item =>
+        double.TryParse(item, NumberStyles.Float, CultureInfo.InvariantCulture, out double w) && double.IsFinite(w) && w >= 0
+            ? w
+            : throw new InvalidDataException($"{what}: metadata '{key}' has '{item}', not a guidance scale (finite, >= 0)")).ToArray();
 
     private static string Join(double[] times) => string.Join(",", times.Select(t => t.ToString("R", CultureInfo.InvariantCulture)));
 
@@ -120,6 +139,9 @@ public sealed record DsnoOnnxMetadata(double[] FrameTimes, int Channels, int Hei
             Integer(ClassesKey, Get(ClassesKey), 0), Integer(ModesKey, Get(ModesKey), 1), Get(ScheduleKey), Get(FrameKindKey))
         {
             TrainedFrameTimes = properties.TryGetValue(TrainedFrameTimesKey, out var trained) ? Times(trained, TrainedFrameTimesKey, what) : null,
+            GuidanceScale = properties.TryGetValue(GuidanceScaleKey, out var scale) ? Scales(scale, GuidanceScaleKey, what).Single() : null,
+            GuidanceRange = properties.TryGetValue(GuidanceRangeKey, out var range) ? Scales(range, GuidanceRangeKey, what) is { Length: 2 } r && r[0] <= r[1] ? r
+                : throw new InvalidDataException($"{what}: metadata '{GuidanceRangeKey}' = '{range}' is not min,max") : null,
         };
     }
 }

@@ -76,10 +76,11 @@ public sealed class DsnoOnnxSession : IDisposable
 
     /// <summary>
     /// Runs the model on <paramref name="batch"/> noises, <paramref name="noise"/> holding batch * C * H * W values (row-major
-    /// [N, C, H, W]), with one label per noise for a class-conditional model. Returns the images [N, C, H, W] and trajectories
-    /// [N, M, C, H, W], flattened.
+    /// [N, C, H, W]), with one label per noise for a class-conditional model and one guidance scale w per noise for a w-conditioned
+    /// one (<see cref="DsnoOnnxMetadata.GuidanceRange"/>; a w outside it is extrapolation, answered all the same). Returns the images
+    /// [N, C, H, W] and trajectories [N, M, C, H, W], flattened.
     /// </summary>
-    public (float[] Images, float[] Trajectories) Run(float[] noise, int batch, long[]? labels = null)
+    public (float[] Images, float[] Trajectories) Run(float[] noise, int batch, long[]? labels = null, float[]? guidance = null)
     {
         ObjectDisposedException.ThrowIf(disposed, this);
         ArgumentNullException.ThrowIfNull(noise);
@@ -96,13 +97,28 @@ public sealed class DsnoOnnxSession : IDisposable
             foreach (long label in labels)
                 if (label < 0 || label >= md.Classes) throw new ArgumentOutOfRangeException(nameof(labels), label, $"labels must be in 0..{md.Classes - 1}");
         }
+        if (md.GuidanceRange is null && guidance is not null)
+            throw new ArgumentException($"{what} does not take the guidance scale as an input" + (md.GuidanceScale is { } fixedW ? $" (it was distilled at w = {fixedW})" : ""), nameof(guidance));
+        if (md.GuidanceRange is not null)
+        {
+            if (guidance is null) throw new ArgumentException($"{what} takes the guidance scale w as an input: input '{DsnoOnnxMetadata.GuidanceInput}' needs one w per noise", nameof(guidance));
+            if (guidance.Length != batch) throw new ArgumentException($"guidance: {guidance.Length} scales for {batch} noises", nameof(guidance));
+            foreach (float w in guidance)
+                if (!float.IsFinite(w) || w < 0) throw new ArgumentOutOfRangeException(nameof(guidance), w, "the guidance scale w must be a finite number >= 0");
+        }
 
         var names = new List<string> { DsnoOnnxMetadata.NoiseInput };
         using var noiseValue = OrtValue.CreateTensorValueFromMemory(noise, new long[] { batch, md.Channels, md.Height, md.Width });
         var values = new List<OrtValue> { noiseValue };
-        OrtValue? labelValue = null;
+        OrtValue? labelValue = null, guidanceValue = null;
         try
         {
+            if (guidance is not null)
+            {
+                guidanceValue = OrtValue.CreateTensorValueFromMemory(guidance, new long[] { batch });
+                names.Add(DsnoOnnxMetadata.GuidanceInput);
+                values.Add(guidanceValue);
+            }
             if (labels is not null)
             {
                 labelValue = OrtValue.CreateTensorValueFromMemory(labels, new long[] { batch });
@@ -116,6 +132,7 @@ public sealed class DsnoOnnxSession : IDisposable
         finally
         {
             labelValue?.Dispose();
+            guidanceValue?.Dispose();
         }
     }
 
@@ -154,9 +171,11 @@ public sealed class DsnoOnnxSession : IDisposable
         long[] trajectory = { -1, md.FrameTimes.Length, md.Channels, md.Height, md.Width };
         Check(session.InputMetadata, DsnoOnnxMetadata.NoiseInput, typeof(float), image, "input");
         if (md.Classes > 0) Check(session.InputMetadata, DsnoOnnxMetadata.LabelsInput, typeof(long), new long[] { -1 }, "input");
-        int expectedInputs = md.Classes > 0 ? 2 : 1;
-        if (session.InputMetadata.Count != expectedInputs)
-            throw new InvalidDataException($"{what}: expected inputs {(md.Classes > 0 ? "'noise' and 'labels'" : "'noise' only")}, found {string.Join(", ", session.InputMetadata.Keys.Select(k => $"'{k}'"))}");
+        if (md.GuidanceRange is not null) Check(session.InputMetadata, DsnoOnnxMetadata.GuidanceInput, typeof(float), new long[] { -1 }, "input");
+        var expected = new[] { DsnoOnnxMetadata.NoiseInput }.Concat(md.Classes > 0 ? new[] { DsnoOnnxMetadata.LabelsInput } : Array.Empty<string>())
+            .Concat(md.GuidanceRange is not null ? new[] { DsnoOnnxMetadata.GuidanceInput } : Array.Empty<string>()).ToArray();
+        if (session.InputMetadata.Count != expected.Length)
+            throw new InvalidDataException($"{what}: expected inputs {string.Join(", ", expected.Select(k => $"'{k}'"))}, found {string.Join(", ", session.InputMetadata.Keys.Select(k => $"'{k}'"))}");
         Check(session.OutputMetadata, DsnoOnnxMetadata.ImageOutput, typeof(float), image, "output");
         Check(session.OutputMetadata, DsnoOnnxMetadata.TrajectoryOutput, typeof(float), trajectory, "output");
 

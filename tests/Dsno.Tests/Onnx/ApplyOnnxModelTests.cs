@@ -90,6 +90,38 @@ public class ApplyOnnxModelTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void ApplyDsnoOnnxModelFeedsTheGuidanceColumnOfAWConditionedExport()
+    {
+        torch.set_num_threads(1);
+        using var model = OnnxTestModels.PerturbedGuided(OnnxTestModels.Small8(classes: 3), 4, seed: 31);
+        using var folder = new TempFolder();
+        string path = folder.File("guided.onnx");
+        model.ExportOnnx(path);
+        var ml = new MLContext(seed: 0);
+        var noiseRows = MlNetModels.Column(ml.Data.GaussianNoise(8, 1, 8, 8, seed: 3), "Noise");
+        var rows = noiseRows.Select((n, i) => new GuidedNoiseRow { Noise = n, Label = i % 3, Guidance = 0.5f * i }).ToArray();
+        var data = ml.Data.LoadFromEnumerable(rows);
+
+        var estimator = ml.Transforms.ApplyDsnoOnnxModel(ml, path, labelColumnName: "Label");
+        Assert.Equal(new[] { 0.0, 4.0 }, estimator.Metadata.GuidanceRange);
+        var images = MlNetModels.Column(estimator.Fit(data).Transform(data), "image");
+
+        using var noise = torch.tensor(rows.SelectMany(r => r.Noise).ToArray()).reshape(8, 1, 8, 8);
+        using var labels = torch.tensor(rows.Select(r => (long)r.Label).ToArray());
+        using var guidance = torch.tensor(rows.Select(r => r.Guidance).ToArray());
+        using var expected = model.Generate(noise, labels, guidance)[.., ^1].reshape(8, -1);
+        var want = Enumerable.Range(0, 8).Select(i => expected[i].data<float>().ToArray()).ToArray();
+        double difference = MaxAbs(want, images);
+        output.WriteLine($"w-conditioned: max |ApplyOnnxModel - DsnoModel| = {difference:E2}");
+        Assert.InRange(difference, 0, 1e-4);
+
+        // Without a guidance column the estimator says which column it needs.
+        var plain = ml.Data.LoadFromEnumerable(rows.Select(r => new LabelledNoiseRow { Noise = r.Noise, Label = r.Label }));
+        var error = Assert.Throws<ArgumentOutOfRangeException>(() => estimator.Fit(plain));
+        Assert.Contains("'Guidance'", error.Message);
+    }
+
+    [Fact]
     public void QueryTimeTransformerExportsItsOwnFrames()
     {
         var dsno = Fitted(conditional: false).WithQueryTimes(0.9f, 0.4f, 0.1f, 0f);
@@ -131,6 +163,16 @@ public class ApplyOnnxModelTests(ITestOutputHelper output)
         public float[] Noise { get; set; } = Array.Empty<float>();
 
         public int Label { get; set; }
+    }
+
+    private sealed class GuidedNoiseRow
+    {
+        [VectorType(1, 8, 8)]
+        public float[] Noise { get; set; } = Array.Empty<float>();
+
+        public int Label { get; set; }
+
+        public float Guidance { get; set; }
     }
 
     private static double MaxAbs(float[][] a, float[][] b)

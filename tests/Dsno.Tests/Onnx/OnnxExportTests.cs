@@ -10,7 +10,7 @@ public class OnnxExportTests(ITestOutputHelper output)
     private static readonly HashSet<string> AllowedOperators = new(StringComparer.Ordinal)
     {
         "Conv", "Gemm", "MatMul", "Add", "Mul", "Sigmoid", "Softmax", "Reshape", "Shape", "InstanceNormalization", "Transpose",
-        "Gather", "Split", "Unsqueeze", "Expand", "Concat", "Resize", "LeakyRelu", "Identity",
+        "Gather", "Split", "Unsqueeze", "Expand", "Concat", "Resize", "LeakyRelu", "Identity", "Cos", "Sin",
     };
 
     public static TheoryData<int, int, bool> Cases()
@@ -45,6 +45,51 @@ public class OnnxExportTests(ITestOutputHelper output)
         var metadata = ExportAndCompare(model, queries, "query times (against Decode)");
         Assert.Equal(queries, metadata.FrameTimes);
         Assert.Equal(model.FrameTimes, metadata.TrainedFrameTimes);
+    }
+
+    [Theory]
+    [InlineData(8)]
+    [InlineData(16)]
+    public void WConditionedExportTakesGuidanceAndMatchesTorchSharp(int size)
+    {
+        torch.set_num_threads(1);
+        var architecture = size == 8 ? OnnxTestModels.Small8(classes: 3) : OnnxTestModels.Small16(classes: 3);
+        using var model = OnnxTestModels.PerturbedGuided(architecture, 4, seed: 21 + size);
+        // The verifier gives each row another w across [0, 4].
+        var metadata = ExportAndCompare(model, null, $"w-conditioned {size}x{size}");
+        Assert.Equal(new[] { 0.0, 4.0 }, metadata.GuidanceRange);
+
+        // The guidance input matters: the same noise and label at w = 0 and w = 4 give different images in ONNX Runtime, as in TorchSharp.
+        using var stream = new MemoryStream();
+        model.ExportOnnx(stream);
+        using var session = DsnoOnnxSession.Open(stream.ToArray(), "w-conditioned");
+        var noise = Enumerable.Range(0, 2 * session.ImageSize).Select(i => (float)Math.Sin(i)).ToArray();
+        noise.AsSpan(session.ImageSize).Clear();
+        noise.AsSpan(0, session.ImageSize).CopyTo(noise.AsSpan(session.ImageSize));
+        var (images, _) = session.Run(noise, 2, new long[] { 1, 1 }, new float[] { 0, 4 });
+        double change = images.Take(session.ImageSize).Zip(images.Skip(session.ImageSize)).Max(p => Math.Abs(p.First - p.Second));
+        Assert.True(change > 1e-3, $"w = 0 and w = 4 gave the same image (max change {change})");
+
+        // Missing or extra guidance is refused naming the input.
+        var missing = Assert.Throws<ArgumentException>(() => session.Run(noise, 2, new long[] { 1, 1 }));
+        Assert.Contains("guidance", missing.Message);
+        Assert.Throws<ArgumentOutOfRangeException>(() => session.Run(noise, 2, new long[] { 1, 1 }, new float[] { 0, -1 }));
+    }
+
+    [Fact]
+    public void ModelDistilledAtOneScaleRecordsItAndRefusesAGuidanceInput()
+    {
+        torch.set_num_threads(1);
+        var plain = OnnxTestModels.Perturbed(OnnxTestModels.Small8(classes: 3) with { NullClass = true }, 4, seed: 3);
+        using var model = new Dsno.Models.DsnoModel(plain.Network, plain.Schedule) { GuidanceScale = 2 };
+        using var stream = new MemoryStream();
+        model.ExportOnnx(stream);
+        using var session = DsnoOnnxSession.Open(stream.ToArray(), "w = 2");
+        Assert.Equal(2.0, session.Metadata.GuidanceScale);
+        Assert.Null(session.Metadata.GuidanceRange);
+        var noise = new float[session.ImageSize];
+        var error = Assert.Throws<ArgumentException>(() => session.Run(noise, 1, new long[] { 0 }, new float[] { 2 }));
+        Assert.Contains("w = 2", error.Message);
     }
 
     /// <summary>Exports, runs the file in ONNX Runtime on 3 noises, asserts agreement with TorchSharp within 1e-4; returns the metadata.</summary>

@@ -39,7 +39,18 @@ internal static class OnnxTestModels
                 p.add_(torch.randn(p.shape, generator: generator) * 0.2);
             else if (name.Contains("norm") && name.EndsWith("bias", StringComparison.Ordinal))
                 p.add_(torch.randn(p.shape, generator: generator) * 0.1);
+            // The guidance embedding starts at zero: move it, or a broken export of it would not show.
+            else if (name.Contains("guidance"))
+                p.add_(torch.randn(p.shape, generator: generator) * 0.2);
         }
         return model;
+    }
+
+    /// <summary>A w-conditioned operator (guidance embedding, null class) trained on w in [0, 4], perturbed as <see cref="Perturbed"/>.</summary>
+    public static DsnoModel PerturbedGuided(UNetOptions architecture, int m, int seed)
+    {
+        // The network moves to the w-conditioned model, which owns it from here.
+        var plain = Perturbed(architecture with { NullClass = true, GuidanceEmbedding = true }, m, seed);
+        return new DsnoModel(plain.Network, plain.Schedule) { GuidanceRange = (0, 4) };
     }
 }
