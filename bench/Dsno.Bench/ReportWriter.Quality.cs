@@ -76,7 +76,9 @@ public sealed partial class ReportWriter
         {
             double fdMain = R(lever.Main.Id)!.Fd, fdMore = R(lever.More.Id)!.Fd;
             var generation = JsonFiles.Read<TrajectorySummary>(_paths.TrajectoryInfoOf(lever.More.Records(_config), _config.TrajectoryCount));
-            string cost = generation is null ? "" : $"; the {N(generation.GeneratedThisRun)} further records took {F(generation.SecondsThisRun / 60)} min to generate ({F(generation.SecondsPerRecord)} s each, {generation.Threads} thread{(generation.Threads == 1 ? "" : "s")})";
+            var mainGeneration = JsonFiles.Read<TrajectorySummary>(_paths.TrajectoryInfo);
+            string cost = generation is null ? "" : $"; the {N(generation.GeneratedThisRun)} further records took {F(generation.SecondsThisRun / 60)} min to generate ({F(generation.SecondsPerRecord)} s each, {generation.Threads} thread{(generation.Threads == 1 ? "" : "s")}" +
+                (mainGeneration is { GeneratedThisRun: > 0 } ? $"; the main records {F(mainGeneration.SecondsPerRecord)} s each in their run, so the cores' load differed" : "") + ")";
             string text = $"Measured trajectory-count lever: {N(lever.More.Records(_config))} instead of {N(_config.TrajectoryCount)} records, same recipe and training steps, " +
                           $"took FD from {F(fdMain)} to {F(fdMore)} ({F(fdMore / fdMain, 2)}x){cost}. ";
             if (fdMore < fdMain)
@@ -87,6 +89,10 @@ public sealed partial class ReportWriter
                 text += $"If FD kept falling as records^{F(b, 2)} (these two points), FD {F(target)} would take about {N((long)Math.Round(needed))} records at the same budget " +
                         "(an extrapolation, not a measurement; longer training would have to come with them, as each record is seen fewer times).";
             }
+            else if (BudgetPowerLaw(students) is { B: > -0.15 } flat && R("dsno-m4") is { } plainFd && R(StudentSpec.BudgetCurve(dsno: true)[^1]) is { } doubled)
+                text += $"Neither measured lever closes the gap: twice the steps on the same records took the plain DSNO M=4 from FD {F(plainFd.Fd)} to {F(doubled.Fd)} and had flattened " +
+                        $"(FD ~ minutes^{F(flat.B, 2)} over its last two points), and twice the records at the same steps did not lower FD. The levers left are both together " +
+                        "(more records with proportionally more steps), a larger student and a better teacher; none is measured here.";
             else
                 text += "More records did not lower FD at this budget: each record is seen half as often, so the training budget, not the records, limits it here.";
             Line(text);
@@ -186,7 +192,8 @@ public sealed partial class ReportWriter
         Line();
         Line($"Each row: {N(_config.StudentSteps)} steps of {_config.StudentBatch} records, the same seed and peak learning rate; only the named lever differs " +
              "(cosine: the learning rate falls from the peak to zero over the steps after warm-up; pseudo-Huber: sqrt(d^2 + c^2) - c per frame with c = 0.00054 sqrt(pixels), the distance of improved consistency training, instead of L1; " +
-             $"2x trajectories: the first {N(_config.TrajectoryCount)} records and as many more from the same noise stream, so each record is seen half as often).");
+             $"2x trajectories: the first {N(_config.TrajectoryCount)} records and as many more from the same noise stream, so each record is seen half as often). " +
+             "Training times are wall times on the shared cores: rows trained beside more other jobs took longer for the same work.");
         Line();
         Line("| Student | Learning-rate decay | Distance | Trajectories | FD | FD / reference FD | RMS to reference | Training time (min) |");
         Line("|---|---|---|---:|---:|---:|---:|---:|");
