@@ -176,6 +176,10 @@ public class GuidedPipelineTests
         Assert.Equal(dsno.GuidanceRange, loaded.GuidanceRange);
         Assert.Equal(imagesOne, MlNetModels.Column(loaded.Transform(noise), "Image"));
         Assert.Equal(imagesTwo, MlNetModels.Column(loaded.WithGuidance(2).Transform(noise), "Image"));
-        Assert.Throws<NotSupportedException>(() => loaded.ExportOnnx(new MemoryStream()));
+        // Exported to ONNX it takes w as an input and records its trained range (OnnxExportTests compares the numbers).
+        using var onnx = new MemoryStream();
+        loaded.ExportOnnx(onnx);
+        using var session = Dsno.Onnx.DsnoOnnxSession.Open(onnx.ToArray(), "w-conditioned export");
+        Assert.Equal(new[] { dsno.GuidanceRange!.Value.Min, dsno.GuidanceRange.Value.Max }, session.Metadata.GuidanceRange);
     }
 }
