@@ -248,6 +248,8 @@ public static class CpuNumerics
     /// <summary>max |a - b| / max |b|; NaN when <paramref name="a"/> holds a NaN.</summary>
     internal static double RelativeError(Tensor a, Tensor b)
     {
+        // Temporaries in a scope, not left to the finalizer during native calls.
+        using var scope = torch.NewDisposeScope();
         double scale = b.abs().max().item<double>();
         double error = (a - b).abs().max().item<double>();
         if (double.IsNaN(error) || a.isnan().any().item<bool>()) return double.NaN;

@@ -91,6 +91,9 @@ public static class GradientSelfCheck
     /// </summary>
     private static (double Error, string Parameter) Compare(Dictionary<string, Tensor?> actual, Dictionary<string, Tensor?> reference, IGradientCheckable network)
     {
+        // The temporaries (differences, abs, max) belong to a scope: one left to the finalizer may be freed during the native call
+        // that reads it (ScalarLifetimeTests).
+        using var scope = torch.NewDisposeScope();
         double scale = reference.Values.Select(g => g is null ? 0 : g.abs().max().item<double>()).DefaultIfEmpty(0).Max();
         double worst = -1;
         string where = "(no parameters)";
