@@ -185,9 +185,10 @@ public static class GuidedBench
             return DsnoModel.Load(stream, what: path);
         }
         var watch = Stopwatch.StartNew();
-        using var labels = torch.tensor(GaussianNoise.Labels(0, count, Classes, 1).Select(l => (long)l).ToArray());
-        using var noise = GaussianNoise.Sample(0, count, 1, 8, 8, seed: 1);
-        using var w = wConditioned
+        // Handed to the records below, which dispose them.
+        var labels = torch.tensor(GaussianNoise.Labels(0, count, Classes, 1).Select(l => (long)l).ToArray());
+        var noise = GaussianNoise.Sample(0, count, 1, 8, 8, seed: 1);
+        var w = wConditioned
             ? torch.tensor(Enumerable.Range(0, count).Select(i => (float)(range.Min + (range.Max - range.Min) * ((SeedMix.Mix(1, i, 29) >> 11) * (1.0 / (1UL << 53))))).ToArray())
             : torch.full(new long[] { count }, Scalars.Of(range.Min), dtype: ScalarType.Float32);
         var frames = new List<Tensor>();
@@ -199,7 +200,7 @@ public static class GuidedBench
             frames.Add(f!.MoveToOuterDisposeScope());
         }
         var generation = watch.Elapsed;
-        using var records = new TrajectoryBatch(noise.clone(), torch.cat(frames, 0), labels.clone(), w.clone(), 0);
+        using var records = new TrajectoryBatch(noise, torch.cat(frames, 0), labels, w, 0);
         foreach (var f in frames) f.Dispose();
         using var source = new InMemoryTrajectories(records, new TrajectoryLayout(1, 8, 8, frameTimes.ToArray(), FrameKind.Denoised, Classes));
         DsnoModel model;

@@ -19,7 +19,7 @@ public sealed partial class ReportWriter
     /// <summary>The DSNO student of <see cref="StudentSpec.MoreRecords"/> and the same recipe on the main records, when both are evaluated.</summary>
     private (StudentSpec More, StudentSpec Main)? RecordsLever()
     {
-        var more = StudentSpec.MoreRecords.FirstOrDefault(s => s.IsDsno && _config.TrajectoryCountLever && R(s.Id) is not null);
+        var more = RecipeRows(dsno: true).FirstOrDefault(s => s.RecordsFactor > 1 && R(s.Id) is not null);
         var main = more is null ? null
             : RecipeRows(dsno: true).FirstOrDefault(s => s.RecordsFactor == 1 && s.Decay == more.Decay && s.Distance == more.Distance && R(s.Id) is not null);
         return more is null || main is null ? null : (more, main);
