@@ -60,9 +60,7 @@ public sealed partial class TimestepEmbedding
         using (torch.no_grad())
         using (var scope = torch.NewDisposeScope())
         {
-            using var stop = half.ToScalar();
-            var k = torch.arange(Scalars.Zero, stop, Scalars.One, dtype: ScalarType.Float32);
-            frequencies = g.Initializer(name + ".frequencies", torch.exp(k.Times(-Math.Log(10000.0) / half)).reshape(1, half));
+            frequencies = g.Initializer(name + ".frequencies", Frequencies(half, ScalarType.Float32, torch.CPU).reshape(1, half));
         }
         var scaled = g.Node("Mul", new[] { g.Node("Mul", new[] { guidance, g.Scalar((float)GuidanceScale) }, name + "_w"), g.Scalar((float)TimeScale) }, name + "_t");
         var angles = g.Node("Mul", new[] { g.Reshape(scaled, new[] { -1L, 1 }, name + "_column"), frequencies }, name + "_angles");

@@ -136,13 +136,19 @@ public sealed partial class TimestepEmbedding : nn.Module<Tensor, Tensor?, Tenso
         }
         else
         {
-            using var stop = half.ToScalar();
-            var k = torch.arange(Scalars.Zero, stop, Scalars.One, dtype: dtype, device: t.device);
-            var frequencies = torch.exp(k.Times(-Math.Log(10000.0) / half));
+            var frequencies = Frequencies(half, dtype, t.device);
             var angles = t.to(dtype).Times(TimeScale).unsqueeze(1) * frequencies.unsqueeze(0);
             result = torch.cat(new[] { torch.cos(angles), torch.sin(angles) }, dim: 1);
             if (dims % 2 == 1) result = nn.functional.pad(result, new long[] { 0, 1 });
         }
         return result.MoveToOuterDisposeScope();
+    }
+
+    /// <summary>The sinusoid's <paramref name="half"/> frequencies 10000^(-k / half), k = 0 .. half - 1.</summary>
+    internal static Tensor Frequencies(int half, ScalarType dtype, Device device)
+    {
+        using var stop = half.ToScalar();
+        using var k = torch.arange(Scalars.Zero, stop, Scalars.One, dtype: dtype, device: device);
+        return torch.exp(k.Times(-Math.Log(10000.0) / half));
     }
 }
