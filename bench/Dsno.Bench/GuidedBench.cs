@@ -14,7 +14,7 @@ using static TorchSharp.torch;
 namespace Dsno.Bench;
 
 /// <summary>
-/// <c>guided</c>: classifier-free guidance on the digits, class-conditional. Trains a teacher with label dropout, makes guided DDIM
+/// <c>guided</c>: classifier-free guidance on the digits or Fashion-MNIST 16x16 (<see cref="GuidedDataset"/>), class-conditional. Trains a teacher with label dropout, makes guided DDIM
 /// trajectories at each w (one DSNO per w: variant a) and over a range of w (one w-conditioned DSNO: variant b, once at the budget of one
 /// model of a and once at the budget of all of them), and scores the guided teacher (DDIM-50, DPM-Solver++(2M)-10) and the DSNO
 /// variants on the same held-out noises and balanced labels (<see cref="GuidedReportWriter"/> writes the report). Resumable: the teacher,
@@ -24,14 +24,19 @@ public static class GuidedBench
 {
     private const int Classes = 10, TrajectorySteps = 50, GenerationBatch = 64;
 
+    /// <summary>The students' frame times: the quadratic M = 4 grid.</summary>
+    private static readonly IReadOnlyList<double> FrameGrid = FrameTimes.Quadratic(4);
+
     /// <summary>Sizes of one run.</summary>
+    /// <param name="Dataset">Data set key (<see cref="GuidedDataset.Names"/>).</param>
     /// <param name="Ws">Guidance scales of the tables (variant b trains on [0, max]).</param>
     /// <param name="TeacherSteps">Teacher optimiser steps.</param>
     /// <param name="Trajectories">Trajectories of each model of variant (a), and of the shorter variant (b).</param>
     /// <param name="StudentSteps">Optimiser steps of each model of variant (a), and of the shorter variant (b).</param>
     /// <param name="Eval">Held-out noises scored per method and w.</param>
+    /// <param name="Threads">Torch threads.</param>
     /// <param name="Smoke">Tiny budgets to check the pipeline (numbers meaningless).</param>
-    public sealed record Sizes(double[] Ws, int TeacherSteps, int Trajectories, int StudentSteps, int Eval, bool Smoke);
+    public sealed record Sizes(string Dataset, double[] Ws, int TeacherSteps, int Trajectories, int StudentSteps, int Eval, int Threads, bool Smoke);
 
     /// <summary>Parses the <c>guided</c> command line and runs it; returns the exit code.</summary>
     public static int Run(string[] args)
@@ -43,59 +48,75 @@ public static class GuidedBench
                 if (!double.TryParse(v, NumberStyles.Float, CultureInfo.InvariantCulture, out double w) || !double.IsFinite(w) || w < 0)
                     r.AddError($"--w: '{v}' is not a guidance scale (a finite number >= 0)");
         });
-        var trajectories = new Option<int?>("--trajectories") { Description = "Guided DDIM-50 trajectories per model of variant (a) (default 1,024)" };
+        var dataset = new Option<string>("--dataset") { Description = "Data set: digits (8x8) or fashion16 (Fashion-MNIST 16x16)", DefaultValueFactory = _ => "digits" };
+        dataset.AcceptOnlyFromAmong(GuidedDataset.Names.ToArray());
+        var trajectories = new Option<int?>("--trajectories") { Description = "Guided DDIM-50 trajectories per model of variant (a) (default 1,024 on the digits, 512 on fashion16)" };
         var studentSteps = new Option<int?>("--student-steps") { Description = "Optimiser steps per model of variant (a) (default 500)" };
         var eval = new Option<int?>("--eval") { Description = "Held-out noises scored per method and w (default 500)" };
-        var output = new Option<string?>("--out") { Description = "Folder of the stored teacher, classifier and students (default bench-out/guided-digits)" };
+        var threads = new Option<int?>("--threads") { Description = "Torch threads (default 1)" };
+        var output = new Option<string?>("--out") { Description = "Folder of the stored teacher, classifier and students (default bench-out/guided-DATASET)" };
         var report = new Option<string>("--report") { Description = "Markdown file whose guided section is (re)written; the picture goes next to it", DefaultValueFactory = _ => "docs/benchmarks.md" };
-        foreach (var count in new[] { trajectories, studentSteps, eval })
+        foreach (var count in new[] { trajectories, studentSteps, eval, threads })
             count.Validators.Add(r => { if (r.GetValueOrDefault<int?>() is < 1 and var v) r.AddError($"{count.Name} must be at least 1, got {v}"); });
-        var smoke = new Option<bool>("--smoke") { Description = "Tiny budgets that check the pipeline in a minute (files in guided-digits-smoke; numbers meaningless)" };
-        var root = new RootCommand("Classifier-free guidance benchmark on the digits: the guided teacher against DSNO distilled per w and with w as an input")
+        var smoke = new Option<bool>("--smoke") { Description = "Tiny budgets that check the pipeline in a minute (files in guided-DATASET-smoke; numbers meaningless)" };
+        var root = new RootCommand("Classifier-free guidance benchmark: the guided teacher against DSNO distilled per w and with w as an input")
         {
-            ws, trajectories, studentSteps, eval, output, report, smoke,
+            dataset, ws, trajectories, studentSteps, eval, threads, output, report, smoke,
         };
         root.SetAction(parse =>
         {
             bool isSmoke = parse.GetValue(smoke);
-            double[] scales = parse.GetValue(ws) is { } list
-                ? list.Split(',').Select(v => double.Parse(v, NumberStyles.Float, CultureInfo.InvariantCulture)).Distinct().Order().ToArray()
-                : isSmoke ? new[] { 0.0, 2.0 } : new[] { 0.0, 0.5, 1.0, 2.0, 4.0 };
-            var sizes = new Sizes(scales, isSmoke ? 20 : 1500, parse.GetValue(trajectories) ?? (isSmoke ? 64 : 1024),
-                parse.GetValue(studentSteps) ?? (isSmoke ? 10 : 500), parse.GetValue(eval) ?? (isSmoke ? 100 : 500), isSmoke);
-            string folder = Path.GetFullPath(parse.GetValue(output) ?? (isSmoke ? "bench-out/guided-digits-smoke" : "bench-out/guided-digits"));
+            string name = parse.GetValue(dataset)!;
+            var data = GuidedDataset.Load(name, isSmoke, parse.GetValue(threads) ?? 1, "bench-out");
+            var sizes = data.Defaults with
+            {
+                Ws = parse.GetValue(ws) is { } list
+                    ? list.Split(',').Select(v => double.Parse(v, NumberStyles.Float, CultureInfo.InvariantCulture)).Distinct().Order().ToArray()
+                    : data.Defaults.Ws,
+                Trajectories = parse.GetValue(trajectories) ?? data.Defaults.Trajectories,
+                StudentSteps = parse.GetValue(studentSteps) ?? data.Defaults.StudentSteps,
+                Eval = parse.GetValue(eval) ?? data.Defaults.Eval,
+            };
+            string folder = Path.GetFullPath(parse.GetValue(output) ?? $"bench-out/guided-{name}{(isSmoke ? "-smoke" : "")}");
             string command = "dotnet run -c Release --project bench/Dsno.Bench -- guided " + string.Join(' ', args);
-            return Run(sizes, folder, parse.GetValue(report)!, command);
+            return Run(data, sizes, folder, parse.GetValue(report)!, command);
         });
         return root.Parse(args).Invoke();
     }
 
-    private static int Run(Sizes sizes, string folder, string reportPath, string command)
+    private static int Run(GuidedDataset dataset, Sizes sizes, string folder, string reportPath, string command)
     {
         Directory.CreateDirectory(folder);
-        torch.set_num_threads(1);
+        torch.set_num_threads(sizes.Threads);
         var started = DateTime.Now;
         var clock = Stopwatch.StartNew();
         void Log(string message) => Console.WriteLine($"[{clock.Elapsed:hh\\:mm\\:ss}] {message}");
 
-        var (train, test) = Digits.Load().Split(0.2, seed: 0);
-        using var teacher = TrainOrLoadTeacher(train, folder, sizes, Log);
-        var classifier = FeatureClassifier.TrainOrLoad(train, test, folder, new ClassifierOptions { Epochs = sizes.Smoke ? 1 : 30, BatchSize = 64 });
+        var data = dataset.Data;
+        using var teacher = TrainOrLoadTeacher(dataset, folder, sizes, Log);
+        var classifier = FeatureClassifier.TrainOrLoad(data.Train, data.Test, folder, dataset.Classifier);
         Log("classifier: " + classifier.Description);
-        using var referenceImages = test.ToTensor();
+        using var referenceImages = data.Reference.ToTensor();
         var referenceFeatures = classifier.Features(referenceImages);
 
-        var frameTimes = FrameTimes.Quadratic(4);
         double wMax = sizes.Ws.Max();
-        var perW = sizes.Ws.ToDictionary(w => w, w => Student(teacher, folder, $"dsno-w{w.ToString("0.##", CultureInfo.InvariantCulture)}.bin", frameTimes, (w, w), false,
-            sizes.Trajectories, sizes.StudentSteps, sizes.Smoke, Log));
-        using var conditioned = Student(teacher, folder, "dsno-wcond.bin", frameTimes, (0, wMax), true, sizes.Trajectories, sizes.StudentSteps, sizes.Smoke, Log);
-        // The budget of all the models of (a) together: as many trajectories (the first ones are the shorter run's) and as many steps.
-        using var matched = Student(teacher, folder, "dsno-wcond-matched.bin", frameTimes, (0, wMax), true, sizes.Trajectories * sizes.Ws.Length,
-            sizes.StudentSteps * sizes.Ws.Length, sizes.Smoke, Log);
+        int k = sizes.Ws.Length;
+        var perW = sizes.Ws.ToDictionary(w => w, w => Student(teacher, dataset, folder, $"dsno-w{w.ToString("0.##", CultureInfo.InvariantCulture)}.bin", w, false, sizes.StudentSteps,
+            () => Records(teacher, dataset, (w, w), false, sizes.Trajectories, Log), sizes, Log));
+        // Variant (b) twice: at one model's budget of (a) and at the budget of all of them together. The shorter run's records are the
+        // first of the longer run's, so the records are solved once, as many as the models still to train need.
+        string conditionedPath = Path.Combine(folder, "dsno-wcond.bin"), matchedPath = Path.Combine(folder, "dsno-wcond-matched.bin");
+        var records = new Lazy<TrajectoryBatch>(() => Records(teacher, dataset, (0, wMax), true,
+            File.Exists(matchedPath) ? sizes.Trajectories : sizes.Trajectories * k, Log));
+        using var conditioned = Student(teacher, dataset, folder, Path.GetFileName(conditionedPath), wMax, true, sizes.StudentSteps,
+            () => First(records.Value, sizes.Trajectories), sizes, Log);
+        using var matched = Student(teacher, dataset, folder, Path.GetFileName(matchedPath), wMax, true, sizes.StudentSteps * k,
+            () => First(records.Value, sizes.Trajectories * k), sizes, Log);
+        if (records.IsValueCreated) records.Value.Dispose();
 
         // Held-out noises (seed 2, disjoint from the records' seed 1) with balanced labels: row i asks for class i % 10.
-        using var evalNoise = GaussianNoise.Sample(0, sizes.Eval, 1, 8, 8, seed: 2);
+        var shape = dataset.Architecture;
+        using var evalNoise = GaussianNoise.Sample(0, sizes.Eval, shape.Channels, shape.Height, shape.Width, seed: 2);
         using var evalLabels = torch.tensor(Enumerable.Range(0, sizes.Eval).Select(i => (long)(i % Classes)).ToArray());
         var rows = new List<GuidedResult>();
         foreach (double w in sizes.Ws)
@@ -108,12 +129,12 @@ public static class GuidedBench
             Log(string.Join("\n", rows.TakeLast(5).Select(r => "  " + r)));
         }
         foreach (var model in perW.Values) model.Dispose();
-        using var floorImages = train.ToTensor();
+        using var floorImages = data.Floor.ToTensor();
         var floor = SampleQuality.Evaluate(classifier, floorImages, referenceFeatures);
-        double floorAccuracy = classifier.Predict(referenceImages).Zip(test.Labels!).Average(p => p.First == p.Second ? 1.0 : 0.0);
+        double floorAccuracy = classifier.Predict(referenceImages).Zip(data.Reference.Labels!).Average(p => p.First == p.Second ? 1.0 : 0.0);
 
         File.WriteAllText(Path.Combine(folder, "guided.json"), System.Text.Json.JsonSerializer.Serialize(rows));
-        var writer = new GuidedReportWriter(sizes, rows, floor, floorAccuracy, classifier.Description, teacher.Network.ParameterCount,
+        var writer = new GuidedReportWriter(dataset, sizes, rows, floor, floorAccuracy, classifier.Description, teacher.Network.ParameterCount,
             conditioned.Network.ParameterCount, command, started, clock.Elapsed);
         writer.Write(reportPath);
         Log($"guided: wrote the {GuidedReportWriter.Section(sizes)} section of {reportPath}");
@@ -142,15 +163,8 @@ public static class GuidedBench
         }
     }
 
-    /// <summary>The teacher's architecture: class-conditional with a null class for label dropout.</summary>
-    internal static UNetOptions Architecture { get; } = new()
-    {
-        Channels = 1, Height = 8, Width = 8, BaseChannels = 32, ChannelMultipliers = new[] { 1, 2 }, ResBlocksPerLevel = 1,
-        AttentionResolutions = new[] { 4 }, Dropout = 0.1, NumClasses = Classes, NullClass = true,
-    };
-
     /// <summary>The stored teacher, or a new one trained with label dropout 0.1 and stored.</summary>
-    private static DiffusionTeacher TrainOrLoadTeacher(ImageSet train, string folder, Sizes sizes, Action<string> log)
+    private static DiffusionTeacher TrainOrLoadTeacher(GuidedDataset dataset, string folder, Sizes sizes, Action<string> log)
     {
         string path = Path.Combine(folder, "teacher.bin");
         if (File.Exists(path))
@@ -158,11 +172,12 @@ public static class GuidedBench
             using var stream = File.OpenRead(path);
             return DiffusionTeacher.Load(stream, what: path);
         }
-        var teacher = new DiffusionTeacher(Architecture, seed: 0);
+        var teacher = new DiffusionTeacher(dataset.Architecture, seed: 0);
         var watch = Stopwatch.StartNew();
-        teacher.Train(train, new TrainingOptions
+        teacher.Train(dataset.Data.Train, new TrainingOptions
             {
-                Steps = sizes.TeacherSteps, BatchSize = 64, LearningRate = 1e-3, WarmupSteps = sizes.Smoke ? 2 : 100, EmaDecay = sizes.Smoke ? 0.9 : 0.999, Seed = 0, Threads = 1,
+                Steps = sizes.TeacherSteps, BatchSize = dataset.TeacherBatch, LearningRate = dataset.TeacherLearningRate, WarmupSteps = sizes.Smoke ? 2 : 100,
+                EmaDecay = sizes.Smoke ? 0.9 : 0.999, Seed = 0, Threads = sizes.Threads,
             },
             0.1, new Progress<TrainingProgress>(p => { if (p.Step % 250 == 0) log($"teacher step {p.Step}/{p.TotalSteps} loss {p.Loss:0.0000}"); }));
         log($"teacher trained in {watch.Elapsed.TotalMinutes:0.0} min");
@@ -171,23 +186,17 @@ public static class GuidedBench
     }
 
     /// <summary>
-    /// The stored student, or a new one: <paramref name="count"/> guided DDIM-50 trajectories from noise seed 1 with uniform random
-    /// labels, w fixed (variant a) or drawn per record from <paramref name="range"/> (variant b), then <paramref name="steps"/> steps.
-    /// Record i depends only on i, so a longer run's first records are a shorter run's.
+    /// <paramref name="count"/> guided DDIM-50 trajectories from noise seed 1 with uniform random labels, w fixed (variant a) or drawn per
+    /// record from <paramref name="range"/> (variant b). Record i depends only on i, so a longer run's first records are a shorter run's.
     /// </summary>
-    private static DsnoModel Student(DiffusionTeacher teacher, string folder, string name, IReadOnlyList<double> frameTimes, (double Min, double Max) range,
-        bool wConditioned, int count, int steps, bool smoke, Action<string> log)
+    private static TrajectoryBatch Records(DiffusionTeacher teacher, GuidedDataset dataset, (double Min, double Max) range,
+        bool wConditioned, int count, Action<string> log)
     {
-        string path = Path.Combine(folder, name);
-        if (File.Exists(path))
-        {
-            using var stream = File.OpenRead(path);
-            return DsnoModel.Load(stream, what: path);
-        }
         var watch = Stopwatch.StartNew();
+        var shape = dataset.Architecture;
         // Handed to the records below, which dispose them.
         var labels = torch.tensor(GaussianNoise.Labels(0, count, Classes, 1).Select(l => (long)l).ToArray());
-        var noise = GaussianNoise.Sample(0, count, 1, 8, 8, seed: 1);
+        var noise = GaussianNoise.Sample(0, count, shape.Channels, shape.Height, shape.Width, seed: 1);
         var w = wConditioned
             ? torch.tensor(Enumerable.Range(0, count).Select(i => (float)(range.Min + (range.Max - range.Min) * ((SeedMix.Mix(1, i, 29) >> 11) * (1.0 / (1UL << 53))))).ToArray())
             : torch.full(new long[] { count }, Scalars.Of(range.Min), dtype: ScalarType.Float32);
@@ -196,20 +205,46 @@ public static class GuidedBench
         {
             int n = Math.Min(GenerationBatch, count - start);
             using var scope = torch.NewDisposeScope();
-            var (_, f) = teacher.Solve(noise[start..(start + n)], labels[start..(start + n)], w[start..(start + n)], "ddim", TrajectorySteps, frameTimes);
+            var (_, f) = teacher.Solve(noise[start..(start + n)], labels[start..(start + n)], w[start..(start + n)], "ddim", TrajectorySteps, FrameGrid);
             frames.Add(f!.MoveToOuterDisposeScope());
         }
-        var generation = watch.Elapsed;
-        using var records = new TrajectoryBatch(noise, torch.cat(frames, 0), labels, w, 0);
+        var records = new TrajectoryBatch(noise, torch.cat(frames, 0), labels, w, 0);
         foreach (var f in frames) f.Dispose();
-        using var source = new InMemoryTrajectories(records, new TrajectoryLayout(1, 8, 8, frameTimes.ToArray(), FrameKind.Denoised, Classes));
+        log(string.Create(CultureInfo.InvariantCulture, $"{count} guided DDIM-{TrajectorySteps} trajectories, w in [{range.Min}, {range.Max}], in {watch.Elapsed.TotalMinutes:0.0} min"));
+        return records;
+    }
+
+    /// <summary>The first <paramref name="count"/> records of <paramref name="records"/>, as views (disposing them leaves the whole intact).</summary>
+    private static TrajectoryBatch First(TrajectoryBatch records, int count) =>
+        new(records.Noise[..count], records.Frames[..count], records.Labels?[..count], records.Guidance?[..count], 0);
+
+    /// <summary>
+    /// The stored student, or a new one trained for <paramref name="steps"/> steps on the records <paramref name="records"/> hands over
+    /// (this method disposes them): a DSNO at the fixed <paramref name="w"/> (variant a) or with w as an input over [0, <paramref name="w"/>] (b).
+    /// </summary>
+    private static DsnoModel Student(DiffusionTeacher teacher, GuidedDataset dataset, string folder, string name, double w, bool wConditioned, int steps,
+        Func<TrajectoryBatch> records, Sizes sizes, Action<string> log)
+    {
+        string path = Path.Combine(folder, name);
+        if (File.Exists(path))
+        {
+            using var stream = File.OpenRead(path);
+            return DsnoModel.Load(stream, what: path);
+        }
+        var batch = records();
+        var shape = dataset.Architecture;
+        using var source = new InMemoryTrajectories(batch, new TrajectoryLayout(shape.Channels, shape.Height, shape.Width, FrameGrid.ToArray(), FrameKind.Denoised, Classes));
         DsnoModel model;
-        if (wConditioned) model = DsnoModel.FromTeacherWithGuidance(teacher, frameTimes, range.Min, range.Max, seed: 0);
+        if (wConditioned) model = DsnoModel.FromTeacherWithGuidance(teacher, FrameGrid, 0, w, seed: 0);
         // The network is handed over to the guided model, which owns it from here.
-        else model = new DsnoModel(DsnoModel.FromTeacher(teacher, frameTimes, seed: 0).Network, teacher.Schedule) { GuidanceScale = range.Min };
-        model.Train(source, new TrainingOptions { Steps = steps, BatchSize = 32, LearningRate = 5e-4, WarmupSteps = smoke ? 2 : 80, EmaDecay = smoke ? 0.9 : 0.995, Seed = 0, Threads = 1 });
-        log(string.Create(CultureInfo.InvariantCulture,
-            $"{name}: {count} guided DDIM-{TrajectorySteps} trajectories in {generation.TotalMinutes:0.0} min, {steps} training steps in {(watch.Elapsed - generation).TotalMinutes:0.0} min"));
+        else model = new DsnoModel(DsnoModel.FromTeacher(teacher, FrameGrid, seed: 0).Network, teacher.Schedule) { GuidanceScale = w };
+        var watch = Stopwatch.StartNew();
+        model.Train(source, new TrainingOptions
+        {
+            Steps = steps, BatchSize = dataset.StudentBatch, LearningRate = 5e-4, WarmupSteps = sizes.Smoke ? 2 : 80, EmaDecay = sizes.Smoke ? 0.9 : 0.995, Seed = 0,
+            Threads = sizes.Threads,
+        });
+        log(string.Create(CultureInfo.InvariantCulture, $"{name}: {batch.Count} records, {steps} training steps in {watch.Elapsed.TotalMinutes:0.0} min"));
         AtomicFile.Write(path, model.Save);
         return model;
     }

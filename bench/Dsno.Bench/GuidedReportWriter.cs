@@ -8,28 +8,28 @@ namespace Dsno.Bench;
 /// Writes the guided benchmark's section of the benchmarks file: setup, the table over w, the goals of issue 14 per w and variant, a
 /// precision-recall picture over w, and what the numbers say (each sentence computed from the rows).
 /// </summary>
-public sealed class GuidedReportWriter(GuidedBench.Sizes sizes, IReadOnlyList<GuidedResult> rows, QualityReport floor, double floorAccuracy,
+public sealed class GuidedReportWriter(GuidedDataset dataset, GuidedBench.Sizes sizes, IReadOnlyList<GuidedResult> rows, QualityReport floor, double floorAccuracy,
     string classifier, long teacherParameters, long conditionedParameters, string command, DateTime started, TimeSpan elapsed)
 {
     private readonly StringBuilder _text = new();
 
-    /// <summary>The section's name: <c>guided</c>, or <c>guided-smoke</c> for a smoke run.</summary>
-    public static string Section(GuidedBench.Sizes sizes) => sizes.Smoke ? "guided-smoke" : "guided";
+    /// <summary>The section's name: <c>guided</c> on the digits, <c>guided-DATASET</c> on another data set; <c>-smoke</c> added for a smoke run.</summary>
+    public static string Section(GuidedBench.Sizes sizes) => "guided" + (sizes.Dataset == "digits" ? "" : "-" + sizes.Dataset) + (sizes.Smoke ? "-smoke" : "");
 
     /// <summary>Replaces the section in <paramref name="reportPath"/> and writes the picture next to it.</summary>
     public void Write(string reportPath)
     {
         string name = Section(sizes);
         string picture = name + "-precision-recall.png";
-        Plots.PrecisionRecall(Path.Combine(Path.GetDirectoryName(Path.GetFullPath(reportPath))!, picture), "Guided digits: precision against recall over w",
+        Plots.PrecisionRecall(Path.Combine(Path.GetDirectoryName(Path.GetFullPath(reportPath))!, picture), $"Guided {dataset.Title}: precision against recall over w",
             Methods().Select(m => (m, Of(m).Select(r => (r.W, r.Recall, r.Precision)).ToArray())).ToList());
 
-        Line("## Classifier-free guidance (digits, `guided`)");
+        Line($"## Classifier-free guidance ({dataset.Title}, `guided{(sizes.Dataset == "digits" ? "" : " --dataset " + sizes.Dataset)}`)");
         Line();
         Line($"Command: `{command}`; run {started.ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture)}, {F(elapsed.TotalMinutes, 0)} min in this process " +
              "(the teacher, the classifier and any student already in the output folder are loaded, not trained again).");
         Line();
-        Line($"Machine: {MachineInfo.Describe()}; 1 torch thread. The cores may be shared with other jobs: times are one pass each, and only ratios within a w (a few seconds apart) are compared.");
+        Line($"Machine: {MachineInfo.Describe()}; {sizes.Threads} torch thread{(sizes.Threads == 1 ? "" : "s")}. The cores may be shared with other jobs: times are one pass each, and only ratios within a w (a few seconds apart) are compared.");
         Line();
         WriteSetup();
         WriteTable();
@@ -43,19 +43,19 @@ public sealed class GuidedReportWriter(GuidedBench.Sizes sizes, IReadOnlyList<Gu
     private void WriteSetup()
     {
         int k = sizes.Ws.Length;
-        Line($"Teacher: class-conditional U-Net (32 base channels, [1, 2], 1 residual block a level, attention at 4, dropout 0.1, {N(teacherParameters)} parameters), " +
-             $"label dropout 0.1 toward a null class, {N(sizes.TeacherSteps)} steps of 64, lr 1e-3. Guided prediction eps = (1 + w) eps(x, t, y) - w eps(x, t, null), " +
+        Line($"Teacher: class-conditional U-Net ({dataset.DescribeArchitecture()}, {N(teacherParameters)} parameters), " +
+             $"label dropout 0.1 toward a null class, {N(sizes.TeacherSteps)} steps of {dataset.TeacherBatch}, lr {dataset.TeacherLearningRate.ToString(CultureInfo.InvariantCulture)}. Guided prediction eps = (1 + w) eps(x, t, y) - w eps(x, t, null), " +
              "two evaluations per step at w > 0. Trajectories: guided DDIM-50 from noise seed 1 with uniform random labels, frames at the quadratic M = 4 grid; record i depends only on i.");
         Line();
-        Line("| Variant | Trajectories | Training steps (batch 32, lr 5e-4) | w in training |");
+        Line($"| Variant | Trajectories | Training steps (batch {dataset.StudentBatch}, lr 5e-4) | w in training |");
         Line("|---|---:|---:|---|");
         Line($"| {GuidedResult.PerW} | {N(sizes.Trajectories)} per model, {k} models | {N(sizes.StudentSteps)} per model | one fixed w per model |");
         Line($"| {GuidedResult.Conditioned} ({N(conditionedParameters)} parameters) | {N(sizes.Trajectories)} | {N(sizes.StudentSteps)} | uniform in [0, {F(sizes.Ws.Max(), 2)}] per record |");
         Line($"| {GuidedResult.ConditionedMatched} | {N(sizes.Trajectories * k)} | {N(sizes.StudentSteps * k)} | uniform in [0, {F(sizes.Ws.Max(), 2)}] per record |");
         Line();
         Line($"Scored on {N(sizes.Eval)} held-out noises (seed 2) with balanced labels (row i asks for class i mod 10). Classifier: {classifier}. " +
-             $"Floor (training images against the test images): FD {F(floor.FrechetDistance)}, precision {F(floor.Precision)}, recall {F(floor.Recall)}; " +
-             $"the classifier's accuracy on the real test images {floorAccuracy.ToString("P1", CultureInfo.InvariantCulture)}.");
+             $"Floor ({dataset.Data.FloorDescription}): FD {F(floor.FrechetDistance)}, precision {F(floor.Precision)}, recall {F(floor.Recall)}; " +
+             $"the classifier's accuracy on the real reference images {floorAccuracy.ToString("P1", CultureInfo.InvariantCulture)}.");
         Line();
     }
 
