@@ -29,12 +29,15 @@ public class GuidedBenchSmokeTests
         Assert.True(File.Exists(folder.File("guided-smoke-precision-recall.png")));
     }
 
-    [Fact]
-    public void GuidedRunRefusesANegativeScale()
+    [Theory]
+    [InlineData("--w", "0,-1", "--w")]
+    [InlineData("--dataset", "cifar10", "cifar10")]
+    [InlineData("--threads", "0", "--threads")]
+    public void GuidedRunRefusesBadOptions(string option, string value, string named)
     {
         string bench = BuiltProgram.Locate("bench/Dsno.Bench", "Dsno.Bench");
-        var run = BuiltProgram.Run(bench, TimeSpan.FromMinutes(1), "guided", "--smoke", "--w", "0,-1");
+        var run = BuiltProgram.Run(bench, TimeSpan.FromMinutes(1), "guided", "--smoke", option, value);
         Assert.NotEqual(0, run.ExitCode);
-        Assert.Contains("--w", run.StandardOutput + run.StandardError);
+        Assert.Contains(named, run.StandardOutput + run.StandardError);
     }
 }
