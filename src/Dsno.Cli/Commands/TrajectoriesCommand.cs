@@ -6,7 +6,9 @@ namespace Dsno.Cli.Commands;
 /// Record i depends only on (seed, i), and shards are cut at multiples of the shard size, so seed ranges can be spread over machines
 /// and an interrupted run resumes: complete shards are skipped, a shard is written under a temporary name and renamed when whole.
 /// As a task of a job array (<c>--task-index</c>/<c>--task-count</c>, or a Slurm array task's or Kubernetes indexed Job's environment) it
-/// writes its share of the set's shards; <c>--check</c> tells whether the folder holds the whole set.
+/// writes its share of the set's shards; <c>--check</c> tells whether the folder holds the whole set. With <c>--guidance-range MIN,MAX</c>
+/// record i is solved at its own classifier-free guidance scale, drawn for (seed, i) too, and the shards keep it in a <c>Guidance</c>
+/// column, from which <c>dsno fit</c> makes a DSNO that takes w as an input.
 /// </summary>
 public static class TrajectoriesCommand
 {

@@ -33,6 +33,11 @@ public class CliGuidanceRangeTests
         CliHarness.AssertOneLineError(CliHarness.Run("trajectories", "--teacher", CliArtifacts.Teacher, "--count", "4", "--guidance-range", "0,4",
             "--out", Path.Combine(dir, "u")), ExitCodes.BadInput, "--guidance-range [0, 4]", "unconditional");
         Assert.False(Directory.Exists(Path.Combine(dir, "u")));
+        string noDropout = Path.Combine(dir, "no-dropout.zip");
+        CliHarness.Ok(CliHarness.TinyTeacher(noDropout, 2, "--conditional", "--label-dropout", "0", "--quiet"));
+        CliHarness.AssertOneLineError(CliHarness.Run("trajectories", "--teacher", noDropout, "--count", "4", "--guidance-range", "0.5,2",
+            "--out", Path.Combine(dir, "n")), ExitCodes.BadInput, "--guidance-range [0.5, 2]", "without label dropout");
+        Assert.False(Directory.Exists(Path.Combine(dir, "n")));
     }
 
     private static string[] Trajectories(string teacher, string output, long first, int count, params string[] extra) =>
@@ -107,6 +112,8 @@ public class CliGuidanceRangeTests
         // answered with a warning.
         string png = Path.Combine(dir, "s.png");
         CliHarness.AssertOneLineError(CliHarness.Run("sample", "--model", dsnoZip, "--count", "4", "--png", png),
+            ExitCodes.Usage, "--guidance is required", "trained on w in");
+        CliHarness.AssertOneLineError(CliHarness.Run("eval", "--model", dsnoZip, "--reference", "digits", "--count", "4"),
             ExitCodes.Usage, "--guidance is required", "trained on w in");
         float[][] Images(string w, string name)
         {
