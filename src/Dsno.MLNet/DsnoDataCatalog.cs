@@ -37,7 +37,8 @@ public static class DsnoDataCatalog
     /// of standard normal noise [C, H, W] (and, for <see cref="GaussianNoiseOptions.Classes"/>, a <c>Label</c> key column), drawn lazily a
     /// chunk at a time; row r depends only on (seed, r).
     /// </summary>
-    /// <exception cref="ArgumentOutOfRangeException">No rows, a negative first row, a dimension below 1, no classes, or a label outside the classes.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">No rows, a negative first row, a dimension below 1, no classes, a label outside the
+    /// classes, or a guidance range without classes or not finite, &gt;= 0 and in order.</exception>
     public static IDataView GaussianNoise(this DataOperationsCatalog catalog, GaussianNoiseOptions options)
     {
         ArgumentNullException.ThrowIfNull(catalog);
@@ -49,8 +50,17 @@ public static class DsnoDataCatalog
         if (o.Classes is < 1) throw new ArgumentOutOfRangeException(nameof(o.Classes), o.Classes, "need at least one class");
         if (o.Label is { } l && (o.Classes is not { } k || l < 0 || l >= k)) throw new ArgumentOutOfRangeException(nameof(o.Label), o.Label, "the label must be one of the classes (0-based)");
         ArgumentException.ThrowIfNullOrEmpty(o.ColumnName, nameof(o.ColumnName));
+        if (o.GuidanceRange is { } range)
+        {
+            CheckGuidanceRange(range.Min, range.Max);
+            if (o.Classes is null)
+                throw new ArgumentOutOfRangeException(nameof(o.GuidanceRange), "a guidance range needs Classes: classifier-free guidance is for class-conditional models");
+            ArgumentException.ThrowIfNullOrEmpty(o.GuidanceColumnName, nameof(o.GuidanceColumnName));
+        }
         var noiseType = new VectorDataViewType(NumberDataViewType.Single, o.Channels, o.Height, o.Width);
         var all = NoiseRows(o.FirstRow, o.Rows, o.Channels, o.Height, o.Width, o.Seed, o.Classes, o.Label, o.Progress, o.CancellationToken);
+        if (o.GuidanceRange is { } guidance)
+            return GuidedRows(catalog, all, o.FirstRow, o.Seed, guidance.Min, guidance.Max, noiseType, o.Classes!.Value, o.ColumnName, o.GuidanceColumnName);
         if (o.Classes is not { } classes)
         {
             var plain = SchemaDefinition.Create(typeof(NoiseRow));
@@ -77,22 +87,46 @@ public static class DsnoDataCatalog
         int classes, float minGuidance, float maxGuidance, string columnName = DsnoColumnNames.Noise, string guidanceColumnName = DsnoColumnNames.Guidance)
     {
         ArgumentNullException.ThrowIfNull(catalog);
-        if (!float.IsFinite(minGuidance) || !float.IsFinite(maxGuidance) || minGuidance < 0 || maxGuidance < minGuidance)
-            throw new ArgumentOutOfRangeException(nameof(minGuidance), $"the guidance range [{minGuidance}, {maxGuidance}] must be finite, >= 0 and not reversed");
+        CheckGuidanceRange(minGuidance, maxGuidance);
         ArgumentException.ThrowIfNullOrEmpty(guidanceColumnName);
-        if (rows < 1) throw new ArgumentOutOfRangeException(nameof(rows), rows, "need at least one row");
-        if (channels < 1 || height < 1 || width < 1) throw new ArgumentOutOfRangeException(nameof(channels), "image dimensions must be positive");
-        if (classes < 1) throw new ArgumentOutOfRangeException(nameof(classes), classes, "need at least one class");
+        return GaussianNoise(catalog, new GaussianNoiseOptions
+        {
+            Rows = rows, Channels = channels, Height = height, Width = width, Seed = seed, ColumnName = columnName, Classes = classes,
+            GuidanceRange = (minGuidance, maxGuidance), GuidanceColumnName = guidanceColumnName,
+        });
+    }
+
+    /// <summary>
+    /// The guidance scale of row <paramref name="row"/> of the noise of <paramref name="seed"/> drawn uniformly from
+    /// [<paramref name="min"/>, <paramref name="max"/>] (the value the guidance column of <c>GaussianNoise</c> holds there): it depends
+    /// only on (seed, row).
+    /// </summary>
+    public static float GuidanceOf(int seed, long row, float min, float max)
+    {
+        CheckGuidanceRange(min, max);
+        ArgumentOutOfRangeException.ThrowIfNegative(row);
+        double u = (SeedMix.Mix(seed, row, stream: GuidanceStream) >> 11) * (1.0 / (1UL << 53));
+        return (float)(min + u * (max - min));
+    }
+
+    // The stream of SeedMix that draws the guidance scales (the noise and the labels use others).
+    private const ulong GuidanceStream = 29;
+
+    private static void CheckGuidanceRange(float min, float max)
+    {
+        if (!float.IsFinite(min) || !float.IsFinite(max) || min < 0 || max < min)
+            throw new ArgumentOutOfRangeException(nameof(min), $"the guidance range [{min}, {max}] must be finite, >= 0 and not reversed");
+    }
+
+    private static IDataView GuidedRows(DataOperationsCatalog catalog, IEnumerable<LabelledNoiseRow> rows, long firstRow, int seed, float min, float max,
+        VectorDataViewType noiseType, int classes, string columnName, string guidanceColumnName)
+    {
         var definition = SchemaDefinition.Create(typeof(GuidedNoiseRow));
-        definition[nameof(GuidedNoiseRow.Noise)].ColumnType = new VectorDataViewType(NumberDataViewType.Single, channels, height, width);
+        definition[nameof(GuidedNoiseRow.Noise)].ColumnType = noiseType;
         definition[nameof(GuidedNoiseRow.Noise)].ColumnName = columnName;
         definition[nameof(GuidedNoiseRow.Label)].ColumnType = new KeyDataViewType(typeof(uint), classes);
         definition[nameof(GuidedNoiseRow.Guidance)].ColumnName = guidanceColumnName;
-        var all = NoiseRows(0, rows, channels, height, width, seed, classes, null, null, default).Select((r, i) =>
-        {
-            double u = (Dsno.Runtime.SeedMix.Mix(seed, i, stream: 29) >> 11) * (1.0 / (1UL << 53));
-            return new GuidedNoiseRow { Noise = r.Noise, Label = r.Label, Guidance = (float)(minGuidance + u * (maxGuidance - minGuidance)) };
-        });
+        var all = rows.Select((r, i) => new GuidedNoiseRow { Noise = r.Noise, Label = r.Label, Guidance = GuidanceOf(seed, firstRow + i, min, max) });
         return catalog.LoadFromEnumerable(all, definition);
     }
 

@@ -35,6 +35,17 @@ public sealed class GaussianNoiseOptions
     /// <summary>A 0-based class for every row instead of the drawn ones (needs <see cref="Classes"/>), or null (default).</summary>
     public int? Label;
 
+    /// <summary>
+    /// A range [Min, Max] of classifier-free guidance scales (needs <see cref="Classes"/>): adds a Single column
+    /// <see cref="GuidanceColumnName"/> whose row i holds a scale drawn uniformly from the range for (seed, i) only, as the noise is, so
+    /// any range of rows can be made on its own. A teacher's Transform solves each row at its own w, which makes trajectories for a
+    /// w-conditioned DSNO. Null (default): no guidance column.
+    /// </summary>
+    public (float Min, float Max)? GuidanceRange;
+
+    /// <summary>Name of the guidance column of <see cref="GuidanceRange"/> (default <see cref="DsnoColumnNames.Guidance"/>).</summary>
+    public string GuidanceColumnName = DsnoColumnNames.Guidance;
+
     /// <summary>Told, on the reading thread, the number of rows handed out so far (rows are made lazily, a chunk at a time).</summary>
     public IProgress<long>? Progress;
 

@@ -15,7 +15,9 @@ namespace Dsno.MLNet;
 /// the shards a range still misses; a shard is written under a temporary name and renamed when whole, so a file with a shard name is
 /// always complete. Each shard also carries the manifest as the <see cref="SettingsAnnotation"/> annotation of its <c>Trajectory</c>
 /// column, so a shard copied elsewhere is recognised on its own. <see cref="Load"/> reads the shards back as one data view for
-/// <c>ml.Transforms.Dsno</c>.
+/// <c>ml.Transforms.Dsno</c>. With a guidance range in the manifest (<see cref="Manifest.GuidanceRange"/>), record i is also solved at
+/// its own classifier-free guidance scale, drawn for (seed, i), and the shards carry it in a <c>Guidance</c> column, from which
+/// <c>ml.Transforms.Dsno</c> fits a w-conditioned operator.
 /// </summary>
 /// <remarks>
 /// The core library has a shard format of its own (<c>Dsno.Data.TrajectoryShardSet</c>, <c>.dsnotraj</c> files) for code that trains
@@ -76,9 +78,14 @@ public sealed partial class TrajectoryShardFolder
     /// <param name="Classes">Classes of a class-conditional teacher (the noise gets a <c>Label</c> column), or 0.</param>
     /// <param name="FormatVersion">The folder format (<see cref="CurrentFormatVersion"/>).</param>
     /// <param name="Guidance">The teacher's classifier-free guidance scale w (0: none).</param>
+    /// <param name="GuidanceRange">Null (default) for one w per folder (<paramref name="Guidance"/>); or [min, max]: record i is solved at
+    /// its own w, drawn uniformly from the range for (seed, i) (<see cref="DsnoDataCatalog.GuidanceOf"/>), and its shard holds it in a
+    /// <see cref="DsnoColumnNames.Guidance"/> column, for a w-conditioned DSNO. Needs <paramref name="Classes"/> &gt; 0 and
+    /// <paramref name="Guidance"/> = 0.</param>
     public sealed record Manifest(string TeacherSha256, string Solver, int SolverSteps, float[] Times, int Seed, int ShardSize, int Channels,
         int Height, int Width, int Classes, int FormatVersion = CurrentFormatVersion,
-        [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)] float Guidance = 0)
+        [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)] float Guidance = 0,
+        [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] float[]? GuidanceRange = null)
     {
         /// <summary>The first setting that differs from <paramref name="other"/>, described for people, or null when none does.</summary>
         public string? FirstDifference(Manifest other)
@@ -88,11 +95,18 @@ public sealed partial class TrajectoryShardFolder
             if (Solver != other.Solver || SolverSteps != other.SolverSteps) return $"solver {other.Solver} with {other.SolverSteps} steps (this run: {Solver} with {SolverSteps})";
             if (!Times.SequenceEqual(other.Times)) return $"frame times {Format(other.Times)} (this run: {Format(Times)})";
             if (Seed != other.Seed) return $"seed {other.Seed} (this run: {Seed})";
-            if (Guidance != other.Guidance) return $"guidance scale w = {other.Guidance} (this run: {Guidance})";
+            if (Guidance != other.Guidance || !SameRange(GuidanceRange, other.GuidanceRange)) return $"{other.DescribeGuidance()} (this run: {DescribeGuidance()})";
             if (ShardSize != other.ShardSize) return $"shard size {other.ShardSize} (this run: {ShardSize})";
             if (FormatVersion != other.FormatVersion) return $"format version {other.FormatVersion} (this run: {FormatVersion})";
             return null;
         }
+
+        /// <summary>The guidance the records were solved with, for people: "guidance scale w = 2", or "guidance scales w drawn per record from [0, 4]".</summary>
+        public string DescribeGuidance() => GuidanceRange is [var min, var max]
+            ? string.Create(CultureInfo.InvariantCulture, $"guidance scales w drawn per record from [{min:R}, {max:R}]")
+            : string.Create(CultureInfo.InvariantCulture, $"guidance scale w = {Guidance:R}");
+
+        private static bool SameRange(float[]? a, float[]? b) => a is null ? b is null : b is not null && a.SequenceEqual(b);
 
         /// <summary>The manifest as JSON.</summary>
         public string ToJson(bool indented = false) => JsonSerializer.Serialize(this, indented ? Indented : JsonSerializerOptions.Default);
@@ -114,6 +128,12 @@ public sealed partial class TrajectoryShardFolder
             ArgumentOutOfRangeException.ThrowIfLessThan(ShardSize, 1, nameof(ShardSize));
             if (Channels < 1 || Height < 1 || Width < 1) throw new ArgumentOutOfRangeException(nameof(Channels), "image dimensions must be positive");
             ArgumentOutOfRangeException.ThrowIfNegative(Classes, nameof(Classes));
+            if (!float.IsFinite(Guidance) || Guidance < 0) throw new ArgumentOutOfRangeException(nameof(Guidance), Guidance, "the guidance scale must be a finite number >= 0");
+            if (GuidanceRange is null) return;
+            if (GuidanceRange is not [var min, var max] || !float.IsFinite(min) || !float.IsFinite(max) || min < 0 || max < min)
+                throw new ArgumentOutOfRangeException(nameof(GuidanceRange), $"the guidance range must be [min, max], finite, >= 0 and not reversed; got [{string.Join(", ", GuidanceRange)}]");
+            if (Classes == 0) throw new ArgumentOutOfRangeException(nameof(GuidanceRange), "a guidance range needs a class-conditional teacher (Classes > 0)");
+            if (Guidance != 0) throw new ArgumentOutOfRangeException(nameof(Guidance), Guidance, "give either one guidance scale or a guidance range, not both");
         }
 
         private static string Format(float[] t) => string.Join(",", t.Select(v => v.ToString("R", CultureInfo.InvariantCulture)));
@@ -342,10 +362,14 @@ public sealed partial class TrajectoryShardFolder
         if (shard.First < 0 || shard.Count < 1 || shard.Count > s.ShardSize || (shard.End - 1) / s.ShardSize != shard.First / s.ShardSize
             || System.IO.Path.GetFullPath(shard.File) != System.IO.Path.GetFullPath(ShardPath(shard.First, shard.End)))
             throw new ArgumentException($"{shard} is not a shard of this folder (records within one multiple of {s.ShardSize}, file '{ShardPath(shard.First, shard.End)}')", nameof(shard));
+        // A teacher that does not read the per-record guidance column would solve every record at its own single w.
+        if (s.GuidanceRange is not null && teacher is DiffusionTeacherTransformer { GuidanceColumnName: var column } && column != DsnoColumnNames.Guidance)
+            throw new ArgumentException($"the folder's records are solved at per-record guidance scales, but the teacher reads them from '{column ?? "no column"}', not '{DsnoColumnNames.Guidance}'", nameof(teacher));
         var noise = ml.Data.GaussianNoise(new GaussianNoiseOptions
         {
             Rows = (int)shard.Count, FirstRow = shard.First, Channels = s.Channels, Height = s.Height, Width = s.Width, Seed = s.Seed,
             Classes = s.Classes > 0 ? s.Classes : null, Progress = progress, CancellationToken = cancellationToken,
+            GuidanceRange = s.GuidanceRange is [var min, var max] ? (min, max) : null,
         });
         var output = teacher.Transform(noise);
         CheckTimes(output.Schema);
@@ -386,7 +410,7 @@ public sealed partial class TrajectoryShardFolder
     /// <param name="columns">Columns every file must have, of the same type (and, for a trajectory column, the same frame times) as in the
     /// first; default <c>Noise</c> and <c>Trajectory</c>.</param>
     /// <exception cref="InvalidDataException">Naming the file: unreadable, without a column, with another type or frame times than the
-    /// first file, or made from another teacher (by its <see cref="SettingsAnnotation"/>); or no file holds a row.</exception>
+    /// first file, with a per-record <c>Guidance</c> column where the first has none or the other way round, or made from another teacher (by its <see cref="SettingsAnnotation"/>); or no file holds a row.</exception>
     public static IDataView LoadFiles(MLContext ml, IReadOnlyList<string> files, IReadOnlyList<string>? columns = null)
     {
         ArgumentNullException.ThrowIfNull(ml);
@@ -470,6 +494,11 @@ public sealed partial class TrajectoryShardFolder
 
     private static void CheckSameColumns(IDataView first, string firstFile, IDataView other, string otherFile, IReadOnlyList<string> columns)
     {
+        // Records solved at per-record guidance scales (a w-conditioned training set) and records of one w are not one training set.
+        bool firstGuided = first.Schema.GetColumnOrNull(DsnoColumnNames.Guidance) is not null;
+        if (firstGuided != (other.Schema.GetColumnOrNull(DsnoColumnNames.Guidance) is not null))
+            throw new InvalidDataException($"'{(firstGuided ? firstFile : otherFile)}' holds per-record guidance scales (a '{DsnoColumnNames.Guidance}' column) but " +
+                $"'{(firstGuided ? otherFile : firstFile)}' does not; use trajectories made with one kind of guidance ('dsno trajectories --guidance-range' or --guidance)");
         foreach (var name in columns)
         {
             var a = first.Schema[name];

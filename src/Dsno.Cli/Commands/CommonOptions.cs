@@ -53,6 +53,38 @@ internal static class CommonOptions
         },
     };
 
+    /// <summary>
+    /// <c>--guidance-range MIN,MAX</c>: a range of classifier-free guidance scales, two finite numbers with 0 &lt;= MIN &lt; MAX (anything
+    /// else is a usage error, exit code 1); absent = null.
+    /// </summary>
+    public static Option<(float Min, float Max)?> GuidanceRange(string description) => new("--guidance-range")
+    {
+        Description = description,
+        CustomParser = r =>
+        {
+            string token = r.Tokens.Count == 1 ? r.Tokens[0].Value : "";
+            var parts = token.Split(',', StringSplitOptions.TrimEntries);
+            if (parts.Length != 2 || !TryScale(parts[0], out float min) || !TryScale(parts[1], out float max))
+            {
+                r.AddError($"--guidance-range must be MIN,MAX: two finite numbers >= 0, e.g. 0,4; got '{token}'");
+                return null;
+            }
+            if (!(min < max))
+            {
+                r.AddError($"--guidance-range {token}: MIN must be below MAX (for one w, use --guidance)");
+                return null;
+            }
+            return (min, max);
+        },
+    };
+
+    private static bool TryScale(string text, out float w) =>
+        float.TryParse(text, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out w) && float.IsFinite(w) && w >= 0;
+
+    /// <summary>A guidance range for people and messages: "[0, 4]".</summary>
+    public static string Format((double Min, double Max) range) =>
+        string.Create(System.Globalization.CultureInfo.InvariantCulture, $"[{range.Min:G6}, {range.Max:G6}]");
+
     /// <summary>Pins torch's intra-op threads when asked (0 leaves the default).</summary>
     public static void ApplyThreads(int threads)
     {

@@ -22,26 +22,29 @@ public static class EvalCommand
         var solverSteps = CommonOptions.SolverSteps();
         var cache = CliOptions.OptionalPath("--cache", "Folder where the feature classifier is cached (default: the temp folder).");
         var threads = CommonOptions.Threads();
+        var guidance = CommonOptions.Guidance("Classifier-free guidance scale w of the generation (as for 'dsno sample'; required for a DSNO that takes w as an input).");
 
         var command = new Command("eval", "Measure a model's images against reference data: FD, KID, precision, recall and speed.")
         {
-            model, reference, labels, pad, size, grayscale, count, seed, solver, solverSteps, cache, threads,
+            model, reference, labels, pad, size, grayscale, count, seed, solver, solverSteps, guidance, cache, threads,
         };
         command.SetAction(r => Execute(context, new Settings(r.GetValue(model)!, r.GetValue(reference)!, r.GetValue(labels), r.GetValue(pad),
             r.GetValue(size), r.GetValue(grayscale), r.GetValue(count), r.GetValue(seed), r.GetValue(solver), r.GetValue(solverSteps),
-            r.GetValue(cache), r.GetValue(threads))));
+            r.GetValue(cache), r.GetValue(threads), r.GetValue(guidance))));
         return command;
     }
 
     private sealed record Settings(string Model, string Reference, string? Labels, int? Pad, (int Height, int Width)? Size, bool Grayscale,
-        int Count, int Seed, string? Solver, int? SolverSteps, string? Cache, int Threads);
+        int Count, int Seed, string? Solver, int? SolverSteps, string? Cache, int Threads, double? Guidance);
 
     private static int Execute(CliContext context, Settings s)
     {
         if (s.Count < 2) throw new UsageException("--count must be at least 2 (the metrics need several images)");
         CommonOptions.ApplyThreads(s.Threads);
         var ml = new MLContext(seed: s.Seed);
-        var model = ModelFiles.LoadGenerator(ml, "--model", s.Model).With(null, CommonOptions.ParseSolver(s.Solver), s.SolverSteps);
+        context.ForwardLibraryWarnings(ml);
+        var model = ModelFiles.LoadGenerator(ml, "--model", s.Model).With(null, CommonOptions.ParseSolver(s.Solver), s.SolverSteps).WithGuidance(s.Guidance);
+        model.RequireGuidance();
         var reference = ImageSources.Load(ml, "--reference", s.Reference, s.Labels, s.Pad, s.Size, s.Grayscale);
         if (reference.Schema.GetColumnOrNull(DsnoColumnNames.Label) is null)
         {
@@ -86,6 +89,7 @@ public static class EvalCommand
             ["reference"] = s.Reference,
             ["count"] = metrics.SampleCount,
             ["seed"] = s.Seed,
+            ["guidance"] = model.GuidanceScale,
             ["fd"] = CliContext.Number(metrics.FrechetDistance),
             ["kid"] = CliContext.Number(metrics.KernelDistance),
             ["kidStd"] = CliContext.Number(metrics.KernelDistanceStd),

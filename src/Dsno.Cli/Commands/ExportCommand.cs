@@ -5,7 +5,7 @@ namespace Dsno.Cli.Commands;
 
 /// <summary>
 /// <c>dsno export</c>: writes a saved DSNO model as an ONNX file (opset 17, float32; inputs <c>noise</c> and, for a class-conditional
-/// model, <c>labels</c>; outputs <c>image</c> and <c>trajectory</c>). Before writing, it runs the export in ONNX Runtime on a few noises
+/// model, <c>labels</c>, and for a DSNO that takes w as an input, <c>guidance</c>; outputs <c>image</c> and <c>trajectory</c>). Before writing, it runs the export in ONNX Runtime on a few noises
 /// and compares it with the TorchSharp model; the file is written only when they agree, atomically.
 /// </summary>
 public static class ExportCommand
@@ -62,11 +62,13 @@ public static class ExportCommand
             ["frameTimes"] = new JsonArray(dsno.Model.FrameTimes.Select(t => (JsonNode?)JsonValue.Create(t)).ToArray()),
             ["imageShape"] = new JsonArray(a.Channels, a.Height, a.Width),
             ["classes"] = a.NumClasses,
+            ["guidanceRange"] = dsno.GuidanceRange is { } g ? new JsonArray(g.Min, g.Max) : null,
             ["checkedNoises"] = check,
             ["maxAbsDifference"] = difference is { } d ? CliContext.Number(d) : null,
         }, () =>
         {
-            string kind = a.NumClasses > 0 ? $"{a.NumClasses} classes" : "unconditional";
+            string kind = (a.NumClasses > 0 ? $"{a.NumClasses} classes" : "unconditional") +
+                (dsno.GuidanceRange is { } g ? $", input guidance for w in {Markup.Escape(CommonOptions.Format(g))}" : "");
             string verified = difference is { } d
                 ? $"; ONNX Runtime matches TorchSharp on {check} noises (max |difference| {d:E1})"
                 : "; not checked (--check 0)";

@@ -32,7 +32,8 @@ public static class FitCommand
         var output = CliOptions.RequiredPath("--out", "Model file to write (ML.NET zip), e.g. dsno.zip.");
         var (checkpoint, checkpointEvery) = CommonOptions.Checkpointing();
 
-        var guidance = CommonOptions.Guidance("The guidance scale w the trajectories were solved at (checked against their Guidance annotation): DSNO distils one w per model.");
+        var guidance = CommonOptions.Guidance("The guidance scale w the trajectories were solved at (checked against their Guidance annotation): DSNO distils one w per model. " +
+            "Trajectories made with 'dsno trajectories --guidance-range' (a w per record) need none: they make a DSNO that takes w as an input.");
         var command = new Command("fit", "Fit DSNO on teacher trajectories and save it as an ML.NET model zip.")
         {
             teacher, data, steps, batch, lr, warmup, modes, weighting, decay, loss, guidance, seed, threads, device, output, checkpoint, checkpointEvery,
@@ -45,6 +46,21 @@ public static class FitCommand
 
     private sealed record Settings(string Teacher, string[] Data, int Steps, int Batch, double LearningRate, int Warmup, int? Modes,
         string? Weighting, string? Decay, string? Loss, int Seed, int Threads, string Device, string Out, string? Checkpoint, int CheckpointEvery, double? Guidance);
+
+    /// <summary>
+    /// Trajectories with a w per record (a <c>Guidance</c> column, from <c>dsno trajectories --guidance-range</c>): the teacher must be
+    /// class-conditional, and <c>--guidance</c> is refused, as the DSNO fitted on them takes w as an input.
+    /// </summary>
+    private static void CheckGuidanceRange(DiffusionTeacherTransformer teacher, IDataView trajectories, string file, double? guidance)
+    {
+        string range = TrajectoryShardFolder.ReadShardSettings(trajectories)?.GuidanceRange is [var min, var max]
+            ? $"over w in {CommonOptions.Format((min, max))}" : "over the range of their Guidance column";
+        if (guidance is { } w)
+            throw new BadInputException($"--guidance {w.ToString(System.Globalization.CultureInfo.InvariantCulture)}: the trajectories in '{file}' are w-conditioned {range} " +
+                "(a w per record, from 'dsno trajectories --guidance-range'); drop --guidance: the DSNO fitted on them takes w as an input ('dsno sample --guidance W')");
+        if (teacher.ClassCount == 0)
+            throw new BadInputException($"--data '{file}' holds per-record guidance scales, but the teacher is unconditional; fit them with the class-conditional teacher that made them");
+    }
 
     /// <summary><c>--guidance W</c>: the model must be guidable and the trajectories must have been solved at W.</summary>
     private static void CheckGuidance(DiffusionTeacherTransformer teacher, IDataView trajectories, string file, double? guidance)
@@ -71,11 +87,15 @@ public static class FitCommand
         var ml = new MLContext(seed: s.Seed);
         var teacher = ModelFiles.LoadTeacher(ml, "--teacher", s.Teacher);
         var files = TrajectoryFiles.Resolve(s.Data);
-        var columns = teacher.ClassCount > 0 ? new[] { DsnoColumnNames.Noise, DsnoColumnNames.Trajectory, DsnoColumnNames.Label } : new[] { DsnoColumnNames.Noise, DsnoColumnNames.Trajectory };
+        var columns = new List<string> { DsnoColumnNames.Noise, DsnoColumnNames.Trajectory };
+        if (teacher.ClassCount > 0) columns.Add(DsnoColumnNames.Label);
         var trajectories = TrajectoryFiles.Open(ml, files, columns);
         long rows = trajectories.GetRowCount() ?? -1;
         CheckAgainstTeacher(teacher, trajectories, files[0]);
-        CheckGuidance(teacher, trajectories, files[0], s.Guidance);
+        // A w per record (a Guidance column; the files must agree on having one): the DSNO then takes w as an input.
+        bool perRecordGuidance = trajectories.Schema.GetColumnOrNull(DsnoColumnNames.Guidance) is not null;
+        if (perRecordGuidance) CheckGuidanceRange(teacher, trajectories, files[0], s.Guidance);
+        else CheckGuidance(teacher, trajectories, files[0], s.Guidance);
         CheckModes(trajectories, s.Modes);
 
         context.Info($"fitting DSNO on {(rows >= 0 ? rows.ToString("N0") : "?")} trajectories from {files.Count} file(s)");
@@ -108,13 +128,17 @@ public static class FitCommand
             ["frames"] = dsno.Frames.Count,
             ["times"] = new JsonArray(dsno.Frames.Times.Select(t => (JsonNode?)JsonValue.Create(t)).ToArray()),
             ["modes"] = dsno.Model.Network.Modes,
+            ["guidance"] = dsno.GuidanceScale,
+            ["guidanceRange"] = dsno.GuidanceRange is { } g ? new JsonArray(g.Min, g.Max) : null,
             ["parameters"] = total,
             ["temporalParameters"] = temporal,
             ["seconds"] = elapsed.TotalSeconds,
         }, () =>
         {
             context.Console.MarkupLine($"[green]DSNO saved[/] to [bold]{Markup.Escape(s.Out)}[/]: {dsno.Frames.Count} frames {Markup.Escape(dsno.Frames.ToString())}, " +
-                $"J = {dsno.Model.Network.Modes}, {total:N0} parameters ({temporal:N0} temporal), {s.Steps} steps" +
+                $"J = {dsno.Model.Network.Modes}, {total:N0} parameters ({temporal:N0} temporal), " +
+                (dsno.GuidanceRange is { } g ? $"w-conditioned on w in {Markup.Escape(CommonOptions.Format(g))}, " : dsno.GuidanceScale is > 0 and var w ? $"w = {w:G6}, " : "") +
+                $"{s.Steps} steps" +
                 $"{(resumedFrom > 0 ? $" (resumed at {resumedFrom})" : "")}, final loss {reporter.LastLoss:0.0000}, {elapsed.TotalSeconds:0.0} s");
         });
         return ExitCodes.Success;

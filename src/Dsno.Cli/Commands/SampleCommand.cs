@@ -24,7 +24,7 @@ public static class SampleCommand
         var idv = CliOptions.OptionalPath("--idv", "ML.NET binary file (.idv) for the output rows (Noise, Label, Trajectory, Image).");
         var strip = CliOptions.OptionalPath("--strip", "PNG file for the first trajectories, one row each, noisiest frame left.");
         var threads = CommonOptions.Threads();
-        var guidance = CommonOptions.Guidance("Classifier-free guidance scale w (class-conditional models; a teacher trained with label dropout solves at any w, a DSNO only at the w it was distilled at or, if w-conditioned, any w).");
+        var guidance = CommonOptions.Guidance("Classifier-free guidance scale w (class-conditional models; a teacher trained with label dropout solves at any w, a DSNO only at the w it was distilled at or, if w-conditioned, any w: required there, with a warning outside the trained range).");
 
         var command = new Command("sample", "Generate images with a saved DSNO or teacher model.")
         {
@@ -44,7 +44,9 @@ public static class SampleCommand
         if (s.Png is null && s.Idv is null && s.Strip is null) throw new UsageException("nothing to write: give --png, --idv and/or --strip");
         CommonOptions.ApplyThreads(s.Threads);
         var ml = new MLContext(seed: s.Seed);
+        context.ForwardLibraryWarnings(ml);
         var model = ModelFiles.LoadGenerator(ml, "--model", s.Model).With(s.Times, CommonOptions.ParseSolver(s.Solver), s.SolverSteps).WithGuidance(s.Guidance);
+        model.RequireGuidance();
         model.CheckLabel(s.Label);
         if (model.Channels is not (1 or 3) && (s.Png is not null || s.Strip is not null))
             throw new BadInputException($"the model '{s.Model}' makes {model.Channels}-channel images, which cannot be drawn as PNG; use --idv");
@@ -70,6 +72,7 @@ public static class SampleCommand
             ["seed"] = s.Seed,
             ["label"] = s.Label,
             ["guidance"] = model.GuidanceScale,
+            ["guidanceRange"] = model.GuidanceRange is { } g ? new JsonArray(g.Min, g.Max) : null,
             ["times"] = new JsonArray(model.OutputTimes.Select(t => (JsonNode?)JsonValue.Create((float)t)).ToArray()),
             ["png"] = s.Png is null ? null : CommonOptions.Full(s.Png),
             ["idv"] = s.Idv is null ? null : CommonOptions.Full(s.Idv),

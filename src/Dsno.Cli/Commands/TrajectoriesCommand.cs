@@ -6,7 +6,9 @@ namespace Dsno.Cli.Commands;
 /// Record i depends only on (seed, i), and shards are cut at multiples of the shard size, so seed ranges can be spread over machines
 /// and an interrupted run resumes: complete shards are skipped, a shard is written under a temporary name and renamed when whole.
 /// As a task of a job array (<c>--task-index</c>/<c>--task-count</c>, or a Slurm array task's or Kubernetes indexed Job's environment) it
-/// writes its share of the set's shards; <c>--check</c> tells whether the folder holds the whole set.
+/// writes its share of the set's shards; <c>--check</c> tells whether the folder holds the whole set. With <c>--guidance-range MIN,MAX</c>
+/// record i is solved at its own classifier-free guidance scale, drawn for (seed, i) too, and the shards keep it in a <c>Guidance</c>
+/// column, from which <c>dsno fit</c> makes a DSNO that takes w as an input.
 /// </summary>
 public static class TrajectoriesCommand
 {
@@ -25,6 +27,7 @@ public static class TrajectoriesCommand
         var times = CliOptions.FloatList("--times", "Explicit frame times, strictly decreasing, ending at 0, e.g. 0.5625,0.25,0.0625,0.");
         var uniform = CliOptions.Flag("--uniform", "Evenly spaced frame times t_j = j/M instead of the quadratic grid.");
         var guidance = CommonOptions.Guidance("Classifier-free guidance scale w of the solver (class-conditional teachers trained with label dropout; default: the teacher's). Recorded in the Guidance annotation.");
+        var guidanceRange = CommonOptions.GuidanceRange("Instead of one w: solve record i at its own w, drawn uniformly from [MIN, MAX] for (seed, i), and keep it in a Guidance column; 'dsno fit' then makes a DSNO that takes w as an input. E.g. 0,4.");
         var seed = CommonOptions.Seed("Seed of the noise: record i uses the noise drawn for (seed, i).");
         var shardSize = CliOptions.Int("--shard-size", 1024, "Records per .idv file; shard k holds records [k S, (k+1) S).");
         var threads = CommonOptions.Threads();
@@ -32,16 +35,16 @@ public static class TrajectoriesCommand
 
         var command = new Command("trajectories", "Generate teacher trajectories as sharded, resumable .idv files.")
         {
-            teacher, count, first, taskIndex, taskCount, check, solver, solverSteps, frames, times, uniform, guidance, seed, shardSize, threads, output,
+            teacher, count, first, taskIndex, taskCount, check, solver, solverSteps, frames, times, uniform, guidance, guidanceRange, seed, shardSize, threads, output,
         };
         command.SetAction(r => Execute(context, new Settings(r.GetValue(teacher), r.GetValue(count), r.GetValue(first),
             r.GetValue(taskIndex), r.GetValue(taskCount), r.GetValue(check), r.GetValue(solver), r.GetValue(solverSteps), r.GetValue(frames),
-            CommonOptions.NonEmpty(r.GetValue(times)), r.GetValue(uniform), r.GetValue(seed), r.GetValue(shardSize), r.GetValue(threads), r.GetValue(output)!, r.GetValue(guidance))));
+            CommonOptions.NonEmpty(r.GetValue(times)), r.GetValue(uniform), r.GetValue(seed), r.GetValue(shardSize), r.GetValue(threads), r.GetValue(output)!, r.GetValue(guidance), r.GetValue(guidanceRange))));
         return command;
     }
 
     private sealed record Settings(string? Teacher, int? Count, long First, int? TaskIndex, int? TaskCount, bool Check, string? Solver, int? SolverSteps,
-        int? Frames, float[]? Times, bool Uniform, int Seed, int ShardSize, int Threads, string Out, double? Guidance);
+        int? Frames, float[]? Times, bool Uniform, int Seed, int ShardSize, int Threads, string Out, double? Guidance, (float Min, float Max)? GuidanceRange);
 
     private static int Execute(CliContext context, Settings s)
     {
@@ -51,6 +54,8 @@ public static class TrajectoriesCommand
         if (s.Frames is not null && s.Times is not null) throw new UsageException("give either --frames or --times, not both");
         if (s.Uniform && s.Times is not null) throw new UsageException("--uniform picks the grid of --frames; with --times the times are given");
         if (s.First > long.MaxValue - setCount) throw new UsageException("--first + --count is too large");
+        if (s.Guidance is not null && s.GuidanceRange is not null)
+            throw new UsageException("give either --guidance (one w for every record) or --guidance-range (a w per record), not both");
         // As a task of a job array: this task's share of the set, in whole shards.
         var task = ArrayTask.Resolve(s.TaskIndex, s.TaskCount, context.EnvironmentVariable);
         var layout = task is null ? null : new TaskLayout(s.First, setCount, task.Count);
@@ -61,13 +66,17 @@ public static class TrajectoriesCommand
         var ml = new MLContext(seed: s.Seed);
         var loaded = ModelFiles.LoadTeacher(ml, "--teacher", s.Teacher);
         var grid = FrameGrid(loaded, s);
+        var range = s.GuidanceRange;
+        if (range is { } r) CheckGuidable(loaded, s.Teacher, r);
         DiffusionTeacherTransformer sampler;
-        try { sampler = loaded.WithSampler(CommonOptions.ParseSolver(s.Solver) ?? loaded.Solver, s.SolverSteps ?? loaded.SolverSteps, grid, s.Guidance); }
+        // With a range, every record's w comes from the noise's Guidance column; the transformer's own w is then unused (0).
+        try { sampler = loaded.WithSampler(CommonOptions.ParseSolver(s.Solver) ?? loaded.Solver, s.SolverSteps ?? loaded.SolverSteps, grid, range is null ? s.Guidance : 0); }
         catch (ArgumentException e) { throw new BadInputException($"cannot sample '{s.Teacher}' that way: {ErrorMapper.OneLine(e.Message)}", e); }
 
         var a = sampler.Teacher.Architecture;
         var manifest = new TrajectoryShardFolder.Manifest(TrajectoryShardFolder.Sha256(s.Teacher), sampler.Solver.ToCoreName(), sampler.SolverSteps,
-            sampler.Frames.Times, s.Seed, s.ShardSize, a.Channels, a.Height, a.Width, sampler.ClassCount, Guidance: (float)sampler.GuidanceScale);
+            sampler.Frames.Times, s.Seed, s.ShardSize, a.Channels, a.Height, a.Width, sampler.ClassCount, Guidance: (float)sampler.GuidanceScale,
+            GuidanceRange: range is { } g ? new[] { g.Min, g.Max } : null);
         var folder = TrajectoryFiles.OutFolder(() => TrajectoryShardFolder.Open(s.Out, manifest));
         layout?.RecordIn(folder);
         var (_, todo) = TrajectoryFiles.OutFolder(() => folder.Plan(ml, rangeFirst, rangeCount));
@@ -120,7 +129,8 @@ public static class TrajectoriesCommand
             ["solverSteps"] = sampler.SolverSteps,
             ["times"] = new JsonArray(sampler.Frames.Times.Select(t => (JsonNode?)JsonValue.Create(t)).ToArray()),
             ["seed"] = s.Seed,
-            ["guidance"] = sampler.GuidanceScale,
+            ["guidance"] = range is null ? sampler.GuidanceScale : null,
+            ["guidanceRange"] = range is { } g2 ? new JsonArray(g2.Min, g2.Max) : null,
             ["forwardPasses"] = sampler.ForwardPasses - passesBefore,
             ["seconds"] = clock.Elapsed.TotalSeconds,
             ["recordsPerSecond"] = CliContext.Number(generated / Math.Max(clock.Elapsed.TotalSeconds, 1e-9)),
@@ -130,9 +140,22 @@ public static class TrajectoriesCommand
                 $"[green]{generated:N0} trajectories written[/] to [bold]{Markup.Escape(s.Out)}[/]" +
                 (skipped > 0 ? $" ({skipped:N0} already there)" : "") +
                 $": records {rangeFirst:N0}..{rangeEnd - 1:N0} in {files.Count} shard(s), frames at {Markup.Escape(sampler.Frames.ToString())}, " +
+                (range is { } g3 ? $"w per record in {Markup.Escape(CommonOptions.Format(g3))}, " : sampler.GuidanceScale > 0 ? $"w = {sampler.GuidanceScale:G6}, " : "") +
                 $"{clock.Elapsed.TotalSeconds:0.0} s");
         });
         return ExitCodes.Success;
+    }
+
+    /// <summary><c>--guidance-range</c> needs a teacher that can be guided: class-conditional, trained with label dropout.</summary>
+    private static void CheckGuidable(DiffusionTeacherTransformer teacher, string path, (float Min, float Max) range)
+    {
+        string option = $"--guidance-range {CommonOptions.Format(range)}";
+        if (teacher.ClassCount == 0)
+            throw new BadInputException($"{option}: the teacher '{path}' is unconditional and cannot be guided; train one with 'dsno teacher --conditional'");
+        if (!teacher.Teacher.SupportsGuidance)
+            throw new BadInputException($"{option}: the teacher '{path}' was trained without label dropout, so it has no null class to guide with; train it with --label-dropout > 0");
+        if (teacher.GuidanceColumnName != DsnoColumnNames.Guidance)
+            throw new BadInputException($"{option}: the teacher '{path}' reads no per-record guidance column '{DsnoColumnNames.Guidance}'; save it with GuidanceColumnName = \"{DsnoColumnNames.Guidance}\"");
     }
 
     private static TimeGrid FrameGrid(DiffusionTeacherTransformer teacher, Settings s)

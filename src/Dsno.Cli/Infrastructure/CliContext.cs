@@ -78,6 +78,27 @@ public sealed class CliContext
         else human();
     }
 
+    /// <summary>Writes a warning: one line on stderr ("warning: ..."), also with <c>--quiet</c> and <c>--json</c> (stdout stays clean).</summary>
+    public void Warning(string message)
+    {
+        Stderr.WriteLine("warning: " + message);
+        Stderr.Flush();
+    }
+
+    /// <summary>
+    /// Passes the warnings the Dsno.MLNet transformers log through <paramref name="ml"/> (<c>MLContext.Log</c>), such as a guidance
+    /// scale outside the range a DSNO was trained on, to <see cref="Warning"/>.
+    /// </summary>
+    public void ForwardLibraryWarnings(MLContext ml)
+    {
+        ArgumentNullException.ThrowIfNull(ml);
+        ml.Log += (_, e) =>
+        {
+            if (e.Kind == Microsoft.ML.Runtime.ChannelMessageKind.Warning && e.Source?.Contains("Dsno", StringComparison.Ordinal) == true)
+                Warning(e.RawMessage);
+        };
+    }
+
     /// <summary>Writes a failure: one line on stderr (plus the stack trace with <c>--verbose</c>) and, with <c>--json</c>, an error object on stdout.</summary>
     public void Failure(int exitCode, string message, Exception? error)
     {

@@ -59,8 +59,15 @@ public sealed class GenerativeModel
 
     /// <summary>A description for people: kind, size, classes, sampler.</summary>
     public string Description => Dsno is { } d
-        ? $"DSNO operator, {Channels}x{Height}x{Width}{Classes}, {d.Frames.Count} frames {d.Frames}"
-        : $"diffusion teacher, {Channels}x{Height}x{Width}{Classes}, {Teacher!.Solver} with {Teacher.SolverSteps} steps";
+        ? $"DSNO operator, {Channels}x{Height}x{Width}{Classes}, {d.Frames.Count} frames {d.Frames}{Guidance}"
+        : $"diffusion teacher, {Channels}x{Height}x{Width}{Classes}, {Teacher!.Solver} with {Teacher.SolverSteps} steps{Guidance}";
+
+    private string Guidance => GuidanceRange is { } range
+        ? $", w-conditioned (trained on w in {Commands.CommonOptions.Format(range)})" + (GuidanceScale is { } w ? FormattableString.Invariant($", at w = {w:G6}") : "")
+        : GuidanceScale is > 0 and { } scale ? FormattableString.Invariant($", w = {scale:G6}") : "";
+
+    /// <summary>For a DSNO that takes w as an input (fitted on trajectories with a w per record), the range of w it was trained on; else null.</summary>
+    public (double Min, double Max)? GuidanceRange => Dsno?.GuidanceRange;
 
     private string Classes => ClassCount > 0 ? $", {ClassCount} classes" : "";
 
@@ -112,6 +119,16 @@ public sealed class GenerativeModel
             return Of(Path, teacher.WithSampler(teacher.Solver, teacher.SolverSteps, null, w));
         }
         catch (ArgumentException e) { throw new BadInputException($"--guidance {w.ToString(System.Globalization.CultureInfo.InvariantCulture)}: {ErrorMapper.ArgumentMessage(e.Message)}", e); }
+    }
+
+    /// <summary>
+    /// A DSNO that takes w as an input answers only once a w is chosen: without <c>--guidance</c> (<paramref name="option"/>) that is a
+    /// usage error naming the range it was trained on.
+    /// </summary>
+    public void RequireGuidance(string option = "--guidance")
+    {
+        if (GuidanceRange is { } range && GuidanceScale is null)
+            throw new UsageException($"{option} is required: '{Path}' is a DSNO that takes the guidance scale w as an input (trained on w in {Commands.CommonOptions.Format(range)}); give {option} W");
     }
 
     /// <summary>Checks a label against the model's classes (bad input when the model was not trained with it).</summary>
