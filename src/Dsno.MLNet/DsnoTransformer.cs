@@ -84,8 +84,8 @@ public sealed class DsnoTransformer : NoiseToImageTransformer
     {
         if (Model.GuidanceRange is not { } range || (w >= range.Min && w <= range.Max)) return;
         if (Interlocked.Exchange(ref _warnedOutsideRange, 1) == 1) return;
-        string message = $"guidance scale w = {w.ToString(System.Globalization.CultureInfo.InvariantCulture)} is outside the range [{range.Min}, {range.Max}] " +
-                         "this DSNO was trained on; its images there are extrapolated and may be poor";
+        string message = FormattableString.Invariant(
+            $"guidance scale w = {w} is outside the range [{range.Min:G4}, {range.Max:G4}] this DSNO was trained on; its images there are extrapolated and may be poor");
         if (_environment is null)
         {
             System.Diagnostics.Trace.TraceWarning(message);
