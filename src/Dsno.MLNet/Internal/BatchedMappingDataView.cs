@@ -166,10 +166,7 @@ internal sealed class BatchedMappingDataView : RowwiseDataView
                 return _batched
                     ? _caches[column.Index]!.GetGetter<TValue>(CurrentSlot, column.Name)
                     : _input.GetGetter<TValue>(_view._bound.InputSchema[column.Index]);
-            if (typeof(TValue) != typeof(VBuffer<float>))
-                throw new InvalidOperationException($"Column '{column.Name}' is a vector of Single; a getter of {typeof(TValue).Name} was asked for.");
-            var getter = _view._bound.OutputGetter(output, () => _outputs!.Values(output), CurrentSlot);
-            return (ValueGetter<TValue>)(Delegate)getter;
+            return _view._bound.OutputGetter<TValue>(column, output, () => _outputs!.Values(output), CurrentSlot);
         }
 
         public override ValueGetter<DataViewRowId> GetIdGetter()

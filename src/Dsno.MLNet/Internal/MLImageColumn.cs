@@ -87,37 +87,13 @@ internal static class MLImageColumn
         /// <summary>The input column a passed-through output column stands for.</summary>
         public DataViewSchema.Column InputColumn(DataViewSchema.Column column) => InputSchema[CheckIndex(column)];
 
-        /// <summary>Whether <paramref name="column"/> is active in a row or cursor built on <paramref name="input"/>.</summary>
-        public bool IsActive(DataViewSchema.Column column, DataViewRow input, bool imageActive) =>
-            IsImage(column) ? imageActive : input.IsColumnActive(InputColumn(column));
-
-        /// <summary>The getter of <paramref name="column"/> in a row or cursor built on <paramref name="input"/>.</summary>
-        public ValueGetter<TValue> Getter<TValue>(DataViewSchema.Column column, DataViewRow input, bool imageActive)
-        {
-            if (!IsImage(column)) return input.GetGetter<TValue>(InputColumn(column));
-            if (!imageActive) throw new InvalidOperationException($"Column '{column.Name}' was not requested when this row or cursor was created.");
-            return ImageGetter<TValue>(input);
-        }
-
         /// <summary>The input columns that produce <paramref name="outputColumns"/>: themselves, and the source for the image.</summary>
         public List<DataViewSchema.Column> InputColumnsFor(IEnumerable<DataViewSchema.Column> outputColumns, out bool imageNeeded)
         {
             ArgumentNullException.ThrowIfNull(outputColumns);
-            var needed = new SortedDictionary<int, DataViewSchema.Column>();
-            imageNeeded = false;
-            foreach (var column in outputColumns)
-            {
-                if (IsImage(column))
-                {
-                    imageNeeded = true;
-                    needed[Source.Index] = Source;
-                }
-                else
-                {
-                    needed[column.Index] = InputSchema[column.Index];
-                }
-            }
-            return needed.Values.ToList();
+            var columns = outputColumns.ToList();
+            imageNeeded = columns.Any(IsImage);
+            return columns.Select(c => IsImage(c) ? Source : InputSchema[c.Index]).DistinctBy(c => c.Index).OrderBy(c => c.Index).ToList();
         }
 
         /// <summary>A getter of the image column on <paramref name="input"/>, which must have <see cref="Source"/> active.</summary>
@@ -206,60 +182,46 @@ internal static class MLImageColumn
     }
 
     /// <summary>The mapper returned by <see cref="Mapper"/>.</summary>
-    private sealed class ImageRowMapper : IRowToRowMapper
+    private sealed class ImageRowMapper(IRowToRowMapper inner, Binding binding) : IRowToRowMapper
     {
-        private readonly IRowToRowMapper _inner;
-        private readonly Binding _binding;
+        public DataViewSchema InputSchema => inner.InputSchema;
 
-        public ImageRowMapper(IRowToRowMapper inner, Binding binding)
-        {
-            _inner = inner;
-            _binding = binding;
-        }
-
-        public DataViewSchema InputSchema => _inner.InputSchema;
-
-        public DataViewSchema OutputSchema => _binding.OutputSchema;
+        public DataViewSchema OutputSchema => binding.OutputSchema;
 
         public IEnumerable<DataViewSchema.Column> GetDependencies(IEnumerable<DataViewSchema.Column> dependingColumns) =>
-            _inner.GetDependencies(_binding.InputColumnsFor(dependingColumns, out _));
+            inner.GetDependencies(binding.InputColumnsFor(dependingColumns, out _));
 
         public DataViewRow GetRow(DataViewRow input, IEnumerable<DataViewSchema.Column> activeColumns)
         {
-            var innerColumns = _binding.InputColumnsFor(activeColumns, out bool image);
-            return new Row(_binding, _inner.GetRow(input, innerColumns), image);
+            var innerColumns = binding.InputColumnsFor(activeColumns, out bool image);
+            return new Row(binding, inner.GetRow(input, innerColumns), image);
         }
     }
 
     /// <summary>A row of <see cref="ImageRowMapper"/>: the inner mapper's row, with the image getter on top.</summary>
-    private sealed class Row : DataViewRow
+    private sealed class Row(Binding binding, DataViewRow input, bool imageActive) : DataViewRow
     {
-        private readonly Binding _binding;
-        private readonly DataViewRow _input;
-        private readonly bool _imageActive;
+        public override DataViewSchema Schema => binding.OutputSchema;
 
-        public Row(Binding binding, DataViewRow input, bool imageActive)
+        public override long Position => input.Position;
+
+        public override long Batch => input.Batch;
+
+        public override ValueGetter<DataViewRowId> GetIdGetter() => input.GetIdGetter();
+
+        public override bool IsColumnActive(DataViewSchema.Column column) =>
+            binding.IsImage(column) ? imageActive : input.IsColumnActive(binding.InputColumn(column));
+
+        public override ValueGetter<TValue> GetGetter<TValue>(DataViewSchema.Column column)
         {
-            _binding = binding;
-            _input = input;
-            _imageActive = imageActive;
+            if (!binding.IsImage(column)) return input.GetGetter<TValue>(binding.InputColumn(column));
+            if (!imageActive) throw new InvalidOperationException($"Column '{column.Name}' was not requested when this row or cursor was created.");
+            return binding.ImageGetter<TValue>(input);
         }
-
-        public override DataViewSchema Schema => _binding.OutputSchema;
-
-        public override long Position => _input.Position;
-
-        public override long Batch => _input.Batch;
-
-        public override ValueGetter<DataViewRowId> GetIdGetter() => _input.GetIdGetter();
-
-        public override bool IsColumnActive(DataViewSchema.Column column) => _binding.IsActive(column, _input, _imageActive);
-
-        public override ValueGetter<TValue> GetGetter<TValue>(DataViewSchema.Column column) => _binding.Getter<TValue>(column, _input, _imageActive);
 
         protected override void Dispose(bool disposing)
         {
-            if (disposing) _input.Dispose();
+            if (disposing) input.Dispose();
             base.Dispose(disposing);
         }
     }
