@@ -50,13 +50,23 @@ internal sealed class BoundBatchedMapping
 
     /// <summary>
     /// A getter of output column <paramref name="column"/> (output <paramref name="output"/>) that copies row <c>slot()</c> out of
-    /// <c>values()</c>; <typeparamref name="TValue"/> must be <see cref="VBuffer{T}"/> of <see cref="float"/>.
+    /// <c>values()</c>, or for an image output draws it; <typeparamref name="TValue"/> must be <see cref="VBuffer{T}"/> of
+    /// <see cref="float"/>, or <see cref="MLImage"/> for an image output.
     /// </summary>
     internal ValueGetter<TValue> OutputGetter<TValue>(DataViewSchema.Column column, int output, Func<float[]> values, Func<int> slot)
     {
+        var definition = Mapping.Outputs[output];
+        int size = definition.Size;
+        if (definition.IsImage)
+        {
+            if (typeof(TValue) != typeof(MLImage))
+                throw new InvalidOperationException($"Column '{column.Name}' holds {nameof(MLImage)} values; a getter of {typeof(TValue).Name} was asked for.");
+            int[] d = definition.Dimensions;
+            ValueGetter<MLImage> image = (ref MLImage dst) => dst = MLImageColumn.Draw(values().AsSpan(slot() * size, size), d[0], d[1], d[2]);
+            return (ValueGetter<TValue>)(Delegate)image;
+        }
         if (typeof(TValue) != typeof(VBuffer<float>))
             throw new InvalidOperationException($"Column '{column.Name}' is a vector of Single; a getter of {typeof(TValue).Name} was asked for.");
-        int size = Mapping.Outputs[output].Size;
         ValueGetter<VBuffer<float>> getter = (ref VBuffer<float> dst) =>
         {
             var source = values().AsSpan(slot() * size, size);
