@@ -28,13 +28,10 @@ public sealed class DiffusionTeacherTransformer : NoiseToImageTransformer
         Teacher = teacher;
         _settings = settings;
         if (settings.GuidanceScale > 0 && GuidanceRefusal(teacher, settings.GuidanceScale) is { } refused) throw refused;
-        var annotations = teacher.Architecture.NumClasses > 0
-            ? new Dictionary<string, float[]> { [GuidanceAnnotation] = new[] { (float)settings.GuidanceScale } }
-            : null;
         // A teacher that cannot be guided refuses an input with a per-row guidance column.
         Func<Exception>? refusal = teacher.SupportsGuidance ? null : () => GuidanceRefusal(teacher, 1)!;
         Mapping = new NoiseToImageMapping(teacher.Architecture, settings, settings.Frames, FrameKindOf(settings), MapBatch, teacher.Network,
-            refusal, annotations);
+            refusal, guidance: teacher.Architecture.NumClasses > 0 ? settings.GuidanceScale : null);
     }
 
     /// <summary>The classifier-free guidance scale w that Transform samples with (0 = none); a per-row guidance column overrides it.</summary>

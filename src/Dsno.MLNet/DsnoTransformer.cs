@@ -29,14 +29,12 @@ public sealed class DsnoTransformer : NoiseToImageTransformer
         Model = model;
         _settings = settings;
         _environment = environment;
-        var annotations = GuidanceAnnotationValue(model, settings) is { } w
-            ? new Dictionary<string, float[]> { [DiffusionTeacherTransformer.GuidanceAnnotation] = new[] { (float)w } }
-            : null;
         // Only a w-conditioned model reads a per-row guidance column; any other refuses an input that has one.
         Func<Exception>? refusal = model.IsGuidanceConditioned ? null : () => new ArgumentOutOfRangeException("inputSchema", ClassCount == 0
             ? $"Input column '{settings.GuidanceColumnName}' holds guidance scales, but this DSNO is unconditional and cannot be guided; drop the column."
             : $"Input column '{settings.GuidanceColumnName}' holds per-row guidance scales, but this DSNO was distilled at w = {Model.GuidanceScale ?? 0} only; drop the column, or fit a w-conditioned model.");
-        Mapping = new NoiseToImageMapping(model.Architecture, settings, OutputTimes, model.Kind, MapBatch, model.Network, refusal, annotations);
+        Mapping = new NoiseToImageMapping(model.Architecture, settings, OutputTimes, model.Kind, MapBatch, model.Network, refusal,
+            guidance: ClassCount == 0 ? null : model.IsGuidanceConditioned ? settings.Guidance : model.GuidanceScale ?? 0);
     }
 
     /// <summary>
@@ -76,9 +74,6 @@ public sealed class DsnoTransformer : NoiseToImageTransformer
         transformer.WarnIfOutsideRange(w);
         return transformer;
     }
-
-    private static double? GuidanceAnnotationValue(DsnoModel model, DsnoSettings settings) =>
-        model.Architecture.NumClasses == 0 ? null : model.IsGuidanceConditioned ? settings.Guidance : model.GuidanceScale ?? 0;
 
     private void WarnIfOutsideRange(double w)
     {

@@ -26,9 +26,9 @@ internal sealed class NoiseToImageMapping
     /// Null when the model reads per-row guidance scales from an input that has the guidance column (then input
     /// <see cref="GuidanceInput"/>, see <see cref="Guidance"/>); otherwise the error such an input raises.
     /// </param>
-    /// <param name="trajectoryAnnotations">More float-vector annotations of the trajectory column besides <c>Times</c>.</param>
+    /// <param name="guidance">The guidance scale w the trajectory column's <c>Guidance</c> annotation records, or null for none.</param>
     public NoiseToImageMapping(UNetOptions architecture, GenerationSettings settings, IReadOnlyList<double> times, FrameKind kind,
-        Action<InputBatch, OutputBatch> map, object gate, Func<Exception>? guidanceRefusal, IReadOnlyDictionary<string, float[]>? trajectoryAnnotations = null)
+        Action<InputBatch, OutputBatch> map, object gate, Func<Exception>? guidanceRefusal, double? guidance)
     {
         _settings = settings;
         _guidanceRefusal = guidanceRefusal;
@@ -36,8 +36,7 @@ internal sealed class NoiseToImageMapping
         var inputs = new List<BatchInputColumn> { BatchInputColumn.FloatVector(settings.NoiseColumnName, a.Channels, a.Height, a.Width) };
         if (a.NumClasses > 0) inputs.Add(BatchInputColumn.Integer(LabelColumn));
         var annotations = new Dictionary<string, float[]> { [TrajectoryAnnotations.Times] = times.Select(t => (float)t).ToArray() };
-        if (trajectoryAnnotations is not null)
-            foreach (var (name, value) in trajectoryAnnotations) annotations[name] = value;
+        if (guidance is { } w) annotations[DiffusionTeacherTransformer.GuidanceAnnotation] = new[] { (float)w };
         var outputs = new[]
         {
             new BatchOutputColumn(settings.OutputTrajectoryColumn, new[] { times.Count, a.Channels, a.Height, a.Width }, annotations,
