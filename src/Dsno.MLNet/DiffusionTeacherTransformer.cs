@@ -22,23 +22,16 @@ public sealed class DiffusionTeacherTransformer : NoiseToImageTransformer
     public const string GuidanceAnnotation = "Guidance";
 
     private readonly TeacherSettings _settings;
-    private readonly NoiseToImageMapping _mapping;
-    private readonly NoiseToImageMapping? _perRowMapping;
 
     internal DiffusionTeacherTransformer(DiffusionTeacher teacher, TeacherSettings settings)
     {
         Teacher = teacher;
         _settings = settings;
-        if (settings.GuidanceScale > 0) CheckGuidable(teacher, settings.GuidanceScale);
-        var annotations = teacher.Architecture.NumClasses > 0
-            ? new Dictionary<string, float[]> { [GuidanceAnnotation] = new[] { (float)settings.GuidanceScale } }
-            : null;
-        _mapping = new NoiseToImageMapping(teacher.Architecture, settings, settings.Frames, FrameKindOf(settings), MapBatch, gate: teacher.Network,
-            trajectoryAnnotations: annotations);
-        // A second view of the same model that also reads a per-row guidance column, used when the input has one.
-        if (teacher.SupportsGuidance && !string.IsNullOrEmpty(settings.GuidanceColumnName))
-            _perRowMapping = new NoiseToImageMapping(teacher.Architecture, settings, settings.Frames, FrameKindOf(settings), MapBatch, gate: teacher.Network,
-                settings.GuidanceColumnName, annotations);
+        if (settings.GuidanceScale > 0 && GuidanceRefusal(teacher, settings.GuidanceScale) is { } refused) throw refused;
+        // A teacher that cannot be guided refuses an input with a per-row guidance column.
+        Func<Exception>? refusal = teacher.SupportsGuidance ? null : () => GuidanceRefusal(teacher, 1)!;
+        Mapping = new NoiseToImageMapping(teacher.Architecture, settings, settings.Frames, FrameKindOf(settings), MapBatch, teacher.Network,
+            refusal, guidance: teacher.Architecture.NumClasses > 0 ? settings.GuidanceScale : null);
     }
 
     /// <summary>The classifier-free guidance scale w that Transform samples with (0 = none); a per-row guidance column overrides it.</summary>
@@ -75,7 +68,7 @@ public sealed class DiffusionTeacherTransformer : NoiseToImageTransformer
     public int ForwardPasses => (int)Math.Min(int.MaxValue, Teacher.Evaluations);
 
     /// <summary>Batches run by this transformer's Transform (one ODE solve each).</summary>
-    public long Batches => _mapping.BatchCalls + (_perRowMapping?.BatchCalls ?? 0);
+    public long Batches => Mapping.BatchCalls;
 
     /// <summary>
     /// Shares the weights but samples with another solver, step count or frame grid, and optionally another classifier-free guidance
@@ -93,32 +86,21 @@ public sealed class DiffusionTeacherTransformer : NoiseToImageTransformer
         return new DiffusionTeacherTransformer(Teacher, settings);
     }
 
-    private static void CheckGuidable(DiffusionTeacher teacher, double w)
+    /// <summary>Why <paramref name="teacher"/> cannot be sampled at the guidance scale <paramref name="w"/>, or null when it can.</summary>
+    private static ArgumentException? GuidanceRefusal(DiffusionTeacher teacher, double w)
     {
         if (teacher.Architecture.NumClasses == 0)
-            throw new ArgumentException($"this teacher is unconditional: it cannot be sampled with a guidance scale (w = {w}); classifier-free guidance needs a class-conditional teacher trained with LabelDropout > 0", "guidance");
+            return new ArgumentException($"this teacher is unconditional: it cannot be sampled with a guidance scale (w = {w}); classifier-free guidance needs a class-conditional teacher trained with LabelDropout > 0", "guidance");
         if (!teacher.SupportsGuidance)
-            throw new ArgumentException($"this teacher was trained without label dropout, so it has no null class to guide with (w = {w}); train it with LabelDropout > 0", "guidance");
-    }
-
-    /// <summary>The mapping for an input schema: the per-row guidance view when the input has the guidance column.</summary>
-    private protected override NoiseToImageMapping MappingFor(DataViewSchema inputSchema)
-    {
-        ArgumentNullException.ThrowIfNull(inputSchema);
-        string? column = _settings.GuidanceColumnName;
-        if (string.IsNullOrEmpty(column) || inputSchema.GetColumnOrNull(column) is null) return _mapping;
-        if (_perRowMapping is null)
-        {
-            CheckGuidable(Teacher, 1);
-        }
-        return _perRowMapping!;
+            return new ArgumentException($"this teacher was trained without label dropout, so it has no null class to guide with (w = {w}); train it with LabelDropout > 0", "guidance");
+        return null;
     }
 
     private void MapBatch(InputBatch input, OutputBatch output)
     {
         using var scope = torch.NewDisposeScope();
         var noise = input.FloatTensor(0, Teacher.Device);
-        var labels = ClassCount > 0 ? Labels.Check(input.IntegerTensor(1, Teacher.Device), ClassCount, _mapping.LabelColumn) : null;
+        var labels = ClassCount > 0 ? Labels.Check(input.IntegerTensor(1, Teacher.Device), ClassCount, Mapping.LabelColumn) : null;
         var guidance = GuidanceRows(input);
         // The frame times are always part of the step list, so Image is the same whether or not Trajectory is read.
         var (images, frames) = Teacher.Solve(noise, labels, guidance, _settings.Solver, _settings.SolverSteps,
@@ -132,16 +114,7 @@ public sealed class DiffusionTeacherTransformer : NoiseToImageTransformer
     /// <summary>The per-row guidance scales of a batch: its guidance column when it has one, else this transformer's w (null when 0).</summary>
     private torch.Tensor? GuidanceRows(InputBatch input)
     {
-        int column = ClassCount > 0 ? 2 : -1;
-        if (column >= 0 && input.Count > 0 && _perRowMapping is not null && input.HasInput(column))
-        {
-            var values = input.Floats(column);
-            for (int i = 0; i < values.Length; i++)
-                if (!float.IsFinite(values[i]) || values[i] < 0)
-                    throw new ArgumentOutOfRangeException(_settings.GuidanceColumnName, values[i],
-                        $"column '{_settings.GuidanceColumnName}': a guidance scale must be a finite number >= 0, found {values[i].ToString(System.Globalization.CultureInfo.InvariantCulture)}");
-            return torch.tensor(values).to(torch.float32, Teacher.Device, copy: true);
-        }
+        if (input.Count > 0 && Mapping.Guidance(input) is { } values) return torch.tensor(values).to(torch.float32, Teacher.Device, copy: true);
         if (_settings.GuidanceScale == 0) return null;
         using var w = _settings.GuidanceScale.ToScalar();
         return torch.full(input.Count, w, dtype: torch.float32, device: Teacher.Device);

@@ -82,21 +82,17 @@ public sealed class DsnoOnnxEstimator : IEstimator<ITransformer>
     {
         var chain = new EstimatorChain<ITransformer>().Append<ITransformer>(_ml.Transforms.CopyColumns(DsnoOnnxMetadata.NoiseInput, _noiseColumnName));
         var inputs = new List<string> { DsnoOnnxMetadata.NoiseInput };
-        if (_labelColumnName is not null)
+        // ApplyOnnxModel feeds a scalar column as [1, 1] but a one-value vector as [1], which is what 'labels' and 'guidance' [N] take.
+        void AddAsVector(string input, string? column, DataKind kind)
         {
-            // ApplyOnnxModel feeds a scalar column as [1, 1] but a one-value vector as [1], which is what 'labels' [N] takes.
-            string scalar = DsnoOnnxMetadata.LabelsInput + ".int64";
-            chain = chain.Append<ITransformer>(_ml.Transforms.Conversion.ConvertType(scalar, _labelColumnName, DataKind.Int64))
-                .Append<ITransformer>(_ml.Transforms.Concatenate(DsnoOnnxMetadata.LabelsInput, scalar));
-            inputs.Add(DsnoOnnxMetadata.LabelsInput);
+            if (column is null) return;
+            string scalar = $"{input}.{kind.ToString().ToLowerInvariant()}";
+            chain = chain.Append<ITransformer>(_ml.Transforms.Conversion.ConvertType(scalar, column, kind))
+                .Append<ITransformer>(_ml.Transforms.Concatenate(input, scalar));
+            inputs.Add(input);
         }
-        if (_guidanceColumnName is not null)
-        {
-            string scalar = DsnoOnnxMetadata.GuidanceInput + ".single";
-            chain = chain.Append<ITransformer>(_ml.Transforms.Conversion.ConvertType(scalar, _guidanceColumnName, DataKind.Single))
-                .Append<ITransformer>(_ml.Transforms.Concatenate(DsnoOnnxMetadata.GuidanceInput, scalar));
-            inputs.Add(DsnoOnnxMetadata.GuidanceInput);
-        }
+        AddAsVector(DsnoOnnxMetadata.LabelsInput, _labelColumnName, DataKind.Int64);
+        AddAsVector(DsnoOnnxMetadata.GuidanceInput, _guidanceColumnName, DataKind.Single);
         return chain.Append<ITransformer>(_ml.Transforms.ApplyOnnxModel(new[] { DsnoOnnxMetadata.ImageOutput, DsnoOnnxMetadata.TrajectoryOutput }, inputs.ToArray(), _modelFile));
     }
 }

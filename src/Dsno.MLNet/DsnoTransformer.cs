@@ -21,8 +21,6 @@ public sealed class DsnoTransformer : NoiseToImageTransformer
     internal static readonly ModelKind Kind = new("DSNOOPER", LoaderSignature, version: 1);
 
     private readonly DsnoSettings _settings;
-    private readonly NoiseToImageMapping _mapping;
-    private readonly NoiseToImageMapping? _perRowMapping;
     private readonly IHostEnvironment? _environment;
     private int _warnedOutsideRange;
 
@@ -31,12 +29,12 @@ public sealed class DsnoTransformer : NoiseToImageTransformer
         Model = model;
         _settings = settings;
         _environment = environment;
-        var annotations = GuidanceAnnotationValue(model, settings) is { } w
-            ? new Dictionary<string, float[]> { [DiffusionTeacherTransformer.GuidanceAnnotation] = new[] { (float)w } }
-            : null;
-        _mapping = new NoiseToImageMapping(model.Architecture, settings, OutputTimes, model.Kind, MapBatch, gate: model.Network, trajectoryAnnotations: annotations);
-        if (model.IsGuidanceConditioned && !string.IsNullOrEmpty(settings.GuidanceColumnName))
-            _perRowMapping = new NoiseToImageMapping(model.Architecture, settings, OutputTimes, model.Kind, MapBatch, gate: model.Network, settings.GuidanceColumnName, annotations);
+        // Only a w-conditioned model reads a per-row guidance column; any other refuses an input that has one.
+        Func<Exception>? refusal = model.IsGuidanceConditioned ? null : () => new ArgumentOutOfRangeException("inputSchema", ClassCount == 0
+            ? $"Input column '{settings.GuidanceColumnName}' holds guidance scales, but this DSNO is unconditional and cannot be guided; drop the column."
+            : $"Input column '{settings.GuidanceColumnName}' holds per-row guidance scales, but this DSNO was distilled at w = {Model.GuidanceScale ?? 0} only; drop the column, or fit a w-conditioned model.");
+        Mapping = new NoiseToImageMapping(model.Architecture, settings, OutputTimes, model.Kind, MapBatch, model.Network, refusal,
+            guidance: ClassCount == 0 ? null : model.IsGuidanceConditioned ? settings.Guidance : model.GuidanceScale ?? 0);
     }
 
     /// <summary>
@@ -77,9 +75,6 @@ public sealed class DsnoTransformer : NoiseToImageTransformer
         return transformer;
     }
 
-    private static double? GuidanceAnnotationValue(DsnoModel model, DsnoSettings settings) =>
-        model.Architecture.NumClasses == 0 ? null : model.IsGuidanceConditioned ? settings.Guidance : model.GuidanceScale ?? 0;
-
     private void WarnIfOutsideRange(double w)
     {
         if (Model.GuidanceRange is not { } range || (w >= range.Min && w <= range.Max)) return;
@@ -93,18 +88,6 @@ public sealed class DsnoTransformer : NoiseToImageTransformer
         }
         using var channel = _environment.Start(nameof(DsnoTransformer));
         channel.Warning(MessageSensitivity.None, message);
-    }
-
-    /// <summary>The mapping for an input schema: the per-row guidance view when a w-conditioned model's input has the guidance column.</summary>
-    private protected override NoiseToImageMapping MappingFor(DataViewSchema inputSchema)
-    {
-        ArgumentNullException.ThrowIfNull(inputSchema);
-        string? column = _settings.GuidanceColumnName;
-        if (string.IsNullOrEmpty(column) || inputSchema.GetColumnOrNull(column) is null) return _mapping;
-        if (_perRowMapping is not null) return _perRowMapping;
-        throw new ArgumentOutOfRangeException(nameof(inputSchema), ClassCount == 0
-            ? $"Input column '{column}' holds guidance scales, but this DSNO is unconditional and cannot be guided; drop the column."
-            : $"Input column '{column}' holds per-row guidance scales, but this DSNO was distilled at w = {Model.GuidanceScale ?? 0} only; drop the column, or fit a w-conditioned model.");
     }
 
     /// <summary>The core operator (network, grid, decoding).</summary>
@@ -210,16 +193,9 @@ public sealed class DsnoTransformer : NoiseToImageTransformer
     private torch.Tensor? BatchGuidance(InputBatch? input, int count)
     {
         if (!Model.IsGuidanceConditioned) return null;
-        if (input is not null && _perRowMapping is not null && input.HasInput(_perRowMapping.GuidanceInput))
+        if (input is not null && Mapping.Guidance(input) is { } values)
         {
-            var values = input.Floats(_perRowMapping.GuidanceInput);
-            foreach (float v in values)
-            {
-                if (!float.IsFinite(v) || v < 0)
-                    throw new ArgumentOutOfRangeException(_settings.GuidanceColumnName, v,
-                        $"column '{_settings.GuidanceColumnName}': a guidance scale must be a finite number >= 0, found {v.ToString(System.Globalization.CultureInfo.InvariantCulture)}");
-                WarnIfOutsideRange(v);
-            }
+            foreach (float v in values) WarnIfOutsideRange(v);
             return torch.tensor(values).to(torch.float32, Model.Device, copy: true);
         }
         if (_settings.Guidance is not { } w)
@@ -234,7 +210,7 @@ public sealed class DsnoTransformer : NoiseToImageTransformer
     {
         using var scope = torch.NewDisposeScope();
         var noise = input.FloatTensor(0, Model.Device);
-        var labels = ClassCount > 0 ? Labels.Check(input.IntegerTensor(1, Model.Device), ClassCount, _mapping.LabelColumn) : null;
+        var labels = ClassCount > 0 ? Labels.Check(input.IntegerTensor(1, Model.Device), ClassCount, Mapping.LabelColumn) : null;
         var frames = Predict(noise, labels, BatchGuidance(input, input.Count));
         output.Write(0, frames);
         output.Write(1, frames[.., ^1]);

@@ -9,8 +9,8 @@ public abstract class NoiseToImageTransformer : ITransformer
 {
     private protected NoiseToImageTransformer() { }
 
-    /// <summary>The mapping for an input schema (the per-row guidance view when the input has the guidance column).</summary>
-    private protected abstract NoiseToImageMapping MappingFor(DataViewSchema inputSchema);
+    /// <summary>The batched mapping from noise to trajectory and image (set by the derived constructor).</summary>
+    private protected NoiseToImageMapping Mapping { get; init; } = null!;
 
     /// <summary>Writes the transformer into an ML.NET model file.</summary>
     private protected abstract void SaveModel(ModelSaveContext ctx);
@@ -19,13 +19,13 @@ public abstract class NoiseToImageTransformer : ITransformer
     public bool IsRowToRowMapper => true;
 
     /// <inheritdoc/>
-    public DataViewSchema GetOutputSchema(DataViewSchema inputSchema) => MappingFor(inputSchema).GetOutputSchema(inputSchema);
+    public DataViewSchema GetOutputSchema(DataViewSchema inputSchema) => Mapping.GetOutputSchema(inputSchema);
 
     /// <inheritdoc/>
-    public IDataView Transform(IDataView input) => MappingFor(input?.Schema!).Transform(input!);
+    public IDataView Transform(IDataView input) => Mapping.Transform(input);
 
     /// <inheritdoc/>
-    public IRowToRowMapper GetRowToRowMapper(DataViewSchema inputSchema) => MappingFor(inputSchema).GetRowToRowMapper(inputSchema);
+    public IRowToRowMapper GetRowToRowMapper(DataViewSchema inputSchema) => Mapping.GetRowToRowMapper(inputSchema);
 
     void ICanSaveModel.Save(ModelSaveContext ctx) => SaveModel(ctx);
 }

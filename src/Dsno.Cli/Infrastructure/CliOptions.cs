@@ -16,14 +16,6 @@ public static class CliOptions
         CustomParser = r => ParseInt(r, name, min) ?? defaultValue,
     };
 
-    /// <summary>A required integer option of at least <paramref name="min"/>.</summary>
-    public static Option<int> RequiredInt(string name, string description, int min = 1) => new(name)
-    {
-        Description = description,
-        Required = true,
-        CustomParser = r => ParseInt(r, name, min) ?? 0,
-    };
-
     /// <summary>An optional integer option of at least <paramref name="min"/> (null when absent).</summary>
     public static Option<int?> OptionalInt(string name, string description, int min = 1) => new(name)
     {
@@ -70,23 +62,8 @@ public static class CliOptions
     {
         Description = description,
         DefaultValueFactory = _ => defaultValue,
-        CustomParser = r =>
-        {
-            string? token = Single(r);
-            var parts = token?.Split(',', StringSplitOptions.TrimEntries);
-            var values = new List<int>();
-            foreach (var p in parts ?? Array.Empty<string>())
-            {
-                if (!int.TryParse(p, NumberStyles.Integer, CultureInfo.InvariantCulture, out int v) || v < 1)
-                {
-                    r.AddError($"{name} must be comma-separated positive integers, e.g. 1,2,2");
-                    return defaultValue;
-                }
-                values.Add(v);
-            }
-            if (values.Count == 0) { r.AddError($"{name} must be comma-separated positive integers, e.g. 1,2,2"); return defaultValue; }
-            return values.ToArray();
-        },
+        CustomParser = r => ParseList(r, $"{name} must be comma-separated positive integers, e.g. 1,2,2",
+            (string p, out int v) => int.TryParse(p, NumberStyles.Integer, CultureInfo.InvariantCulture, out v) && v >= 1) ?? defaultValue,
     };
 
     /// <summary>
@@ -97,23 +74,8 @@ public static class CliOptions
     {
         Description = description,
         DefaultValueFactory = _ => null,
-        CustomParser = r =>
-        {
-            if (r.Tokens.Count == 0) return null;
-            string? token = Single(r);
-            var values = new List<float>();
-            foreach (var p in token?.Split(',', StringSplitOptions.TrimEntries) ?? Array.Empty<string>())
-            {
-                if (!float.TryParse(p, NumberStyles.Float, CultureInfo.InvariantCulture, out float v))
-                {
-                    r.AddError($"{name} must be comma-separated numbers, e.g. 0.5625,0.25,0.0625,0");
-                    return null;
-                }
-                values.Add(v);
-            }
-            if (values.Count == 0) { r.AddError($"{name} must be comma-separated numbers, e.g. 0.5625,0.25,0.0625,0"); return null; }
-            return values.ToArray();
-        },
+        CustomParser = r => r.Tokens.Count == 0 ? null : ParseList(r, $"{name} must be comma-separated numbers, e.g. 0.5625,0.25,0.0625,0",
+            (string p, out float v) => float.TryParse(p, NumberStyles.Float, CultureInfo.InvariantCulture, out v)),
     };
 
     /// <summary>An image size "HxW" (e.g. 32x32).</summary>
@@ -152,24 +114,14 @@ public static class CliOptions
     {
         Description = description,
         Required = true,
-        CustomParser = r =>
-        {
-            string? token = Single(r);
-            if (string.IsNullOrWhiteSpace(token)) { r.AddError($"{name} needs a value"); return ""; }
-            return token;
-        },
+        CustomParser = r => NonBlank(r, name) ?? "",
     };
 
     /// <summary>An optional path option.</summary>
     public static Option<string?> OptionalPath(string name, string description) => new(name)
     {
         Description = description,
-        CustomParser = r =>
-        {
-            string? token = Single(r);
-            if (string.IsNullOrWhiteSpace(token)) { r.AddError($"{name} needs a value"); return null; }
-            return token;
-        },
+        CustomParser = r => NonBlank(r, name),
     };
 
     /// <summary>A flag.</summary>
@@ -189,6 +141,28 @@ public static class CliOptions
             return null;
         }
         return v;
+    }
+
+    private delegate bool TryParse<T>(string text, out T value);
+
+    /// <summary>The comma-separated values of the option, or null (with <paramref name="error"/> reported) when one is malformed or none is given.</summary>
+    private static T[]? ParseList<T>(ArgumentResult r, string error, TryParse<T> parse)
+    {
+        var parts = Single(r)?.Split(',', StringSplitOptions.TrimEntries) ?? Array.Empty<string>();
+        var values = new T[parts.Length];
+        bool ok = parts.Length > 0;
+        for (int i = 0; ok && i < parts.Length; i++) ok = parse(parts[i], out values[i]);
+        if (!ok) r.AddError(error);
+        return ok ? values : null;
+    }
+
+    /// <summary>The option's value, or null (with "needs a value" reported) when it is missing or blank.</summary>
+    private static string? NonBlank(ArgumentResult r, string name)
+    {
+        string? token = Single(r);
+        if (!string.IsNullOrWhiteSpace(token)) return token;
+        r.AddError($"{name} needs a value");
+        return null;
     }
 
     private static string? Single(ArgumentResult r) => r.Tokens.Count == 1 ? r.Tokens[0].Value : null;

@@ -36,6 +36,18 @@ internal sealed class BatchOutputColumn
         Type = new VectorDataViewType(NumberDataViewType.Single, Dimensions);
     }
 
+    private BatchOutputColumn(string name, int channels, int height, int width) : this(name, new[] { channels, height, width })
+    {
+        IsImage = true;
+        Type = new Microsoft.ML.Transforms.Image.ImageDataViewType(height, width);
+    }
+
+    /// <summary>
+    /// An image column: the mapping writes C*H*W floats [C, H, W] in [-1, 1] per row (C = 1 or 3), and readers get an
+    /// <see cref="MLImage"/> drawn from them (<see cref="MLImageColumn.Draw"/>) at each read.
+    /// </summary>
+    public static BatchOutputColumn Image(string name, int channels, int height, int width) => new(name, channels, height, width);
+
     /// <summary>The column name.</summary>
     public string Name { get; }
 
@@ -45,12 +57,11 @@ internal sealed class BatchOutputColumn
     /// <summary>Values per row: the product of the dimensions.</summary>
     public int Size { get; }
 
-    /// <summary>The ML.NET column type: a vector of <see cref="float"/> with <see cref="Dimensions"/>.</summary>
-    public VectorDataViewType Type { get; }
+    /// <summary>The ML.NET column type: a vector of <see cref="float"/> with <see cref="Dimensions"/>, or an image type.</summary>
+    public DataViewType Type { get; }
 
-    /// <summary>The float-vector annotations, by name (copies).</summary>
-    public IReadOnlyDictionary<string, float[]> FloatVectorAnnotations =>
-        _annotations.ToDictionary(a => a.Name, a => (float[])a.Values.Clone());
+    /// <summary>Whether the column holds images drawn from its values (<see cref="Image"/>).</summary>
+    public bool IsImage { get; }
 
     /// <summary>The ML.NET annotations of the column.</summary>
     internal DataViewSchema.Annotations BuildAnnotations()
@@ -76,6 +87,7 @@ internal sealed class BatchOutputColumn
     }
 
     /// <summary>The column as an estimator's promise (<see cref="SchemaShape.Column"/>), with its annotations.</summary>
-    internal SchemaShape.Column ToShapeColumn() =>
-        SchemaShapes.FloatVector(Name, _annotations.Select(a => a.Name).ToArray(), _textAnnotations.Select(a => a.Name).ToArray());
+    internal SchemaShape.Column ToShapeColumn() => IsImage
+        ? SchemaShapes.Image(Name)
+        : SchemaShapes.FloatVector(Name, _annotations.Select(a => a.Name).ToArray(), _textAnnotations.Select(a => a.Name).ToArray());
 }

@@ -9,24 +9,31 @@ namespace Dsno.MLNet.Internal;
 /// reads up to <see cref="BatchedMapping.BatchSize"/> rows ahead, keeping the requested input columns of those rows, calls the
 /// mapping once for the batch, and then serves the rows one by one from what it kept. Creating the view computes nothing.
 /// </remarks>
-internal sealed class BatchedMappingDataView : RowwiseDataView
+internal sealed class BatchedMappingDataView(IDataView input, BoundBatchedMapping bound) : IDataView
 {
-    private readonly BoundBatchedMapping _bound;
+    private readonly BoundBatchedMapping _bound = bound;
 
-    internal BatchedMappingDataView(IDataView input, BoundBatchedMapping bound) : base(input) => _bound = bound;
-
-    /// <inheritdoc/>
-    public override DataViewSchema Schema => _bound.OutputSchema;
+    /// <summary>The view whose rows this one has.</summary>
+    private IDataView Input { get; } = input;
 
     /// <inheritdoc/>
-    public override DataViewRowCursor GetRowCursor(IEnumerable<DataViewSchema.Column> columnsNeeded, Random? rand = null)
+    public DataViewSchema Schema => _bound.OutputSchema;
+
+    /// <summary>Rows are mapped independently, so the view can shuffle whenever its input can.</summary>
+    public bool CanShuffle => Input.CanShuffle;
+
+    /// <inheritdoc/>
+    public long? GetRowCount() => Input.GetRowCount();
+
+    /// <inheritdoc/>
+    public DataViewRowCursor GetRowCursor(IEnumerable<DataViewSchema.Column> columnsNeeded, Random? rand = null)
     {
         ArgumentNullException.ThrowIfNull(columnsNeeded);
         return new Cursor(this, columnsNeeded, rand);
     }
 
     /// <summary>One cursor: batching already uses the model's own parallelism.</summary>
-    public override DataViewRowCursor[] GetRowCursorSet(IEnumerable<DataViewSchema.Column> columnsNeeded, int n, Random? rand = null) =>
+    public DataViewRowCursor[] GetRowCursorSet(IEnumerable<DataViewSchema.Column> columnsNeeded, int n, Random? rand = null) =>
         new[] { GetRowCursor(columnsNeeded, rand) };
 
     private sealed class Cursor : DataViewRowCursor
@@ -166,10 +173,7 @@ internal sealed class BatchedMappingDataView : RowwiseDataView
                 return _batched
                     ? _caches[column.Index]!.GetGetter<TValue>(CurrentSlot, column.Name)
                     : _input.GetGetter<TValue>(_view._bound.InputSchema[column.Index]);
-            if (typeof(TValue) != typeof(VBuffer<float>))
-                throw new InvalidOperationException($"Column '{column.Name}' is a vector of Single; a getter of {typeof(TValue).Name} was asked for.");
-            var getter = _view._bound.OutputGetter(output, () => _outputs!.Values(output), CurrentSlot);
-            return (ValueGetter<TValue>)(Delegate)getter;
+            return _view._bound.OutputGetter<TValue>(column, output, () => _outputs!.Values(output), CurrentSlot);
         }
 
         public override ValueGetter<DataViewRowId> GetIdGetter()

@@ -19,16 +19,10 @@ internal sealed class BatchedRowToRowMapper : IRowToRowMapper
     /// <inheritdoc/>
     public IEnumerable<DataViewSchema.Column> GetDependencies(IEnumerable<DataViewSchema.Column> dependingColumns)
     {
-        var needed = new Dictionary<int, DataViewSchema.Column>();
-        bool anyOutput = false;
-        foreach (var column in dependingColumns)
-        {
-            if (_bound.OutputIndexOf(column) >= 0) anyOutput = true;
-            else needed[column.Index] = InputSchema[column.Index];
-        }
-        if (anyOutput)
-            foreach (var column in _bound.InputColumns) needed[column.Index] = column;
-        return needed.Values.OrderBy(c => c.Index).ToList();
+        var columns = dependingColumns.ToList();
+        var needed = columns.Where(c => _bound.OutputIndexOf(c) < 0).Select(c => InputSchema[c.Index]);
+        if (columns.Any(c => _bound.OutputIndexOf(c) >= 0)) needed = needed.Concat(_bound.InputColumns);
+        return needed.DistinctBy(c => c.Index).OrderBy(c => c.Index).ToList();
     }
 
     /// <inheritdoc/>
@@ -81,10 +75,7 @@ internal sealed class BatchedRowToRowMapper : IRowToRowMapper
             if (output < 0) return _input.GetGetter<TValue>(_mapper.InputSchema[column.Index]);
             if (!_activeOutputs[output])
                 throw new InvalidOperationException($"Column '{column.Name}' was not requested when this row was created.");
-            if (typeof(TValue) != typeof(VBuffer<float>))
-                throw new InvalidOperationException($"Column '{column.Name}' is a vector of Single; a getter of {typeof(TValue).Name} was asked for.");
-            var getter = _mapper._bound.OutputGetter(output, () => Compute().Values(output), () => 0);
-            return (ValueGetter<TValue>)(Delegate)getter;
+            return _mapper._bound.OutputGetter<TValue>(column, output, () => Compute().Values(output), () => 0);
         }
 
         // Maps the input's current row, once per position (a row at position -1 is recomputed on every read).

@@ -48,17 +48,33 @@ internal sealed class BoundBatchedMapping
     /// <summary>Creates a reader of the function's inputs from the current row of <paramref name="row"/>.</summary>
     public InputRowReader CreateReader(DataViewRow row) => new(this, row);
 
-    /// <summary>A getter that copies row <c>slot()</c> of output <paramref name="output"/> out of <c>values()</c>.</summary>
-    internal ValueGetter<VBuffer<float>> OutputGetter(int output, Func<float[]> values, Func<int> slot)
+    /// <summary>
+    /// A getter of output column <paramref name="column"/> (output <paramref name="output"/>) that copies row <c>slot()</c> out of
+    /// <c>values()</c>, or for an image output draws it; <typeparamref name="TValue"/> must be <see cref="VBuffer{T}"/> of
+    /// <see cref="float"/>, or <see cref="MLImage"/> for an image output.
+    /// </summary>
+    internal ValueGetter<TValue> OutputGetter<TValue>(DataViewSchema.Column column, int output, Func<float[]> values, Func<int> slot)
     {
-        int size = Mapping.Outputs[output].Size;
-        return (ref VBuffer<float> dst) =>
+        var definition = Mapping.Outputs[output];
+        int size = definition.Size;
+        if (definition.IsImage)
+        {
+            if (typeof(TValue) != typeof(MLImage))
+                throw new InvalidOperationException($"Column '{column.Name}' holds {nameof(MLImage)} values; a getter of {typeof(TValue).Name} was asked for.");
+            int[] d = definition.Dimensions;
+            ValueGetter<MLImage> image = (ref MLImage dst) => dst = MLImageColumn.Draw(values().AsSpan(slot() * size, size), d[0], d[1], d[2]);
+            return (ValueGetter<TValue>)(Delegate)image;
+        }
+        if (typeof(TValue) != typeof(VBuffer<float>))
+            throw new InvalidOperationException($"Column '{column.Name}' is a vector of Single; a getter of {typeof(TValue).Name} was asked for.");
+        ValueGetter<VBuffer<float>> getter = (ref VBuffer<float> dst) =>
         {
             var source = values().AsSpan(slot() * size, size);
             var editor = VBufferEditor.Create(ref dst, size);
             source.CopyTo(editor.Values);
             dst = editor.Commit();
         };
+        return (ValueGetter<TValue>)(Delegate)getter;
     }
 
     /// <summary>Reads the function's inputs from the current row of a cursor or row into a slot of an <see cref="InputBatch"/>.</summary>
@@ -89,36 +105,14 @@ internal sealed class BoundBatchedMapping
 
         private static Action<InputBatch, int> FloatVectorReader(DataViewRow row, DataViewSchema.Column column, int input, int size)
         {
-            var getter = row.GetGetter<VBuffer<float>>(column);
-            VBuffer<float> buffer = default;
-            return (batch, slot) =>
-            {
-                getter(ref buffer);
-                if (buffer.Length != size)
-                    throw new InvalidOperationException($"Column '{column.Name}' held {buffer.Length} values in a row; expected {size}.");
-                buffer.CopyTo(batch.Floats(input).AsSpan(slot * size, size)); // densifies sparse rows
-            };
+            var read = ColumnReaders.FloatVector(row, column, size);
+            return (batch, slot) => read(batch.Floats(input).AsSpan(slot * size, size)); // densifies sparse rows
         }
 
         private static Action<InputBatch, int> FloatReader(DataViewRow row, DataViewSchema.Column column, int input)
         {
-            if (column.Type.RawType == typeof(double))
-            {
-                var getDouble = row.GetGetter<double>(column);
-                double d = 0;
-                return (batch, slot) =>
-                {
-                    getDouble(ref d);
-                    batch.Floats(input)[slot] = (float)d;
-                };
-            }
-            var getter = row.GetGetter<float>(column);
-            float value = 0;
-            return (batch, slot) =>
-            {
-                getter(ref value);
-                batch.Floats(input)[slot] = value;
-            };
+            var read = ColumnReaders.Float(row, column);
+            return (batch, slot) => batch.Floats(input)[slot] = read();
         }
 
         private static Action<InputBatch, int> IntegerReader(DataViewRow row, DataViewSchema.Column column, int input)
@@ -147,13 +141,8 @@ internal sealed class BoundBatchedMapping
 
         private static Action<InputBatch, int> Scalar<T>(DataViewRow row, DataViewSchema.Column column, int input, Func<T, int> convert)
         {
-            var getter = row.GetGetter<T>(column);
-            T value = default!;
-            return (batch, slot) =>
-            {
-                getter(ref value);
-                batch.Integers(input)[slot] = convert(value);
-            };
+            var read = ColumnReaders.Value<T>(row, column);
+            return (batch, slot) => batch.Integers(input)[slot] = convert(read());
         }
 
         private static int ToInt(long value, string column) =>

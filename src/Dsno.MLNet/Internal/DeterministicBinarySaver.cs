@@ -6,11 +6,10 @@ namespace Dsno.MLNet.Internal;
 /// ML.NET's binary (<c>.idv</c>) saver with its <c>DeterministicBlockOrder</c> setting on. <c>mlContext.Data.SaveAsBinary</c> compresses
 /// column blocks on one thread per core and writes each block as soon as it is compressed, so two saves of the same rows can order their
 /// blocks differently; the saver's own option (internal in ML.NET 5.0.1, like the saver class) writes them in (block, column) order, so the
-/// bytes depend on the rows alone. Reached by reflection once; a missing member raises <see cref="InvalidOperationException"/> naming it.
+/// bytes depend on the rows alone. Reached by reflection once, through <see cref="MlNetInternals"/>'s look-ups: a missing member raises <see cref="InvalidOperationException"/> naming it.
 /// </summary>
 internal static class DeterministicBinarySaver
 {
-    private const BindingFlags Members = BindingFlags.Public | BindingFlags.NonPublic | BindingFlags.Instance;
     private static readonly Lazy<Reflected> Saver = new(Reflected.Resolve, LazyThreadSafetyMode.ExecutionAndPublication);
 
     /// <summary>Writes the columns of <paramref name="data"/> (hidden ones only with <paramref name="keepHidden"/>) to <paramref name="stream"/>.</summary>
@@ -51,25 +50,16 @@ internal static class DeterministicBinarySaver
 
         public static Reflected Resolve()
         {
-            var assembly = typeof(DataOperationsCatalog).Assembly;
-            const string name = "Microsoft.ML.Data.IO.BinarySaver";
-            var saver = assembly.GetType(name, throwOnError: false) ?? throw Missing($"type {name}");
-            var arguments = saver.GetNestedType("Arguments", BindingFlags.Public | BindingFlags.NonPublic) ?? throw Missing($"type {name}.Arguments");
+            var saver = MlNetInternals.FindType("Microsoft.ML.Data.IO.BinarySaver", typeof(DataOperationsCatalog).Assembly);
+            var arguments = saver.GetNestedType("Arguments", BindingFlags.Public | BindingFlags.NonPublic)
+                ?? throw MlNetInternals.Missing($"type {saver.FullName}.Arguments", saver.Assembly);
             return new Reflected(
-                saver.GetConstructor(Members, null, new[] { typeof(IHostEnvironment), arguments }, null) ?? throw Missing($"constructor {name}(IHostEnvironment, Arguments)"),
+                MlNetInternals.FindConstructor(saver, typeof(IHostEnvironment), arguments),
                 arguments,
-                BoolField(arguments, "DeterministicBlockOrder"),
-                BoolField(arguments, "Silent"),
-                saver.GetMethod("IsColumnSavable", Members, null, new[] { typeof(DataViewType) }, null) ?? throw Missing($"method {name}.IsColumnSavable(DataViewType)"),
-                saver.GetMethod("SaveData", Members, null, new[] { typeof(Stream), typeof(IDataView), typeof(int[]) }, null)
-                    ?? throw Missing($"method {name}.SaveData(Stream, IDataView, int[])"));
+                MlNetInternals.FindField(arguments, "DeterministicBlockOrder", typeof(bool)),
+                MlNetInternals.FindField(arguments, "Silent", typeof(bool)),
+                MlNetInternals.FindMethod(saver, "IsColumnSavable", typeof(DataViewType)),
+                MlNetInternals.FindMethod(saver, "SaveData", typeof(Stream), typeof(IDataView), typeof(int[])));
         }
-
-        private static FieldInfo BoolField(Type type, string field) =>
-            type.GetField(field, Members) is { } f && f.FieldType == typeof(bool) ? f : throw Missing($"field bool {type.FullName}.{field}");
-
-        private static InvalidOperationException Missing(string what) =>
-            new($"Dsno.MLNet cannot find the ML.NET internal {what} in Microsoft.ML.Data {MlNetInternals.LoadedVersion} " +
-                $"(Dsno.MLNet was built against ML.NET {MlNetInternals.WrittenAgainstVersion}); use that ML.NET version.");
     }
 }

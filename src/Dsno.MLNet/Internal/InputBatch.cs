@@ -41,9 +41,6 @@ internal sealed class InputBatch
     public float[] Floats(int input) =>
         _floats[input] ?? throw new InvalidOperationException($"Input column '{_columns[input].Name}' is not a float vector.");
 
-    /// <summary>The values of the float vector input named <paramref name="columnName"/>.</summary>
-    public float[] Floats(string columnName) => Floats(IndexOf(columnName));
-
     /// <summary>
     /// Float vector input <paramref name="input"/> as a new tensor of shape <c>[Count, ..Dimensions]</c> on <paramref name="device"/>
     /// (CPU by default), in libtorch-owned memory. It joins the current dispose scope.

@@ -4,7 +4,8 @@ namespace Dsno.MLNet.Internal;
 
 /// <summary>
 /// Appends a column of ML.NET's image type (<see cref="ImageDataViewType"/>, values <see cref="MLImage"/>) rendered from a float
-/// image column [C, H, W] in [-1, 1], to a data view, a schema or a row-to-row mapper.
+/// image column [C, H, W] in [-1, 1], to a data view, a schema or a row-to-row mapper: a <see cref="BatchedMapping"/> of one row a
+/// batch whose one output is an image column (<see cref="BatchOutputColumn.Image"/>).
 /// </summary>
 /// <remarks>
 /// <para>Pixels are <see cref="DsnoImages.ToByte"/> of each value: (v + 1) * 127.5 rounded to the nearest integer (ties to even, so
@@ -24,7 +25,7 @@ internal static class MLImageColumn
     public static DataViewSchema Schema(DataViewSchema schema, Request? request)
     {
         ArgumentNullException.ThrowIfNull(schema);
-        return request is null ? schema : new Binding(schema, request).OutputSchema;
+        return request is null ? schema : MappingFor(request).GetOutputSchema(schema);
     }
 
     /// <summary>A lazy view of <paramref name="view"/> with the image column appended, or <paramref name="view"/> when <paramref name="request"/> is null.</summary>
@@ -32,7 +33,7 @@ internal static class MLImageColumn
     public static IDataView Append(IDataView view, Request? request)
     {
         ArgumentNullException.ThrowIfNull(view);
-        return request is null ? view : new ImageDataView(view, new Binding(view.Schema, request));
+        return request is null ? view : MappingFor(request).Transform(view);
     }
 
     /// <summary>
@@ -43,223 +44,84 @@ internal static class MLImageColumn
     public static IRowToRowMapper Mapper(IRowToRowMapper mapper, Request? request)
     {
         ArgumentNullException.ThrowIfNull(mapper);
-        return request is null ? mapper : new ImageRowMapper(mapper, new Binding(mapper.OutputSchema, request));
+        return request is null ? mapper : new ChainedMapper(mapper, MappingFor(request).GetRowToRowMapper(mapper.OutputSchema));
     }
 
-    /// <summary>A request checked against one input schema: the source column, the output schema and the pixel rendering.</summary>
-    private sealed class Binding
+    /// <summary>Draws C*H*W values (C = 1 or 3, planes in [-1, 1]) as an opaque RGBA image.</summary>
+    internal static MLImage Draw(ReadOnlySpan<float> values, int channels, int height, int width)
     {
-        private readonly Request _request;
-
-        public Binding(DataViewSchema inputSchema, Request request)
+        int plane = height * width;
+        var pixels = new byte[plane * 4];
+        for (int p = 0; p < plane; p++)
         {
-            ArgumentNullException.ThrowIfNull(request);
-            if (string.IsNullOrEmpty(request.ImageColumn) || string.IsNullOrEmpty(request.OutputColumn))
-                throw new ArgumentOutOfRangeException(nameof(request), "The image column and the MLImage column need names.");
-            if (request.Channels is not (1 or 3))
-                throw new ArgumentOutOfRangeException(nameof(request),
-                    $"Column '{request.ImageColumn}' can be drawn as an MLImage only with 1 or 3 channels; {request.Channels} were given.");
-            if (request.Height < 1 || request.Width < 1)
-                throw new ArgumentOutOfRangeException(nameof(request),
-                    $"Column '{request.ImageColumn}' needs a positive image size to be drawn; {request.Height}x{request.Width} was given.");
-            _request = request;
-            InputSchema = inputSchema;
-            Source = SchemaChecks.RequireFloatVector(inputSchema, request.ImageColumn,
-                new[] { request.Channels, request.Height, request.Width }, "schema");
-
-            // Same columns at the same indices (hidden ones and annotations kept), then the image: a same-named column becomes hidden.
-            var builder = new DataViewSchema.Builder();
-            builder.AddColumns(inputSchema);
-            builder.AddColumn(request.OutputColumn, new ImageDataViewType(request.Height, request.Width));
-            OutputSchema = builder.ToSchema();
+            int o = 4 * p;
+            byte r = DsnoImages.ToByte(values[p]);
+            pixels[o] = r;
+            pixels[o + 1] = channels == 1 ? r : DsnoImages.ToByte(values[plane + p]);
+            pixels[o + 2] = channels == 1 ? r : DsnoImages.ToByte(values[2 * plane + p]);
+            pixels[o + 3] = 255;
         }
-
-        public DataViewSchema InputSchema { get; }
-
-        public DataViewSchema OutputSchema { get; }
-
-        /// <summary>The float image column in <see cref="InputSchema"/>.</summary>
-        public DataViewSchema.Column Source { get; }
-
-        /// <summary>Whether <paramref name="column"/> (of <see cref="OutputSchema"/>) is the appended image column.</summary>
-        public bool IsImage(DataViewSchema.Column column) => CheckIndex(column) == InputSchema.Count;
-
-        /// <summary>The input column a passed-through output column stands for.</summary>
-        public DataViewSchema.Column InputColumn(DataViewSchema.Column column) => InputSchema[CheckIndex(column)];
-
-        /// <summary>Whether <paramref name="column"/> is active in a row or cursor built on <paramref name="input"/>.</summary>
-        public bool IsActive(DataViewSchema.Column column, DataViewRow input, bool imageActive) =>
-            IsImage(column) ? imageActive : input.IsColumnActive(InputColumn(column));
-
-        /// <summary>The getter of <paramref name="column"/> in a row or cursor built on <paramref name="input"/>.</summary>
-        public ValueGetter<TValue> Getter<TValue>(DataViewSchema.Column column, DataViewRow input, bool imageActive)
-        {
-            if (!IsImage(column)) return input.GetGetter<TValue>(InputColumn(column));
-            if (!imageActive) throw new InvalidOperationException($"Column '{column.Name}' was not requested when this row or cursor was created.");
-            return ImageGetter<TValue>(input);
-        }
-
-        /// <summary>The input columns that produce <paramref name="outputColumns"/>: themselves, and the source for the image.</summary>
-        public List<DataViewSchema.Column> InputColumnsFor(IEnumerable<DataViewSchema.Column> outputColumns, out bool imageNeeded)
-        {
-            ArgumentNullException.ThrowIfNull(outputColumns);
-            var needed = new SortedDictionary<int, DataViewSchema.Column>();
-            imageNeeded = false;
-            foreach (var column in outputColumns)
-            {
-                if (IsImage(column))
-                {
-                    imageNeeded = true;
-                    needed[Source.Index] = Source;
-                }
-                else
-                {
-                    needed[column.Index] = InputSchema[column.Index];
-                }
-            }
-            return needed.Values.ToList();
-        }
-
-        /// <summary>A getter of the image column on <paramref name="input"/>, which must have <see cref="Source"/> active.</summary>
-        public ValueGetter<TValue> ImageGetter<TValue>(DataViewRow input)
-        {
-            if (typeof(TValue) != typeof(MLImage))
-                throw new InvalidOperationException(
-                    $"Column '{_request.OutputColumn}' holds {nameof(MLImage)} values; a getter of {typeof(TValue).Name} was asked for.");
-            var source = input.GetGetter<VBuffer<float>>(Source);
-            int channels = _request.Channels, height = _request.Height, width = _request.Width, plane = height * width;
-            var values = new float[channels * plane];
-            var pixels = new byte[plane * 4];
-            VBuffer<float> buffer = default;
-            ValueGetter<MLImage> getter = (ref MLImage value) =>
-            {
-                source(ref buffer);
-                if (buffer.Length != values.Length)
-                    throw new InvalidOperationException(
-                        $"Column '{Source.Name}' gave {buffer.Length} values; {channels}x{height}x{width} = {values.Length} were expected.");
-                buffer.CopyTo(values);
-                for (int p = 0; p < plane; p++)
-                {
-                    int o = 4 * p;
-                    byte r = DsnoImages.ToByte(values[p]);
-                    pixels[o] = r;
-                    pixels[o + 1] = channels == 1 ? r : DsnoImages.ToByte(values[plane + p]);
-                    pixels[o + 2] = channels == 1 ? r : DsnoImages.ToByte(values[2 * plane + p]);
-                    pixels[o + 3] = 255;
-                }
-                // CreateFromPixels copies, so the buffer can be reused for the next row.
-                value = MLImage.CreateFromPixels(width, height, MLPixelFormat.Rgba32, pixels);
-            };
-            return (ValueGetter<TValue>)(Delegate)getter;
-        }
-
-        private int CheckIndex(DataViewSchema.Column column)
-        {
-            if (column.Index < 0 || column.Index > InputSchema.Count || OutputSchema[column.Index].Name != column.Name)
-                throw new ArgumentOutOfRangeException(nameof(column), $"Column '{column.Name}' (index {column.Index}) is not a column of this schema.");
-            return column.Index;
-        }
+        return MLImage.CreateFromPixels(width, height, MLPixelFormat.Rgba32, pixels);
     }
 
-    /// <summary>The lazy view returned by <see cref="Append"/>.</summary>
-    private sealed class ImageDataView(IDataView input, Binding binding) : RowwiseDataView(input)
+    /// <summary>The mapping that copies each row's [C, H, W] values into the image output, which draws them when read.</summary>
+    private static BatchedMapping MappingFor(Request request)
     {
-        public override DataViewSchema Schema => binding.OutputSchema;
-
-        public override DataViewRowCursor GetRowCursor(IEnumerable<DataViewSchema.Column> columnsNeeded, Random? rand = null)
-        {
-            var inputColumns = binding.InputColumnsFor(columnsNeeded, out bool image);
-            return new Cursor(binding, Input.GetRowCursor(inputColumns, rand), image);
-        }
-
-        public override DataViewRowCursor[] GetRowCursorSet(IEnumerable<DataViewSchema.Column> columnsNeeded, int n, Random? rand = null)
-        {
-            var inputColumns = binding.InputColumnsFor(columnsNeeded, out bool image);
-            return Input.GetRowCursorSet(inputColumns, n, rand).Select(c => (DataViewRowCursor)new Cursor(binding, c, image)).ToArray();
-        }
+        ArgumentNullException.ThrowIfNull(request);
+        if (string.IsNullOrEmpty(request.ImageColumn) || string.IsNullOrEmpty(request.OutputColumn))
+            throw new ArgumentOutOfRangeException(nameof(request), "The image column and the MLImage column need names.");
+        if (request.Channels is not (1 or 3))
+            throw new ArgumentOutOfRangeException(nameof(request),
+                $"Column '{request.ImageColumn}' can be drawn as an MLImage only with 1 or 3 channels; {request.Channels} were given.");
+        if (request.Height < 1 || request.Width < 1)
+            throw new ArgumentOutOfRangeException(nameof(request),
+                $"Column '{request.ImageColumn}' needs a positive image size to be drawn; {request.Height}x{request.Width} was given.");
+        var (c, h, w) = (request.Channels, request.Height, request.Width);
+        return new BatchedMapping(new[] { BatchInputColumn.FloatVector(request.ImageColumn, c, h, w) },
+            new[] { BatchOutputColumn.Image(request.OutputColumn, c, h, w) }, batchSize: 1,
+            (input, output) => input.Floats(0).CopyTo(output.GetOrNull(0)!, 0));
     }
 
-    /// <summary>A cursor of <see cref="ImageDataView"/>: the input cursor moves, a <see cref="Row"/> over it serves the columns.</summary>
-    private sealed class Cursor(Binding binding, DataViewRowCursor input, bool imageActive) : DataViewRowCursor
+    /// <summary><paramref name="inner"/> followed by <paramref name="image"/> (bound to its output schema), as one mapper.</summary>
+    private sealed class ChainedMapper(IRowToRowMapper inner, IRowToRowMapper image) : IRowToRowMapper
     {
-        private readonly Row _row = new(binding, input, imageActive);
+        public DataViewSchema InputSchema => inner.InputSchema;
 
-        public override DataViewSchema Schema => _row.Schema;
-
-        public override long Position => input.Position;
-
-        public override long Batch => input.Batch;
-
-        public override bool MoveNext() => input.MoveNext();
-
-        public override ValueGetter<DataViewRowId> GetIdGetter() => input.GetIdGetter();
-
-        public override bool IsColumnActive(DataViewSchema.Column column) => _row.IsColumnActive(column);
-
-        public override ValueGetter<TValue> GetGetter<TValue>(DataViewSchema.Column column) => _row.GetGetter<TValue>(column);
-
-        protected override void Dispose(bool disposing)
-        {
-            if (disposing) _row.Dispose();
-            base.Dispose(disposing);
-        }
-    }
-
-    /// <summary>The mapper returned by <see cref="Mapper"/>.</summary>
-    private sealed class ImageRowMapper : IRowToRowMapper
-    {
-        private readonly IRowToRowMapper _inner;
-        private readonly Binding _binding;
-
-        public ImageRowMapper(IRowToRowMapper inner, Binding binding)
-        {
-            _inner = inner;
-            _binding = binding;
-        }
-
-        public DataViewSchema InputSchema => _inner.InputSchema;
-
-        public DataViewSchema OutputSchema => _binding.OutputSchema;
+        public DataViewSchema OutputSchema => image.OutputSchema;
 
         public IEnumerable<DataViewSchema.Column> GetDependencies(IEnumerable<DataViewSchema.Column> dependingColumns) =>
-            _inner.GetDependencies(_binding.InputColumnsFor(dependingColumns, out _));
+            inner.GetDependencies(image.GetDependencies(dependingColumns));
 
         public DataViewRow GetRow(DataViewRow input, IEnumerable<DataViewSchema.Column> activeColumns)
         {
-            var innerColumns = _binding.InputColumnsFor(activeColumns, out bool image);
-            return new Row(_binding, _inner.GetRow(input, innerColumns), image);
+            var columns = activeColumns.ToList();
+            var innerRow = inner.GetRow(input, image.GetDependencies(columns));
+            return new OwningRow(image.GetRow(innerRow, columns), innerRow);
         }
     }
 
-    /// <summary>A row of <see cref="ImageRowMapper"/>: the inner mapper's row, with the image getter on top.</summary>
-    private sealed class Row : DataViewRow
+    /// <summary>The image mapper's row, which also disposes the inner mapper's row beneath it.</summary>
+    private sealed class OwningRow(DataViewRow row, DataViewRow owned) : DataViewRow
     {
-        private readonly Binding _binding;
-        private readonly DataViewRow _input;
-        private readonly bool _imageActive;
+        public override DataViewSchema Schema => row.Schema;
 
-        public Row(Binding binding, DataViewRow input, bool imageActive)
-        {
-            _binding = binding;
-            _input = input;
-            _imageActive = imageActive;
-        }
+        public override long Position => row.Position;
 
-        public override DataViewSchema Schema => _binding.OutputSchema;
+        public override long Batch => row.Batch;
 
-        public override long Position => _input.Position;
+        public override ValueGetter<DataViewRowId> GetIdGetter() => row.GetIdGetter();
 
-        public override long Batch => _input.Batch;
+        public override bool IsColumnActive(DataViewSchema.Column column) => row.IsColumnActive(column);
 
-        public override ValueGetter<DataViewRowId> GetIdGetter() => _input.GetIdGetter();
-
-        public override bool IsColumnActive(DataViewSchema.Column column) => _binding.IsActive(column, _input, _imageActive);
-
-        public override ValueGetter<TValue> GetGetter<TValue>(DataViewSchema.Column column) => _binding.Getter<TValue>(column, _input, _imageActive);
+        public override ValueGetter<TValue> GetGetter<TValue>(DataViewSchema.Column column) => row.GetGetter<TValue>(column);
 
         protected override void Dispose(bool disposing)
         {
-            if (disposing) _input.Dispose();
+            if (disposing)
+            {
+                row.Dispose();
+                owned.Dispose();
+            }
             base.Dispose(disposing);
         }
     }

@@ -125,9 +125,6 @@ internal static class MlNetInternals
 
     // ---- ModelLoadContext: the type is internal, so instances travel as object ----
 
-    /// <summary>Whether <paramref name="ctx"/> is a <c>ModelLoadContext</c>.</summary>
-    internal static bool IsModelLoadContext(object? ctx) => ctx is not null && Resolved.Value.LoadContextType.IsInstanceOfType(ctx);
-
     /// <summary>
     /// Checks that the reader is at the start of the model and that the header's model signature and versions are compatible with
     /// <paramref name="versionInfo"/> (ML.NET throws <see cref="FormatException"/> otherwise).
@@ -155,7 +152,7 @@ internal static class MlNetInternals
 
     private static object RequireLoadContext(object loadContext)
     {
-        if (!IsModelLoadContext(loadContext))
+        if (!Resolved.Value.LoadContextType.IsInstanceOfType(loadContext))
             throw new ArgumentException(
                 $"Expected an ML.NET ModelLoadContext, got {loadContext?.GetType().FullName ?? "null"}.", nameof(loadContext));
         return loadContext;
@@ -164,21 +161,24 @@ internal static class MlNetInternals
     private static object? Call(MethodInfo method, object target, params object?[] args) =>
         method.Invoke(target, BindingFlags.DoNotWrapExceptions, null, args, null);
 
-    /// <summary>Looks up a type in Microsoft.ML.Core, or throws the "ML.NET changed" error.</summary>
-    internal static Type FindType(string fullName) =>
-        CoreAssembly.GetType(fullName, throwOnError: false) ?? throw Missing($"type {fullName}");
+    /// <summary>Looks up a type in <paramref name="assembly"/> (default Microsoft.ML.Core), or throws the "ML.NET changed" error.</summary>
+    internal static Type FindType(string fullName, Assembly? assembly = null)
+    {
+        assembly ??= CoreAssembly;
+        return assembly.GetType(fullName, throwOnError: false) ?? throw Missing($"type {fullName}", assembly);
+    }
 
     /// <summary>Looks up an instance or static method by name and exact parameter types, or throws the "ML.NET changed" error.</summary>
     internal static MethodInfo FindMethod(Type type, string name, params Type[] parameters) =>
         type.GetMethod(name, Instance | Static, null, parameters, null)
-        ?? throw Missing($"method {type.FullName}.{name}({string.Join(", ", parameters.Select(p => p.Name))})");
+        ?? throw Missing($"method {type.FullName}.{name}({string.Join(", ", parameters.Select(p => p.Name))})", type.Assembly);
 
     /// <summary>Looks up an instance field by name and type, or throws the "ML.NET changed" error.</summary>
     internal static FieldInfo FindField(Type type, string name, Type fieldType)
     {
         var field = type.GetField(name, Instance);
         if (field is null || field.FieldType != fieldType)
-            throw Missing($"field {fieldType.Name} {type.FullName}.{name}");
+            throw Missing($"field {fieldType.Name} {type.FullName}.{name}", type.Assembly);
         return field;
     }
 
@@ -187,17 +187,18 @@ internal static class MlNetInternals
     {
         var property = type.GetProperty(name, Instance);
         if (property?.GetMethod is not { } getter || property.PropertyType != propertyType)
-            throw Missing($"property {propertyType.Name} {type.FullName}.{name}");
+            throw Missing($"property {propertyType.Name} {type.FullName}.{name}", type.Assembly);
         return getter;
     }
 
     /// <summary>Looks up a constructor by exact parameter types, or throws the "ML.NET changed" error.</summary>
     internal static ConstructorInfo FindConstructor(Type type, params Type[] parameters) =>
         type.GetConstructor(Instance, null, parameters, null)
-        ?? throw Missing($"constructor {type.FullName}({string.Join(", ", parameters.Select(p => p.Name))})");
+        ?? throw Missing($"constructor {type.FullName}({string.Join(", ", parameters.Select(p => p.Name))})", type.Assembly);
 
-    private static InvalidOperationException Missing(string what) =>
-        new($"Dsno.MLNet cannot find the ML.NET internal {what} in Microsoft.ML.Core {LoadedVersion} " +
+    /// <summary>The "ML.NET changed" error: <paramref name="what"/> is missing from <paramref name="assembly"/> (default Microsoft.ML.Core).</summary>
+    internal static InvalidOperationException Missing(string what, Assembly? assembly = null) =>
+        new($"Dsno.MLNet cannot find the ML.NET internal {what} in {(assembly ?? CoreAssembly).GetName().Name} {LoadedVersion} " +
             $"(Dsno.MLNet was built against ML.NET {WrittenAgainstVersion}). This ML.NET version changed its model persistence internals; " +
             "use ML.NET " + WrittenAgainstVersion + " or a Dsno.MLNet release built for this ML.NET version.");
 

@@ -12,32 +12,31 @@ internal sealed class NoiseToImageMapping
 {
     private readonly GenerationSettings _settings;
     private readonly BatchedMapping _mapping;
+    private readonly BatchedMapping? _perRowMapping;
+    private readonly Func<Exception>? _guidanceRefusal;
     private readonly MLImageColumn.Request? _mlImage;
 
     /// <param name="architecture">The network's shape and class count (a label column is read when it has classes).</param>
-    /// <param name="settings">The transformer's settings: its columns and batch size.</param>
+    /// <param name="settings">The transformer's settings: its columns (the per-row guidance column among them) and batch size.</param>
     /// <param name="times">The times of the trajectory frames.</param>
     /// <param name="kind">What the trajectory frames hold (the <see cref="TrajectoryAnnotations.FrameKind"/> annotation).</param>
     /// <param name="map">Fills output 0 (trajectory) and 1 (image) from input 0 (noise) and, for a class-conditional model, input 1 (labels).</param>
     /// <param name="gate">The object locked around every batch (the network: one forward at a time).</param>
-    /// <param name="guidanceColumn">A float column of per-row guidance scales to read (input <see cref="GuidanceInput"/>), or null.</param>
-    /// <param name="trajectoryAnnotations">More float-vector annotations of the trajectory column besides <c>Times</c>.</param>
+    /// <param name="guidanceRefusal">
+    /// Null when the model reads per-row guidance scales from an input that has the guidance column (then input
+    /// <see cref="GuidanceInput"/>, see <see cref="Guidance"/>); otherwise the error such an input raises.
+    /// </param>
+    /// <param name="guidance">The guidance scale w the trajectory column's <c>Guidance</c> annotation records, or null for none.</param>
     public NoiseToImageMapping(UNetOptions architecture, GenerationSettings settings, IReadOnlyList<double> times, FrameKind kind,
-        Action<InputBatch, OutputBatch> map, object gate, string? guidanceColumn = null, IReadOnlyDictionary<string, float[]>? trajectoryAnnotations = null)
+        Action<InputBatch, OutputBatch> map, object gate, Func<Exception>? guidanceRefusal, double? guidance)
     {
         _settings = settings;
+        _guidanceRefusal = guidanceRefusal;
         var a = architecture;
-        IsConditional = a.NumClasses > 0;
         var inputs = new List<BatchInputColumn> { BatchInputColumn.FloatVector(settings.NoiseColumnName, a.Channels, a.Height, a.Width) };
-        if (IsConditional) inputs.Add(BatchInputColumn.Integer(LabelColumn));
-        if (guidanceColumn is not null)
-        {
-            GuidanceInput = inputs.Count;
-            inputs.Add(BatchInputColumn.Float(guidanceColumn));
-        }
+        if (a.NumClasses > 0) inputs.Add(BatchInputColumn.Integer(LabelColumn));
         var annotations = new Dictionary<string, float[]> { [TrajectoryAnnotations.Times] = times.Select(t => (float)t).ToArray() };
-        if (trajectoryAnnotations is not null)
-            foreach (var (name, value) in trajectoryAnnotations) annotations[name] = value;
+        if (guidance is { } w) annotations[DiffusionTeacherTransformer.GuidanceAnnotation] = new[] { (float)w };
         var outputs = new[]
         {
             new BatchOutputColumn(settings.OutputTrajectoryColumn, new[] { times.Count, a.Channels, a.Height, a.Width }, annotations,
@@ -45,29 +44,56 @@ internal sealed class NoiseToImageMapping
             new BatchOutputColumn(settings.OutputImageColumnName, new[] { a.Channels, a.Height, a.Width }),
         };
         _mapping = new BatchedMapping(inputs, outputs, settings.TransformBatchSize, map, gate);
+        // A second view of the same model that also reads the per-row guidance column, used when the input has one.
+        if (guidanceRefusal is null && !string.IsNullOrEmpty(settings.GuidanceColumnName))
+        {
+            GuidanceInput = inputs.Count;
+            inputs.Add(BatchInputColumn.Float(settings.GuidanceColumnName));
+            _perRowMapping = new BatchedMapping(inputs, outputs, settings.TransformBatchSize, map, gate);
+        }
         _mlImage = settings.OutputMLImage ? new(settings.OutputImageColumnName, settings.MLImageColumnName, a.Channels, a.Height, a.Width) : null;
     }
 
-    /// <summary>Index of the per-row guidance input in a batch, or -1 when none is read.</summary>
+    /// <summary>Index of the per-row guidance input in the batches of the guidance view, or -1 when there is none.</summary>
     public int GuidanceInput { get; } = -1;
-
-    /// <summary>Whether a label column is read.</summary>
-    public bool IsConditional { get; }
 
     /// <summary>The label column's name.</summary>
     public string LabelColumn => _settings.LabelColumn;
 
-    /// <summary>Batches run so far.</summary>
-    public long BatchCalls => _mapping.BatchCalls;
+    /// <summary>Batches run so far, through both views.</summary>
+    public long BatchCalls => _mapping.BatchCalls + (_perRowMapping?.BatchCalls ?? 0);
 
     /// <inheritdoc cref="ITransformer.GetOutputSchema"/>
-    public DataViewSchema GetOutputSchema(DataViewSchema inputSchema) => MLImageColumn.Schema(_mapping.GetOutputSchema(inputSchema), _mlImage);
+    public DataViewSchema GetOutputSchema(DataViewSchema inputSchema) => MLImageColumn.Schema(For(inputSchema).GetOutputSchema(inputSchema), _mlImage);
 
     /// <inheritdoc cref="ITransformer.Transform"/>
-    public IDataView Transform(IDataView input) => MLImageColumn.Append(_mapping.Transform(input), _mlImage);
+    public IDataView Transform(IDataView input) => MLImageColumn.Append(For(input?.Schema!).Transform(input!), _mlImage);
 
     /// <inheritdoc cref="ITransformer.GetRowToRowMapper"/>
-    public IRowToRowMapper GetRowToRowMapper(DataViewSchema inputSchema) => MLImageColumn.Mapper(_mapping.GetRowToRowMapper(inputSchema), _mlImage);
+    public IRowToRowMapper GetRowToRowMapper(DataViewSchema inputSchema) => MLImageColumn.Mapper(For(inputSchema).GetRowToRowMapper(inputSchema), _mlImage);
+
+    /// <summary>
+    /// The per-row guidance scales of a batch of the guidance view, each checked (finite, &gt;= 0), or null for a batch without them.
+    /// </summary>
+    public float[]? Guidance(InputBatch input)
+    {
+        if (GuidanceInput < 0 || !input.HasInput(GuidanceInput)) return null;
+        var values = input.Floats(GuidanceInput);
+        foreach (float v in values)
+            if (!float.IsFinite(v) || v < 0)
+                throw new ArgumentOutOfRangeException(_settings.GuidanceColumnName, v,
+                    $"column '{_settings.GuidanceColumnName}': a guidance scale must be a finite number >= 0, found {v.ToString(System.Globalization.CultureInfo.InvariantCulture)}");
+        return values;
+    }
+
+    /// <summary>The view for an input schema: the per-row guidance view when the input has the guidance column.</summary>
+    private BatchedMapping For(DataViewSchema inputSchema)
+    {
+        ArgumentNullException.ThrowIfNull(inputSchema);
+        string? column = _settings.GuidanceColumnName;
+        if (string.IsNullOrEmpty(column) || inputSchema.GetColumnOrNull(column) is null) return _mapping;
+        return _perRowMapping ?? throw _guidanceRefusal!();
+    }
 
     /// <summary>Saves the settings as JSON and the network (written by <paramref name="writeModel"/>) as the weights.</summary>
     public static void Save<TSettings>(ModelSaveContext ctx, ModelKind kind, TSettings settings, Action<Stream> writeModel)

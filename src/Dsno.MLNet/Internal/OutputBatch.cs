@@ -34,14 +34,6 @@ internal sealed class OutputBatch
     /// <summary>The buffer to fill for output <paramref name="output"/>, or null when nobody asked for it.</summary>
     public float[]? GetOrNull(int output) => _values[output];
 
-    /// <summary>The buffer to fill for the output named <paramref name="columnName"/>, or null when nobody asked for it.</summary>
-    public float[]? GetOrNull(string columnName)
-    {
-        for (int k = 0; k < _columns.Count; k++)
-            if (_columns[k].Name == columnName) return _values[k];
-        throw new ArgumentException($"The batch has no output column '{columnName}'.", nameof(columnName));
-    }
-
     /// <summary>
     /// Copies <paramref name="values"/> (any device and float dtype, <c>Count * Size</c> elements, for example shape
     /// <c>[Count, ..Dimensions]</c>) into output <paramref name="output"/>; does nothing when the output is not active.

@@ -114,9 +114,7 @@ internal static class SchemaChecks
     internal static SchemaShape.Column RequireInteger(SchemaShape shape, string name, string paramName = "inputSchema")
     {
         var column = RequireColumn(shape, name, paramName);
-        var raw = column.ItemType.RawType;
-        if (column.Kind != SchemaShape.Column.VectorKind.Scalar
-            || !(column.IsKey || raw == typeof(int) || raw == typeof(uint) || raw == typeof(long)))
+        if (column.Kind != SchemaShape.Column.VectorKind.Scalar || !(column.IsKey || IsIntegerOrKey(column.ItemType)))
             throw new ArgumentOutOfRangeException(paramName,
                 $"Input column '{name}' must be a scalar Int32, UInt32, Int64 or key; found {Describe(column)}.");
         return column;

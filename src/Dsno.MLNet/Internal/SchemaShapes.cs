@@ -18,10 +18,6 @@ internal static class SchemaShapes
         return MlNetInternals.CreateShapeColumn(name, SchemaShape.Column.VectorKind.Vector, NumberDataViewType.Single, isKey: false, annotations);
     }
 
-    /// <summary>A scalar column of <paramref name="itemType"/> (a key of it when <paramref name="isKey"/>).</summary>
-    internal static SchemaShape.Column Scalar(string name, PrimitiveDataViewType itemType, bool isKey = false) =>
-        MlNetInternals.CreateShapeColumn(name, SchemaShape.Column.VectorKind.Scalar, itemType, isKey);
-
     /// <summary>An image column (<see cref="Microsoft.ML.Transforms.Image.ImageDataViewType"/>; its size is only known once fitted).</summary>
     internal static SchemaShape.Column Image(string name) =>
         MlNetInternals.CreateShapeColumn(name, SchemaShape.Column.VectorKind.Scalar, new Microsoft.ML.Transforms.Image.ImageDataViewType(), isKey: false);

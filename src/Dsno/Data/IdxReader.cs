@@ -46,24 +46,14 @@ public static class IdxReader
                 $"{labelsPath}: holds {labels.Length} labels but the image file {imagesPath} holds {count} images");
 
         int h2 = height + 2 * pad, w2 = width + 2 * pad;
-        long total = (long)count * h2 * w2;
-        if (total > Array.MaxLength)
+        if ((long)count * h2 * w2 > Array.MaxLength)
             throw new InvalidDataException($"{imagesPath}: {count} images of {h2}x{w2} after padding are more values than an array can hold");
-        var pixels = new float[total];
-        if (pad > 0) Array.Fill(pixels, ImageSet.Background);
-        long src = 0;
-        for (long i = 0; i < count; i++)
-        {
-            for (int y = 0; y < height; y++)
-            {
-                long dst = (i * h2 + y + pad) * w2 + pad;
-                for (int x = 0; x < width; x++) pixels[dst + x] = data[src++] / 127.5f - 1f;
-            }
-        }
+        var pixels = new float[data.LongLength];
+        for (long i = 0; i < pixels.LongLength; i++) pixels[i] = data[i] / 127.5f - 1f;
 
         int classCount = labels is null ? 0 : labels.Length == 0 ? 1 : labels.Max() + 1;
-        string name = Path.GetFileName(imagesPath);
-        return new ImageSet(pixels, count, 1, h2, w2, labels, classCount, name);
+        var images = new ImageSet(pixels, count, 1, height, width, labels, classCount, Path.GetFileName(imagesPath));
+        return pad > 0 ? images.Pad(pad) : images;
     }
 
     /// <summary>Reads the raw bytes of an image file: N*H*W values 0..255 in [N, H, W] order.</summary>
@@ -85,9 +75,7 @@ public static class IdxReader
     public static int[] ReadLabels(string path)
     {
         ReadIdx(path, LabelsMagic, out byte[] data, (d, p) => CheckCount(d[0], "label", p));
-        var labels = new int[data.Length];
-        for (int i = 0; i < data.Length; i++) labels[i] = data[i];
-        return labels;
+        return Array.ConvertAll(data, b => (int)b);
     }
 
     /// <summary>
@@ -206,13 +194,10 @@ public static class IdxReader
             if (remaining > expected)
                 throw new InvalidDataException(
                     $"{path}: trailing garbage: {remaining - expected} bytes after the {expected} bytes the header declares");
-            data = new byte[expected];
-            ReadFully(source, data, path);
-            return dims;
         }
 
-        // Gzip: the decompressed length is unknown until read, so grow the buffer only as data actually arrives.
-        var buffer = new byte[Math.Min(expected, ChunkSize)];
+        // A gzip file's decompressed length is unknown until read, so its buffer grows only as data actually arrives.
+        var buffer = new byte[gzip ? Math.Min(expected, ChunkSize) : expected];
         long filled = 0;
         while (filled < expected)
         {

@@ -124,9 +124,7 @@ public sealed class ImageSet
     {
         CheckRange(start, count);
         var values = Pixels.AsSpan(start * ImageSize, count * ImageSize).ToArray();
-        var cpu = TensorFactory.Owned(values, count, Channels, Height, Width);
-        if (device is null || device.type == DeviceType.CPU) return cpu;
-        using (cpu) return cpu.to(device);
+        return OnDevice(TensorFactory.Owned(values, count, Channels, Height, Width), device);
     }
 
     /// <summary>The labels as an int64 tensor of shape [N], or null when the set is unlabelled.</summary>
@@ -137,9 +135,13 @@ public sealed class ImageSet
     {
         CheckRange(start, count);
         if (Labels is null) return null;
-        var values = new long[count];
-        for (int i = 0; i < count; i++) values[i] = Labels[start + i];
-        var cpu = torch.tensor(values, new long[] { count }, ScalarType.Int64);
+        var values = Array.ConvertAll(Labels[start..(start + count)], l => (long)l);
+        return OnDevice(torch.tensor(values, new long[] { count }, ScalarType.Int64), device);
+    }
+
+    /// <summary><paramref name="cpu"/> itself on the CPU, else a copy on <paramref name="device"/> (and <paramref name="cpu"/> disposed).</summary>
+    private static Tensor OnDevice(Tensor cpu, Device? device)
+    {
         if (device is null || device.type == DeviceType.CPU) return cpu;
         using (cpu) return cpu.to(device);
     }

@@ -53,6 +53,19 @@ public sealed class TrajectoryBatch : IDisposable
         }
     }
 
+    /// <summary>The records of <paramref name="parts"/> in order, as one batch (without guidance scales); the parts are disposed.</summary>
+    internal static TrajectoryBatch Concatenate(IReadOnlyList<TrajectoryBatch> parts)
+    {
+        if (parts.Count == 1) return parts[0];
+        var batch = new TrajectoryBatch(
+            torch.cat(parts.Select(p => p.Noise).ToList(), 0),
+            torch.cat(parts.Select(p => p.Frames).ToList(), 0),
+            parts[0].Labels is null ? null : torch.cat(parts.Select(p => p.Labels!).ToList(), 0),
+            parts[0].FirstRecord);
+        foreach (var p in parts) p.Dispose();
+        return batch;
+    }
+
     /// <inheritdoc/>
     public void Dispose()
     {

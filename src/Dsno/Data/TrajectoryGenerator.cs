@@ -24,11 +24,7 @@ public static class TrajectoryGenerator
             cancellationToken.ThrowIfCancellationRequested();
             parts.Add(GenerateBatch(teacher, options, at, (int)Math.Min(options.BatchSize, first + count - at)));
         }
-        if (parts.Count == 1) return parts[0];
-        var all = new TrajectoryBatch(torch.cat(parts.Select(p => p.Noise).ToList(), 0), torch.cat(parts.Select(p => p.Frames).ToList(), 0),
-            parts[0].Labels is null ? null : torch.cat(parts.Select(p => p.Labels!).ToList(), 0), first);
-        foreach (var p in parts) p.Dispose();
-        return all;
+        return TrajectoryBatch.Concatenate(parts);
     }
 
     /// <summary>

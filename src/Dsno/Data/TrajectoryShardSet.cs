@@ -86,14 +86,7 @@ public sealed class TrajectoryShardSet : ITrajectorySource, IDisposable
             }
             shardStart = shardEnd;
         }
-        if (parts.Count == 1) return parts[0];
-        var batch = new TrajectoryBatch(
-            torch.cat(parts.Select(p => p.Noise).ToList(), 0),
-            torch.cat(parts.Select(p => p.Frames).ToList(), 0),
-            Layout.HasLabels ? torch.cat(parts.Select(p => p.Labels!).ToList(), 0) : null,
-            parts[0].FirstRecord);
-        foreach (var p in parts) p.Dispose();
-        return batch;
+        return TrajectoryBatch.Concatenate(parts);
     }
 
     /// <inheritdoc/>
@@ -109,10 +102,7 @@ public sealed class TrajectoryShardSet : ITrajectorySource, IDisposable
         long start = (block * b + shift) % Count;
         if (start + b <= Count) return ReadRange(start, b);
         // Wrap around the end of the set.
-        using var head = ReadRange(start, (int)(Count - start));
-        using var tail = ReadRange(0, b - (int)(Count - start));
-        return new TrajectoryBatch(torch.cat(new[] { head.Noise, tail.Noise }, 0), torch.cat(new[] { head.Frames, tail.Frames }, 0),
-            Layout.HasLabels ? torch.cat(new[] { head.Labels!, tail.Labels! }, 0) : null, head.FirstRecord);
+        return TrajectoryBatch.Concatenate(new[] { ReadRange(start, (int)(Count - start)), ReadRange(0, b - (int)(Count - start)) });
     }
 
     private static long[] Permutation(long n, Random rng)

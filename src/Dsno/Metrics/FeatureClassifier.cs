@@ -307,10 +307,5 @@ public sealed partial class FeatureClassifier : IDisposable
         if (test.Channels != train.Channels || test.Height != train.Height || test.Width != train.Width || test.ClassCount != train.ClassCount)
             throw new ArgumentException($"test set ({test.Channels}x{test.Height}x{test.Width}, {test.ClassCount} classes) does not match the training set " +
                 $"({train.Channels}x{train.Height}x{train.Width}, {train.ClassCount} classes)", nameof(test));
-        foreach (var (set, name) in new[] { (train, nameof(train)), (test, nameof(test)) })
-        {
-            foreach (int label in set.Labels!)
-                if (label < 0 || label >= train.ClassCount) throw new ArgumentException($"label {label} outside [0, {train.ClassCount})", name);
-        }
     }
 }

@@ -63,18 +63,6 @@ public static class SampleQuality
         return new QualityReport(fd, kid.Mean, kid.StandardDeviation, pr.Precision, pr.Recall, rms, (int)generated.shape[0], classifier.Description);
     }
 
-    /// <summary>Root mean square pixel difference between two image tensors of the same shape.</summary>
-    public static double RootMeanSquareDifference(Tensor a, Tensor b)
-    {
-        ArgumentNullException.ThrowIfNull(a);
-        ArgumentNullException.ThrowIfNull(b);
-        if (!a.shape.SequenceEqual(b.shape)) throw new ArgumentException($"shapes differ: [{string.Join(", ", a.shape)}] and [{string.Join(", ", b.shape)}]", nameof(b));
-        CheckFinite(a, nameof(a));
-        CheckFinite(b, nameof(b));
-        using var scope = torch.NewDisposeScope();
-        return Math.Sqrt((a.to(ScalarType.Float64).cpu() - b.to(ScalarType.Float64).cpu()).Squared().mean().item<double>());
-    }
-
     private static void CheckImages(FeatureClassifier classifier, Tensor images, int neighbours, string name)
     {
         if (images.dim() != 4 || images.shape[1] != classifier.Channels || images.shape[2] != classifier.Height || images.shape[3] != classifier.Width)

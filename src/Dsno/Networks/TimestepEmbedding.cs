@@ -67,9 +67,6 @@ public sealed partial class TimestepEmbedding : nn.Module<Tensor, Tensor?, Tenso
     /// <summary>Whether the class embedding has the null-class row (index <see cref="NumClasses"/>).</summary>
     public bool NullClass { get; }
 
-    /// <summary>Whether a guidance scale is embedded (and required by <see cref="forward(Tensor, Tensor?, Tensor?)"/>).</summary>
-    public bool HasGuidance => guidance1 is not null;
-
     /// <summary>Features of the output vector (4x the base width).</summary>
     public int OutputDims { get; }
 

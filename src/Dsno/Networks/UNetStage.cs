@@ -17,9 +17,6 @@ public sealed partial class UNetStage : nn.Module<Tensor, Tensor, Tensor>
     /// <summary>Output channels.</summary>
     public int OutChannels => res.OutChannels;
 
-    /// <summary>Whether self-attention follows the residual block.</summary>
-    public bool HasAttention => attn is not null;
-
     /// <summary>
     /// Applies the stage to <paramref name="x"/> repeated <paramref name="repeats"/> times along the batch (see
     /// <see cref="ResBlock.ForwardRepeated"/>); <paramref name="embedding"/> has one row per repeated row.

@@ -77,17 +77,17 @@ public sealed record DsnoOnnxMetadata(double[] FrameTimes, int Channels, int Hei
         if (GuidanceRange is not null) yield return new(GuidanceRangeKey, Join(GuidanceRange));
     }
 
-    private static double[] Scales(string text, string key, string what) => text.Split(',').Select(item =>
-        double.TryParse(item, NumberStyles.Float, CultureInfo.InvariantCulture, out double w) && double.IsFinite(w) && w >= 0
-            ? w
-            : throw new InvalidDataException($"{what}: metadata '{key}' has '{item}', not a guidance scale (finite, >= 0)")).ToArray();
+    private static double[] Scales(string text, string key, string what) =>
+        Numbers(text, key, what, w => double.IsFinite(w) && w >= 0, "a guidance scale (finite, >= 0)");
 
     private static string Join(double[] times) => string.Join(",", times.Select(t => t.ToString("R", CultureInfo.InvariantCulture)));
 
-    private static double[] Times(string text, string key, string what) => text.Split(',').Select(item =>
-        double.TryParse(item, NumberStyles.Float, CultureInfo.InvariantCulture, out double t) && t >= 0 && t <= 1
-            ? t
-            : throw new InvalidDataException($"{what}: metadata '{key}' has '{item}', not a time in [0, 1]")).ToArray();
+    private static double[] Times(string text, string key, string what) => Numbers(text, key, what, t => t >= 0 && t <= 1, "a time in [0, 1]");
+
+    private static double[] Numbers(string text, string key, string what, Func<double, bool> valid, string expected) => text.Split(',').Select(item =>
+        double.TryParse(item, NumberStyles.Float, CultureInfo.InvariantCulture, out double x) && valid(x)
+            ? x
+            : throw new InvalidDataException($"{what}: metadata '{key}' has '{item}', not {expected}")).ToArray();
 
     /// <summary>
     /// Reads the metadata of the exported file at <paramref name="path"/> without running it (the protobuf is parsed, nothing native is

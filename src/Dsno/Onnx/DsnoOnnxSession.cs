@@ -108,22 +108,18 @@ public sealed class DsnoOnnxSession : IDisposable
         }
 
         var names = new List<string> { DsnoOnnxMetadata.NoiseInput };
-        using var noiseValue = OrtValue.CreateTensorValueFromMemory(noise, new long[] { batch, md.Channels, md.Height, md.Width });
-        var values = new List<OrtValue> { noiseValue };
-        OrtValue? labelValue = null, guidanceValue = null;
+        var values = new List<OrtValue> { OrtValue.CreateTensorValueFromMemory(noise, new long[] { batch, md.Channels, md.Height, md.Width }) };
         try
         {
             if (guidance is not null)
             {
-                guidanceValue = OrtValue.CreateTensorValueFromMemory(guidance, new long[] { batch });
                 names.Add(DsnoOnnxMetadata.GuidanceInput);
-                values.Add(guidanceValue);
+                values.Add(OrtValue.CreateTensorValueFromMemory(guidance, new long[] { batch }));
             }
             if (labels is not null)
             {
-                labelValue = OrtValue.CreateTensorValueFromMemory(labels, new long[] { batch });
                 names.Add(DsnoOnnxMetadata.LabelsInput);
-                values.Add(labelValue);
+                values.Add(OrtValue.CreateTensorValueFromMemory(labels, new long[] { batch }));
             }
             using var runOptions = new RunOptions();
             using var outputs = session.Run(runOptions, names, values, new[] { DsnoOnnxMetadata.ImageOutput, DsnoOnnxMetadata.TrajectoryOutput });
@@ -131,8 +127,7 @@ public sealed class DsnoOnnxSession : IDisposable
         }
         finally
         {
-            labelValue?.Dispose();
-            guidanceValue?.Dispose();
+            foreach (var value in values) value.Dispose();
         }
     }
 

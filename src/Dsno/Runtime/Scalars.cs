@@ -32,9 +32,6 @@ public static class Scalars
     /// <summary>The integral Scalar 0.</summary>
     public static readonly Scalar Zero = Of(0L);
 
-    /// <summary>The integral Scalar -1.</summary>
-    public static readonly Scalar MinusOne = Of(-1L);
-
     /// <summary>
     /// The process-wide double Scalar holding <paramref name="value"/>, for a constant of the code. Values that vary at run time
     /// (times, schedule coefficients, learning rates) must not come here: use <c>using var s = value.ToScalar();</c>.
