@@ -57,23 +57,17 @@ public static class DsnoDataCatalog
                 throw new ArgumentOutOfRangeException(nameof(o.GuidanceRange), "a guidance range needs Classes: classifier-free guidance is for class-conditional models");
             ArgumentException.ThrowIfNullOrEmpty(o.GuidanceColumnName, nameof(o.GuidanceColumnName));
         }
-        var noiseType = new VectorDataViewType(NumberDataViewType.Single, o.Channels, o.Height, o.Width);
-        var all = NoiseRows(o.FirstRow, o.Rows, o.Channels, o.Height, o.Width, o.Seed, o.Classes, o.Label, o.Progress, o.CancellationToken);
-        if (o.GuidanceRange is { } guidance)
-            return GuidedRows(catalog, all, o.FirstRow, o.Seed, guidance.Min, guidance.Max, noiseType, o.Classes!.Value, o.ColumnName, o.GuidanceColumnName);
-        if (o.Classes is not { } classes)
-        {
-            var plain = SchemaDefinition.Create(typeof(NoiseRow));
-            // Type first: the indexer finds a column by its current name, which the rename changes.
-            plain[nameof(NoiseRow.Noise)].ColumnType = noiseType;
-            plain[nameof(NoiseRow.Noise)].ColumnName = o.ColumnName;
-            return catalog.LoadFromEnumerable(all.Select(r => new NoiseRow { Noise = r.Noise }), plain);
-        }
-        var definition = SchemaDefinition.Create(typeof(LabelledNoiseRow));
-        definition[nameof(LabelledNoiseRow.Noise)].ColumnType = noiseType;
-        definition[nameof(LabelledNoiseRow.Noise)].ColumnName = o.ColumnName;
-        definition[nameof(LabelledNoiseRow.Label)].ColumnType = new KeyDataViewType(typeof(uint), classes);
-        return catalog.LoadFromEnumerable(all, definition);
+        // One row type; the columns a setting does not have are dropped from the definition.
+        var definition = SchemaDefinition.Create(typeof(NoiseRow));
+        // Type first: the indexer finds a column by its current name, which the rename changes.
+        definition[nameof(NoiseRow.Noise)].ColumnType = new VectorDataViewType(NumberDataViewType.Single, o.Channels, o.Height, o.Width);
+        definition[nameof(NoiseRow.Noise)].ColumnName = o.ColumnName;
+        if (o.Classes is { } classes) definition[nameof(NoiseRow.Label)].ColumnType = new KeyDataViewType(typeof(uint), classes);
+        else definition.Remove(definition[nameof(NoiseRow.Label)]);
+        if (o.GuidanceRange is null) definition.Remove(definition[nameof(NoiseRow.Guidance)]);
+        else definition[nameof(NoiseRow.Guidance)].ColumnName = o.GuidanceColumnName;
+        var rows = NoiseRows(o.FirstRow, o.Rows, o.Channels, o.Height, o.Width, o.Seed, o.Classes, o.Label, o.GuidanceRange, o.Progress, o.CancellationToken);
+        return catalog.LoadFromEnumerable(rows, definition);
     }
 
     /// <summary>
@@ -84,17 +78,12 @@ public static class DsnoDataCatalog
     /// DSNO; a w-conditioned DSNO's Transform reads the column as each row's w.
     /// </summary>
     public static IDataView GaussianNoise(this DataOperationsCatalog catalog, int rows, int channels, int height, int width, int seed,
-        int classes, float minGuidance, float maxGuidance, string columnName = DsnoColumnNames.Noise, string guidanceColumnName = DsnoColumnNames.Guidance)
-    {
-        ArgumentNullException.ThrowIfNull(catalog);
-        CheckGuidanceRange(minGuidance, maxGuidance);
-        ArgumentException.ThrowIfNullOrEmpty(guidanceColumnName);
-        return GaussianNoise(catalog, new GaussianNoiseOptions
+        int classes, float minGuidance, float maxGuidance, string columnName = DsnoColumnNames.Noise, string guidanceColumnName = DsnoColumnNames.Guidance) =>
+        GaussianNoise(catalog, new GaussianNoiseOptions
         {
             Rows = rows, Channels = channels, Height = height, Width = width, Seed = seed, ColumnName = columnName, Classes = classes,
             GuidanceRange = (minGuidance, maxGuidance), GuidanceColumnName = guidanceColumnName,
         });
-    }
 
     /// <summary>
     /// The guidance scale of row <paramref name="row"/> of the noise of <paramref name="seed"/> drawn uniformly from
@@ -116,18 +105,6 @@ public static class DsnoDataCatalog
     {
         if (!float.IsFinite(min) || !float.IsFinite(max) || min < 0 || max < min)
             throw new ArgumentOutOfRangeException(nameof(min), $"the guidance range [{min}, {max}] must be finite, >= 0 and not reversed");
-    }
-
-    private static IDataView GuidedRows(DataOperationsCatalog catalog, IEnumerable<LabelledNoiseRow> rows, long firstRow, int seed, float min, float max,
-        VectorDataViewType noiseType, int classes, string columnName, string guidanceColumnName)
-    {
-        var definition = SchemaDefinition.Create(typeof(GuidedNoiseRow));
-        definition[nameof(GuidedNoiseRow.Noise)].ColumnType = noiseType;
-        definition[nameof(GuidedNoiseRow.Noise)].ColumnName = columnName;
-        definition[nameof(GuidedNoiseRow.Label)].ColumnType = new KeyDataViewType(typeof(uint), classes);
-        definition[nameof(GuidedNoiseRow.Guidance)].ColumnName = guidanceColumnName;
-        var all = rows.Select((r, i) => new GuidedNoiseRow { Noise = r.Noise, Label = r.Label, Guidance = GuidanceOf(seed, firstRow + i, min, max) });
-        return catalog.LoadFromEnumerable(all, definition);
     }
 
     /// <summary>
@@ -171,8 +148,8 @@ public static class DsnoDataCatalog
     }
 
     // Rows [first, first + rows), a chunk at a time; the cancellation is checked and the progress told at every row handed out.
-    private static IEnumerable<LabelledNoiseRow> NoiseRows(long first, int rows, int channels, int height, int width, int seed, int? classes,
-        int? label, IProgress<long>? progress, CancellationToken cancellationToken)
+    private static IEnumerable<NoiseRow> NoiseRows(long first, int rows, int channels, int height, int width, int seed, int? classes,
+        int? label, (float Min, float Max)? guidance, IProgress<long>? progress, CancellationToken cancellationToken)
     {
         const int chunk = 64;
         int size = channels * height * width;
@@ -185,7 +162,11 @@ public static class DsnoDataCatalog
             for (int i = 0; i < n; i++)
             {
                 cancellationToken.ThrowIfCancellationRequested();
-                yield return new LabelledNoiseRow { Noise = values.AsSpan(i * size, size).ToArray(), Label = (uint)(label ?? labels?[i] ?? 0) };
+                yield return new NoiseRow
+                {
+                    Noise = values.AsSpan(i * size, size).ToArray(), Label = (uint)(label ?? labels?[i] ?? 0),
+                    Guidance = guidance is { } g ? GuidanceOf(seed, first + start + i, g.Min, g.Max) : 0,
+                };
                 progress?.Report(start + i + 1);
             }
         }
@@ -196,15 +177,9 @@ public static class DsnoDataCatalog
         ArgumentNullException.ThrowIfNull(catalog);
         var definition = SchemaDefinition.Create(typeof(ImageRow));
         definition[nameof(ImageRow.Image)].ColumnType = new VectorDataViewType(NumberDataViewType.Single, images.Channels, images.Height, images.Width);
-        if (images.Labels is null)
-        {
-            var unlabelled = Enumerable.Range(0, images.Count).Select(i => new UnlabelledImageRow { Image = images.GetImage(i) });
-            var plain = SchemaDefinition.Create(typeof(UnlabelledImageRow));
-            plain[nameof(UnlabelledImageRow.Image)].ColumnType = definition[nameof(ImageRow.Image)].ColumnType;
-            return catalog.LoadFromEnumerable(unlabelled.ToList(), plain);
-        }
-        definition[nameof(ImageRow.Label)].ColumnType = new KeyDataViewType(typeof(uint), images.ClassCount);
-        var rows = Enumerable.Range(0, images.Count).Select(i => new ImageRow { Image = images.GetImage(i), Label = (uint)images.Labels[i] }).ToList();
+        if (images.Labels is null) definition.Remove(definition[nameof(ImageRow.Label)]);
+        else definition[nameof(ImageRow.Label)].ColumnType = new KeyDataViewType(typeof(uint), images.ClassCount);
+        var rows = Enumerable.Range(0, images.Count).Select(i => new ImageRow { Image = images.GetImage(i), Label = (uint)(images.Labels?[i] ?? 0) }).ToList();
         return catalog.LoadFromEnumerable(rows, definition);
     }
 
@@ -215,26 +190,10 @@ public static class DsnoDataCatalog
         public uint Label;
     }
 
-    private sealed class UnlabelledImageRow
-    {
-        public float[] Image = Array.Empty<float>();
-    }
-
     private sealed class NoiseRow
-    {
-        public float[] Noise = Array.Empty<float>();
-    }
-
-    private sealed class GuidedNoiseRow
     {
         public float[] Noise = Array.Empty<float>();
         public uint Label;
         public float Guidance;
-    }
-
-    private sealed class LabelledNoiseRow
-    {
-        public float[] Noise = Array.Empty<float>();
-        public uint Label;
     }
 }
