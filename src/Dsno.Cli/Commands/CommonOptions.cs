@@ -38,20 +38,8 @@ internal static class CommonOptions
     /// <c>--guidance W</c>: a classifier-free guidance scale, a finite number &gt;= 0 (anything else is a usage error, exit code 1);
     /// absent = null.
     /// </summary>
-    public static Option<double?> Guidance(string description) => new("--guidance")
-    {
-        Description = description,
-        CustomParser = r =>
-        {
-            string token = r.Tokens.Count == 1 ? r.Tokens[0].Value : "";
-            if (!double.TryParse(token, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out double w) || !double.IsFinite(w) || w < 0)
-            {
-                r.AddError($"--guidance must be a finite number >= 0 (0 = no guidance), got '{token}'");
-                return null;
-            }
-            return w;
-        },
-    };
+    public static Option<double?> Guidance(string description) => CliOptions.OptionalNumber("--guidance", description,
+        w => double.IsFinite(w) && w >= 0, token => $"--guidance must be a finite number >= 0 (0 = no guidance), got '{token}'");
 
     /// <summary>
     /// <c>--guidance-range MIN,MAX</c>: a range of classifier-free guidance scales, two finite numbers with 0 &lt;= MIN &lt; MAX (anything

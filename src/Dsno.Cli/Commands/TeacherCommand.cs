@@ -15,21 +15,9 @@ public static class TeacherCommand
         var size = CliOptions.Size("--size", "Size HxW that the images of a folder are resized to.");
         var grayscale = CliOptions.Flag("--grayscale", "Read a folder's images as one channel.");
         var conditional = CliOptions.Flag("--conditional", "Train a class-conditional teacher on the labels.");
-        var labelDropout = new Option<double>("--label-dropout")
-        {
-            Description = "Share of labels replaced by the null class in training, so that the teacher can be guided (with --conditional; 0: no guidance).",
-            DefaultValueFactory = _ => 0.1,
-            CustomParser = r =>
-            {
-                string token = r.Tokens.Count == 1 ? r.Tokens[0].Value : "";
-                if (!double.TryParse(token, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out double p) || !(p >= 0 && p < 1))
-                {
-                    r.AddError($"--label-dropout must be a number in [0, 1), got '{token}'");
-                    return 0.1;
-                }
-                return p;
-            },
-        };
+        var labelDropout = CliOptions.Number("--label-dropout", 0.1,
+            "Share of labels replaced by the null class in training, so that the teacher can be guided (with --conditional; 0: no guidance).",
+            p => p >= 0 && p < 1, token => $"--label-dropout must be a number in [0, 1), got '{token}'");
         var guidance = CommonOptions.Guidance("Classifier-free guidance scale w the saved teacher samples with (needs --conditional and --label-dropout > 0; default 0).");
         var steps = CliOptions.Int("--steps", 2000, "Optimiser steps.");
         var batch = CliOptions.Int("--batch", 64, "Images per step.");

@@ -13,14 +13,14 @@ public static class CliOptions
     {
         Description = description,
         DefaultValueFactory = _ => defaultValue,
-        CustomParser = r => ParseInt(r, name, min) ?? defaultValue,
+        CustomParser = r => (int?)ParseInteger(r, name, min, int.MaxValue) ?? defaultValue,
     };
 
     /// <summary>An optional integer option of at least <paramref name="min"/> (null when absent).</summary>
     public static Option<int?> OptionalInt(string name, string description, int min = 1) => new(name)
     {
         Description = description,
-        CustomParser = r => ParseInt(r, name, min),
+        CustomParser = r => (int?)ParseInteger(r, name, min, int.MaxValue),
     };
 
     /// <summary>An optional 64-bit integer option of at least <paramref name="min"/>.</summary>
@@ -28,33 +28,26 @@ public static class CliOptions
     {
         Description = description,
         DefaultValueFactory = _ => defaultValue,
-        CustomParser = r =>
-        {
-            string? token = Single(r);
-            if (token is null || !long.TryParse(token, NumberStyles.Integer, CultureInfo.InvariantCulture, out long v) || v < min)
-            {
-                r.AddError(min == 0 ? $"{name} must be a non-negative integer" : $"{name} must be an integer of at least {min}");
-                return defaultValue;
-            }
-            return v;
-        },
+        CustomParser = r => ParseInteger(r, name, min, long.MaxValue) ?? defaultValue,
     };
 
     /// <summary>A positive finite number option, with a default.</summary>
-    public static Option<double> PositiveNumber(string name, double defaultValue, string description) => new(name)
+    public static Option<double> PositiveNumber(string name, double defaultValue, string description) =>
+        Number(name, defaultValue, description, v => v > 0 && double.IsFinite(v), _ => $"{name} must be a positive number");
+
+    /// <summary>A number option with a default; a value that fails <paramref name="valid"/> reports <paramref name="error"/> of its text.</summary>
+    public static Option<double> Number(string name, double defaultValue, string description, Func<double, bool> valid, Func<string?, string> error) => new(name)
     {
         Description = description,
         DefaultValueFactory = _ => defaultValue,
-        CustomParser = r =>
-        {
-            string? token = Single(r);
-            if (token is null || !double.TryParse(token, NumberStyles.Float, CultureInfo.InvariantCulture, out double v) || !(v > 0) || !double.IsFinite(v))
-            {
-                r.AddError($"{name} must be a positive number");
-                return defaultValue;
-            }
-            return v;
-        },
+        CustomParser = r => ParseNumber(r, valid, error) ?? defaultValue,
+    };
+
+    /// <summary>An optional number option (null when absent); a value that fails <paramref name="valid"/> reports <paramref name="error"/> of its text.</summary>
+    public static Option<double?> OptionalNumber(string name, string description, Func<double, bool> valid, Func<string?, string> error) => new(name)
+    {
+        Description = description,
+        CustomParser = r => ParseNumber(r, valid, error),
     };
 
     /// <summary>A comma-separated list of positive integers ("1,2,2").</summary>
@@ -127,20 +120,25 @@ public static class CliOptions
     /// <summary>A flag.</summary>
     public static Option<bool> Flag(string name, string description) => new(name) { Description = description };
 
-    private static int? ParseInt(ArgumentResult r, string name, int min)
+    private static long? ParseInteger(ArgumentResult r, string name, long min, long max)
     {
         string? token = Single(r);
-        if (token is null || !int.TryParse(token, NumberStyles.Integer, CultureInfo.InvariantCulture, out int v) || v < min)
+        if (long.TryParse(token, NumberStyles.Integer, CultureInfo.InvariantCulture, out long v) && v >= min && v <= max) return v;
+        r.AddError(min switch
         {
-            r.AddError(min switch
-            {
-                1 => $"{name} must be a positive integer",
-                0 => $"{name} must be a non-negative integer",
-                _ => $"{name} must be an integer of at least {min}",
-            });
-            return null;
-        }
-        return v;
+            1 => $"{name} must be a positive integer",
+            0 => $"{name} must be a non-negative integer",
+            _ => $"{name} must be an integer of at least {min}",
+        });
+        return null;
+    }
+
+    private static double? ParseNumber(ArgumentResult r, Func<double, bool> valid, Func<string?, string> error)
+    {
+        string? token = Single(r);
+        if (double.TryParse(token, NumberStyles.Float, CultureInfo.InvariantCulture, out double v) && valid(v)) return v;
+        r.AddError(error(token));
+        return null;
     }
 
     private delegate bool TryParse<T>(string text, out T value);
