@@ -42,7 +42,7 @@ public sealed class DsnoEstimator : TorchEstimator<DsnoOptions, DsnoTransformer>
                 throw new InvalidOperationException($"Input column '{g.Name}' holds guidance scales, but classifier-free guidance needs a class-conditional model: set LabelColumnName, or drop the column for an unconditional model.");
             range = ColumnReaders.GuidanceRange(input, g);
         }
-        double? recorded = ReadGuidanceAnnotation(trajectory);
+        double? recorded = TrajectoryAnnotations.ReadGuidance(trajectory);
         if (recorded is > 0 && label is null)
             throw new InvalidOperationException($"Input column '{trajectory.Name}' was solved with guidance w = {recorded}, which needs a class-conditional model: set LabelColumnName.");
         var model = CreateModel(layout, range, range is null ? recorded : null);
@@ -53,16 +53,6 @@ public sealed class DsnoEstimator : TorchEstimator<DsnoOptions, DsnoTransformer>
                   (range is { } r ? $", w-conditioned on w in [{r.Min:G4}, {r.Max:G4}]" : recorded is { } w ? $", guidance w = {w:G4}" : ""));
         model.Train(source, training, (FrameWeighting)Options.LossWeighting, Options.Distance, host.Progress, host.Token);
         return new DsnoTransformer(model, settings, Environment);
-    }
-
-    /// <summary>The guidance scale a trajectory column's <c>Guidance</c> annotation records (one float), or null when it has none.</summary>
-    private static double? ReadGuidanceAnnotation(DataViewSchema.Column trajectory)
-    {
-        if (trajectory.Annotations.Schema.GetColumnOrNull(DiffusionTeacherTransformer.GuidanceAnnotation) is null) return null;
-        var values = SchemaChecks.RequireFloatVectorAnnotation(trajectory, DiffusionTeacherTransformer.GuidanceAnnotation, "input");
-        if (values.Length != 1 || !float.IsFinite(values[0]) || values[0] < 0)
-            throw new InvalidOperationException($"Input column '{trajectory.Name}': its Guidance annotation must be one finite number >= 0.");
-        return values[0];
     }
 
     private (TrajectoryLayout Layout, DataViewSchema.Column Noise, DataViewSchema.Column Trajectory, DataViewSchema.Column? Label) ReadLayout(DataViewSchema schema)

@@ -38,4 +38,18 @@ public static class TrajectoryAnnotations
         throw new InvalidOperationException(
             $"Input column '{trajectory.Name}': its {FrameKind} annotation is '{value}'; expected one of {string.Join(", ", Enum.GetNames<Diffusion.FrameKind>())}.");
     }
+
+    /// <summary>
+    /// The classifier-free guidance scale w a trajectory column's <see cref="DiffusionTeacherTransformer.GuidanceAnnotation"/> records
+    /// (one <see cref="float"/>, written by a guided teacher), or null when it has none.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The annotation is not one finite number &gt;= 0.</exception>
+    public static double? ReadGuidance(DataViewSchema.Column trajectory)
+    {
+        if (trajectory.Annotations.Schema.GetColumnOrNull(DiffusionTeacherTransformer.GuidanceAnnotation) is null) return null;
+        var values = SchemaChecks.RequireFloatVectorAnnotation(trajectory, DiffusionTeacherTransformer.GuidanceAnnotation, "input");
+        if (values.Length != 1 || !float.IsFinite(values[0]) || values[0] < 0)
+            throw new InvalidOperationException($"Input column '{trajectory.Name}': its Guidance annotation must be one finite number >= 0.");
+        return values[0];
+    }
 }

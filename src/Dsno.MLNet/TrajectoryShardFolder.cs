@@ -426,7 +426,7 @@ public sealed partial class TrajectoryShardFolder
             try
             {
                 view = ml.Data.LoadFromBinary(file);
-                rows = view.GetRowCount() ?? CountRows(view);
+                rows = ColumnReaders.RowCount(view);
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {
@@ -482,14 +482,6 @@ public sealed partial class TrajectoryShardFolder
         ArgumentOutOfRangeException.ThrowIfNegative(first);
         ArgumentOutOfRangeException.ThrowIfLessThan(count, 1);
         if (first > long.MaxValue - count) throw new ArgumentOutOfRangeException(nameof(count), count, "the range's end is too large");
-    }
-
-    private static long CountRows(IDataView view)
-    {
-        long n = 0;
-        using var cursor = view.GetRowCursor(Array.Empty<DataViewSchema.Column>());
-        while (cursor.MoveNext()) n++;
-        return n;
     }
 
     private static void CheckSameColumns(IDataView first, string firstFile, IDataView other, string otherFile, IReadOnlyList<string> columns)

@@ -68,14 +68,7 @@ public static class FitCommand
         if (guidance is not { } w) return;
         if (teacher.ClassCount == 0 && w > 0)
             throw new BadInputException($"--guidance {w}: the teacher is unconditional and cannot be guided; drop --guidance");
-        var column = trajectories.Schema[DsnoColumnNames.Trajectory];
-        double recorded = 0;
-        if (column.Annotations.Schema.GetColumnOrNull(DiffusionTeacherTransformer.GuidanceAnnotation) is not null)
-        {
-            Microsoft.ML.Data.VBuffer<float> values = default;
-            column.Annotations.GetValue(DiffusionTeacherTransformer.GuidanceAnnotation, ref values);
-            recorded = values.DenseValues().FirstOrDefault();
-        }
+        double recorded = TrajectoryAnnotations.ReadGuidance(trajectories.Schema[DsnoColumnNames.Trajectory]) ?? 0;
         if ((float)recorded != (float)w)
             throw new BadInputException($"--guidance {w}: the trajectories in '{file}' were solved at w = {recorded}; DSNO distils one w per model, so make trajectories with 'dsno trajectories --guidance {w}' or drop --guidance");
     }
