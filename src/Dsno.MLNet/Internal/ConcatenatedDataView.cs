@@ -52,7 +52,6 @@ internal sealed class ConcatenatedDataView : IDataView
         private readonly List<int> _window = new();
         private int[]? _order;
         private int _nextInOrder;
-        private int _sequentialPart = -1;
         private int _current = -1;
         private long _position = -1;
         private bool _done;
@@ -91,8 +90,7 @@ internal sealed class ConcatenatedDataView : IDataView
                     if (cursor.MoveNext()) return true;
                     Release(ref _open[_current]);
                 }
-                if (++_sequentialPart >= _view._parts.Length) return false;
-                _current = _sequentialPart;
+                if (++_current >= _view._parts.Length) return false;
                 _open[_current] = Open(_current, null);
             }
         }

@@ -162,7 +162,7 @@ public static class IdxReader
         using Stream source = gzip ? new GZipStream(file, CompressionMode.Decompress, leaveOpen: true) : file;
 
         var header = new byte[4 + 4 * dimCount];
-        int got = ReadFully(source, header, path);
+        int got = ReadSome(source, header, path, atLeast: header.Length);
         if (got < 4)
             throw new InvalidDataException($"{path}: truncated header: {got} bytes where an IDX {kind} file starts with {header.Length}");
         int found = BinaryPrimitives.ReadInt32BigEndian(header);
@@ -229,23 +229,12 @@ public static class IdxReader
             throw new InvalidDataException($"{path}: header declares {what} {side}; it must be within 1..{MaxSide}");
     }
 
-    private static int ReadFully(Stream s, Span<byte> buffer, string path)
-    {
-        int total = 0;
-        while (total < buffer.Length)
-        {
-            int n = ReadSome(s, buffer[total..], path);
-            if (n == 0) break;
-            total += n;
-        }
-        return total;
-    }
-
-    private static int ReadSome(Stream s, Span<byte> buffer, string path)
+    /// <summary>Reads at least <paramref name="atLeast"/> bytes (fewer only at the end of the data); 0 at the end.</summary>
+    private static int ReadSome(Stream s, Span<byte> buffer, string path, int atLeast = 1)
     {
         try
         {
-            return s.Read(buffer);
+            return s.ReadAtLeast(buffer, atLeast, throwOnEndOfStream: false);
         }
         catch (InvalidDataException e)
         {
