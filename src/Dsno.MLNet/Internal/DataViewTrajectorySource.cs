@@ -16,7 +16,6 @@ internal sealed class DataViewTrajectorySource : ITrajectorySource, IDisposable
     private readonly DataViewSchema.Column? _label;
     private readonly DataViewSchema.Column? _guidance;
     private Func<float>? _getGuidance;
-    private readonly int _classCount;
     private DataViewRowCursor? _cursor;
     private Action<Span<float>>? _getNoise, _getFrames;
     private Func<long>? _getLabel;
@@ -32,7 +31,6 @@ internal sealed class DataViewTrajectorySource : ITrajectorySource, IDisposable
         _noise = noise;
         _trajectory = trajectory;
         _label = label;
-        _classCount = layout.ClassCount;
         Layout = layout;
         Count = ColumnReaders.RowCount(view);
         if (Count == 0) throw new InvalidOperationException("the training data has no rows");
@@ -45,7 +43,8 @@ internal sealed class DataViewTrajectorySource : ITrajectorySource, IDisposable
     {
         if (step < _nextStep) { Reset(); }
         int b = (int)Math.Min(batchSize, Count);
-        while (_nextStep < step) { Skip(b, seed); _nextStep++; }
+        for (; _nextStep < step; _nextStep++) // a resumed run: read past the steps already taken
+            for (int i = 0; i < b; i++) Advance(seed);
         _nextStep = step + 1;
         return Read(b, seed);
     }
@@ -58,9 +57,9 @@ internal sealed class DataViewTrajectorySource : ITrajectorySource, IDisposable
         _nextStep = 0;
     }
 
-    private bool Advance(int seed)
+    private void Advance(int seed)
     {
-        if (_cursor is not null && _cursor.MoveNext()) return true;
+        if (_cursor is not null && _cursor.MoveNext()) return;
         // End of an epoch (or the first call): open the next epoch's cursor.
         _cursor?.Dispose();
         _epoch++;
@@ -74,12 +73,6 @@ internal sealed class DataViewTrajectorySource : ITrajectorySource, IDisposable
         _getLabel = _label is null ? null : ColumnReaders.Label(_cursor, _label.Value);
         _getGuidance = _guidance is null ? null : ColumnReaders.Float(_cursor, _guidance.Value);
         if (!_cursor.MoveNext()) throw new InvalidOperationException("the training data has no rows");
-        return true;
-    }
-
-    private void Skip(int count, int seed)
-    {
-        for (int i = 0; i < count; i++) Advance(seed);
     }
 
     private TrajectoryBatch Read(int count, int seed)
@@ -99,8 +92,8 @@ internal sealed class DataViewTrajectorySource : ITrajectorySource, IDisposable
             if (labels is not null)
             {
                 long label = _getLabel!();
-                if (label >= _classCount)
-                    throw new InvalidDataException($"column '{_label!.Value.Name}': row {_cursor!.Position} has label {label}, but the model has {_classCount} classes (0..{_classCount - 1})");
+                if (label >= Layout.ClassCount)
+                    throw new InvalidDataException($"column '{_label!.Value.Name}': row {_cursor!.Position} has label {label}, but the model has {Layout.ClassCount} classes (0..{Layout.ClassCount - 1})");
                 labels[i] = label;
             }
             if (guidance is not null)
