@@ -62,14 +62,4 @@ internal sealed class InputBatch
     /// <summary>The values of integer input <paramref name="input"/>.</summary>
     public int[] Integers(int input) =>
         _integers[input] ?? throw new InvalidOperationException($"Input column '{_columns[input].Name}' is not an integer column.");
-
-    /// <summary>The values of the integer input named <paramref name="columnName"/>.</summary>
-    public int[] Integers(string columnName) => Integers(IndexOf(columnName));
-
-    private int IndexOf(string columnName)
-    {
-        for (int i = 0; i < _columns.Count; i++)
-            if (_columns[i].Name == columnName) return i;
-        throw new ArgumentException($"The batch has no input column '{columnName}'.", nameof(columnName));
-    }
 }

@@ -229,8 +229,8 @@ public class BatchedMappingTests
             new[] { new BatchOutputColumn("Out", new[] { 1 }) }, 5,
             (input, output) =>
             {
-                seen.AddRange(input.Integers("Class"));
-                seenNumbers.AddRange(input.Integers("Number"));
+                seen.AddRange(input.Integers(0));
+                seenNumbers.AddRange(input.Integers(1));
                 using var scope = torch.NewDisposeScope();
                 output.Write(0, input.IntegerTensor(0).to(torch.float32));
             });
