@@ -59,9 +59,10 @@ public static class GuidedBench
         foreach (var count in new[] { trajectories, studentSteps, eval, threads })
             count.Validators.Add(r => { if (r.GetValueOrDefault<int?>() is < 1 and var v) r.AddError($"{count.Name} must be at least 1, got {v}"); });
         var smoke = new Option<bool>("--smoke") { Description = "Tiny budgets that check the pipeline in a minute (files in guided-DATASET-smoke; numbers meaningless)" };
+        var reportOnly = new Option<bool>("--report-only") { Description = "Rewrite the section from the rows a finished run stored (guided.json in the output folder) without scoring again" };
         var root = new RootCommand("Classifier-free guidance benchmark: the guided teacher against DSNO distilled per w and with w as an input")
         {
-            dataset, ws, trajectories, studentSteps, eval, threads, output, report, smoke,
+            dataset, ws, trajectories, studentSteps, eval, threads, output, report, smoke, reportOnly,
         };
         root.SetAction(parse =>
         {
@@ -79,13 +80,19 @@ public static class GuidedBench
             };
             string folder = Path.GetFullPath(parse.GetValue(output) ?? $"bench-out/guided-{name}{(isSmoke ? "-smoke" : "")}");
             string command = "dotnet run -c Release --project bench/Dsno.Bench -- guided " + string.Join(' ', args);
-            return Run(data, sizes, folder, parse.GetValue(report)!, command);
+            return Run(data, sizes, folder, parse.GetValue(report)!, command, parse.GetValue(reportOnly));
         });
         return root.Parse(args).Invoke();
     }
 
-    private static int Run(GuidedDataset dataset, Sizes sizes, string folder, string reportPath, string command)
+    private static int Run(GuidedDataset dataset, Sizes sizes, string folder, string reportPath, string command, bool reportOnly)
     {
+        string stored = Path.Combine(folder, GuidedRun.FileName);
+        if (reportOnly && !File.Exists(stored))
+        {
+            Console.Error.WriteLine($"--report-only: '{stored}' does not exist; run the benchmark without --report-only first");
+            return 1;
+        }
         Directory.CreateDirectory(folder);
         torch.set_num_threads(sizes.Threads);
         var started = DateTime.Now;
@@ -119,7 +126,7 @@ public static class GuidedBench
         using var evalNoise = GaussianNoise.Sample(0, sizes.Eval, shape.Channels, shape.Height, shape.Width, seed: 2);
         using var evalLabels = torch.tensor(Enumerable.Range(0, sizes.Eval).Select(i => (long)(i % Classes)).ToArray());
         var rows = new List<GuidedResult>();
-        foreach (double w in sizes.Ws)
+        foreach (double w in reportOnly ? Array.Empty<double>() : sizes.Ws)
         {
             rows.Add(Score(GuidedResult.Ddim50, w, Samplers.Evaluations("ddim", 50, w), b => teacher.Solve(b.Noise, b.Labels, b.W, "ddim", 50).Images));
             rows.Add(Score(GuidedResult.DpmSolver10, w, Samplers.Evaluations("dpm-solver-2m", 10, w), b => teacher.Solve(b.Noise, b.Labels, b.W, "dpm-solver-2m", 10).Images));
@@ -133,9 +140,21 @@ public static class GuidedBench
         var floor = SampleQuality.Evaluate(classifier, floorImages, referenceFeatures);
         double floorAccuracy = classifier.Predict(referenceImages).Zip(data.Reference.Labels!).Average(p => p.First == p.Second ? 1.0 : 0.0);
 
-        File.WriteAllText(Path.Combine(folder, "guided.json"), System.Text.Json.JsonSerializer.Serialize(rows));
-        var writer = new GuidedReportWriter(dataset, sizes, rows, floor, floorAccuracy, classifier.Description, teacher.Network.ParameterCount,
-            conditioned.Network.ParameterCount, command, started, clock.Elapsed);
+        GuidedRun run;
+        if (reportOnly)
+        {
+            run = System.Text.Json.JsonSerializer.Deserialize<GuidedRun>(File.ReadAllText(stored))
+                  ?? throw new InvalidDataException($"'{stored}' holds no guided run");
+            if (!run.Rows.Select(r => r.W).Distinct().Order().SequenceEqual(sizes.Ws))
+                throw new InvalidDataException($"'{stored}' was scored at w = {string.Join(", ", run.Rows.Select(r => r.W).Distinct())}, not at the --w of this command");
+        }
+        else
+        {
+            run = new GuidedRun(command, started, clock.Elapsed.TotalMinutes, rows);
+            AtomicFile.Write(stored, stream => System.Text.Json.JsonSerializer.Serialize(stream, run));
+        }
+        var writer = new GuidedReportWriter(dataset, sizes, run, reportOnly ? command : null, floor, floorAccuracy, classifier.Description,
+            teacher.Network.ParameterCount, conditioned.Network.ParameterCount);
         writer.Write(reportPath);
         Log($"guided: wrote the {GuidedReportWriter.Section(sizes)} section of {reportPath}");
         return 0;

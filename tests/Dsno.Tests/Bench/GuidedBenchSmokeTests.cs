@@ -27,6 +27,29 @@ public class GuidedBenchSmokeTests
         Assert.Contains("| 2 | Teacher DDIM-50 (guided) | 100 |", text);
         Assert.Contains("of 18 goal checks met.", text);
         Assert.True(File.Exists(folder.File("guided-smoke-precision-recall.png")));
+
+        // --report-only rewrites the same section from the stored rows: the same table, and a line naming the rewrite.
+        string table = Table(text);
+        var rewrite = BuiltProgram.Run(bench, TimeSpan.FromMinutes(5), "guided", "--smoke", "--out", folder.File("out"), "--report", report, "--report-only");
+        Assert.True(rewrite.ExitCode == 0, rewrite.ToString());
+        string rewritten = File.ReadAllText(report);
+        Assert.Equal(table, Table(rewritten));
+        Assert.Contains("rewritten from that run's stored rows by", rewritten);
+    }
+
+    /// <summary>The rows of the results table (the lines that start with a w and a method).</summary>
+    private static string Table(string text) =>
+        string.Join("\n", text.Split('\n').Where(l => l.StartsWith("| 0 | ", StringComparison.Ordinal) || l.StartsWith("| 2 | ", StringComparison.Ordinal)));
+
+    [Fact]
+    public void ReportOnlyWithoutAStoredRunSaysWhatIsMissing()
+    {
+        using var folder = new TempFolder();
+        string bench = BuiltProgram.Locate("bench/Dsno.Bench", "Dsno.Bench");
+        var run = BuiltProgram.Run(bench, TimeSpan.FromMinutes(1), "guided", "--smoke", "--out", folder.File("empty"), "--report", folder.File("r.md"), "--report-only");
+        Assert.NotEqual(0, run.ExitCode);
+        Assert.Contains("guided.json", run.StandardOutput + run.StandardError);
+        Assert.False(File.Exists(folder.File("r.md")));
     }
 
     [Theory]
