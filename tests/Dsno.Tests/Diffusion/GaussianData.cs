@@ -46,14 +46,14 @@ internal sealed class GaussianData
         Assert.Equal(new[] { x.shape[0] }, times.shape);
         double t = Snap(times[0].item<float>());
         double alpha = _schedule.Alpha(t), sigma = _schedule.Sigma(t);
-        return (x - alpha * Mean) * (sigma / Variance(t));
+        return x.Plus(-alpha * Mean).Times(sigma / Variance(t));
     }
 
     /// <summary>The exact flow map from time <paramref name="from"/> to time <paramref name="to"/>.</summary>
     public Tensor Transport(Tensor x, double from, double to)
     {
-        var standardized = (x - _schedule.Alpha(from) * Mean) / Math.Sqrt(Variance(from));
-        return standardized * Math.Sqrt(Variance(to)) + _schedule.Alpha(to) * Mean;
+        var standardized = x.Plus(-_schedule.Alpha(from) * Mean).DividedBy(Math.Sqrt(Variance(from)));
+        return standardized.Times(Math.Sqrt(Variance(to))).Plus(_schedule.Alpha(to) * Mean);
     }
 
     private double Snap(float t)

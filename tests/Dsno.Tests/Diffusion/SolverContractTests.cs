@@ -10,7 +10,7 @@ public class SolverContractTests
     public static TheoryData<string> SolverNames() => new() { "ddim", "dpm-solver-2m", "heun", "euler" };
 
     /// <summary>A small smooth network that depends on both x and t.</summary>
-    private static Tensor Network(Tensor x, Tensor t) => x * 0.4 + t.view(-1, 1, 1, 1).to_type(x.dtype) * 0.3 - 0.1;
+    private static Tensor Network(Tensor x, Tensor t) => x.Times(0.4).Plus(t.view(-1, 1, 1, 1).to_type(x.dtype).Times(0.3)).Plus(-0.1);
 
     [Theory]
     [MemberData(nameof(SolverNames))]

@@ -96,8 +96,8 @@ public class SolverConvergenceTests(ITestOutputHelper output)
         }
 
         using var scope = torch.NewDisposeScope();
-        var x = torch.full(new long[] { 1, 1, 1, 1 }, 0.8, dtype: ScalarType.Float64);
-        var sample = DpmSolver2M.Sample(new EpsilonDenoiser((input, _) => input * 0.5 + 0.1, schedule), x, times, firstOrderFinalStep: false);
+        var x = torch.full(new long[] { 1, 1, 1, 1 }, Scalars.Of(0.8), dtype: ScalarType.Float64);
+        var sample = DpmSolver2M.Sample(new EpsilonDenoiser((input, _) => input.Times(0.5).Plus(0.1), schedule), x, times, firstOrderFinalStep: false);
         Assert.Equal(state, sample.item<double>(), 1e-12);
     }
 
@@ -155,8 +155,8 @@ public class SolverConvergenceTests(ITestOutputHelper output)
         }
 
         using var scope = torch.NewDisposeScope();
-        var x = torch.full(new long[] { 1, 1, 1, 1 }, 0.8, dtype: ScalarType.Float64);
-        var denoiser = new EpsilonDenoiser((input, _) => input * 0.5 + 0.1, schedule);
+        var x = torch.full(new long[] { 1, 1, 1, 1 }, Scalars.Of(0.8), dtype: ScalarType.Float64);
+        var denoiser = new EpsilonDenoiser((input, _) => input.Times(0.5).Plus(0.1), schedule);
         var sample = Heun.Sample(denoiser, x, times);
         Assert.Equal(y * schedule.Alpha(0.0), sample.item<double>(), 1e-9);
         Assert.Equal(6, evaluations);

@@ -7,7 +7,7 @@ namespace Dsno.Tests.Diffusion;
 
 public class TrajectoryRecorderTests
 {
-    private static Tensor Network(Tensor x, Tensor t) => x * 0.5 + t.view(-1, 1, 1, 1).to_type(x.dtype) * 0.2;
+    private static Tensor Network(Tensor x, Tensor t) => x.Times(0.5).Plus(t.view(-1, 1, 1, 1).to_type(x.dtype).Times(0.2));
 
     [Fact]
     public void RecordsTheModelsDenoisedEstimateAtEachFrameTime()
@@ -36,8 +36,8 @@ public class TrajectoryRecorderTests
         {
             // The denoised estimate computed here by hand, from the state the solver reached at that time.
             var state = states[frames[f]];
-            var eps = Network(state, torch.full(3, frames[f], dtype: ScalarType.Float32));
-            var expected = (state - schedule.Sigma(frames[f]) * eps) / schedule.Alpha(frames[f]);
+            var eps = Network(state, torch.full(new long[] { 3 }, Scalars.Of(frames[f]), dtype: ScalarType.Float32));
+            var expected = (state - eps.Times(schedule.Sigma(frames[f]))).DividedBy(schedule.Alpha(frames[f]));
             Assert.True(torch.allclose(recorded[.., f], expected, rtol: 0, atol: 1e-12), $"frame {f} at t = {frames[f]}");
             Assert.True(torch.allclose(recorded[.., f], model.Predict(state, frames[f]).Denoised, rtol: 0, atol: 1e-12));
         }

@@ -25,7 +25,7 @@ public class GuidanceCoreTests
         {
             calls++;
             rowsSeen = x.shape[0];
-            return x.Times(2.0) * y!.to(x.dtype).Plus(1.0).view(-1, 1, 1, 1) + t.view(-1, 1, 1, 1);
+            return (x.Times(2.0) * y!.to(x.dtype).Plus(1.0).view(-1, 1, 1, 1)).Plus(t.view(-1, 1, 1, 1));
         }
         var labels = torch.tensor(new long[] { 0, 2, 1 });
         var w = torch.tensor(new[] { 0.5f, 2f, 0f });

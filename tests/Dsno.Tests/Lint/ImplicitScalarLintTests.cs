@@ -6,14 +6,14 @@ namespace Dsno.Tests.Lint;
 /// No project code hands libtorch a Scalar that nobody keeps alive (see <c>Dsno.Runtime.Scalars</c>): each project is compiled with
 /// Roslyn against its build output and every such place is listed (<see cref="ImplicitScalarScan"/>). Use
 /// <c>Dsno.Runtime.TensorArithmetic</c> (<c>Plus</c>, <c>Times</c>, ...), <c>Scalars.One</c> / <c>Scalars.Of(constant)</c>, or a
-/// <c>using var s = value.ToScalar();</c> that outlives the call instead. Test projects are not scanned.
+/// <c>using var s = value.ToScalar();</c> that outlives the call instead. This test project is scanned too: its tests run beside each other, so a collection during one test's native call can free another's Scalar.
 /// </summary>
 public class ImplicitScalarLintTests(ITestOutputHelper output)
 {
     /// <summary>Projects built into this test's own folder (referenced with their assemblies).</summary>
     public static TheoryData<string> ReferencedProjects => new()
     {
-        "src/Dsno/Dsno.csproj", "src/Dsno.MLNet/Dsno.MLNet.csproj", "src/Dsno.Cli/Dsno.Cli.csproj", "examples/QuickStart/QuickStart.csproj",
+        "src/Dsno/Dsno.csproj", "src/Dsno.MLNet/Dsno.MLNet.csproj", "src/Dsno.Cli/Dsno.Cli.csproj", "examples/QuickStart/QuickStart.csproj", "tests/Dsno.Tests/Dsno.Tests.csproj",
     };
 
     /// <summary>Projects built beside (ReferenceOutputAssembly="false"): folder, project file, assembly name.</summary>

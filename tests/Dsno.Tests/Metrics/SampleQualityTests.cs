@@ -61,7 +61,7 @@ public class SampleQualityTests
             {
                 var reports = noises.Select(noise =>
                 {
-                    using var noised = clean + s * noise;
+                    using var noised = clean.Plus(noise.Times(s));
                     return SampleQuality.Evaluate(classifier, noised, referenceFeatures);
                 }).ToArray();
                 Assert.All(reports, r => Assert.Equal(clean.shape[0], r.SampleCount));
@@ -87,7 +87,7 @@ public class SampleQualityTests
         var (train, test) = MetricsTestData.DigitsSplit;
         using var reference = train.Take(400).ToTensor();
         using var generated = test.ToTensor();
-        using var teacher = (generated + 0.25 * torch.sin(generated * 3)).clamp(-1, 1);
+        using var teacher = generated.Plus(torch.sin(generated.Times(3L)).Times(0.25)).ClampTo(-1L, 1L);
         var fromTensor = SampleQuality.Evaluate(classifier, generated, reference, teacher);
         var fromFeatures = SampleQuality.Evaluate(classifier, generated, classifier.Features(reference), teacher);
         Assert.Equal(fromTensor, fromFeatures);

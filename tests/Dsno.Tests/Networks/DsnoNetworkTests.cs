@@ -34,7 +34,7 @@ public class DsnoNetworkTests
         Assert.Equal(new long[] { batch, times.Length, 1, 8, 8 }, frames.shape);
         for (int m = 0; m < times.Length; m++)
         {
-            using var expected = teacher.forward(noise, torch.full(batch, (float)times[m]), labels);
+            using var expected = teacher.forward(noise, torch.full(new long[] { batch }, Scalars.Of((double)(float)times[m]), dtype: ScalarType.Float32), labels);
             double difference = MaxAbsDifference(frames[TensorIndex.Colon, m], expected);
             Assert.True(difference < 1e-5, $"frame {m} (t = {times[m]}) differs from the teacher by {difference}");
         }
@@ -54,7 +54,7 @@ public class DsnoNetworkTests
             foreach (var layer in dsno.TemporalLayers) layer.Weight.uniform_(-0.2, 0.2);
         using var noise = torch.randn(2, 1, 8, 8);
         using var frames = dsno.forward(noise, null);
-        using var teacherFrame = teacher.forward(noise, torch.full(2, (float)times[0]), null);
+        using var teacherFrame = teacher.forward(noise, torch.full(new long[] { 2 }, Scalars.Of((double)(float)times[0]), dtype: ScalarType.Float32), null);
         Assert.True(MaxAbsDifference(frames[TensorIndex.Colon, 0], teacherFrame) > 1e-4, "non-zero temporal weights must change the frames");
     }
 
@@ -105,7 +105,7 @@ public class DsnoNetworkTests
         Assert.Equal(new long[] { 2, 8, 1, 8, 8 }, frames.shape);
         for (int m = 0; m < query.Length; m++)
         {
-            using var expected = teacher.forward(noise, torch.full(2, (float)query[m]), null);
+            using var expected = teacher.forward(noise, torch.full(new long[] { 2 }, Scalars.Of((double)(float)query[m]), dtype: ScalarType.Float32), null);
             Assert.True(MaxAbsDifference(frames[TensorIndex.Colon, m], expected) < 1e-5, $"slice {m}");
         }
 
@@ -140,7 +140,7 @@ public class DsnoNetworkTests
             }
             dsno.train();
             dsno.zero_grad();
-            using (var loss = (dsno.forward(noise, labels) - target).square().mean()) loss.backward();
+            using (var loss = (dsno.forward(noise, labels) - target).Squared().mean()) loss.backward();
             var gradients = dsno.TemporalLayers.Select(l => l.Weight.grad!.clone())
                 .Append(dsno.Backbone.parameters().First().grad!.clone()).ToArray();
             return (frames, decoded, gradients);

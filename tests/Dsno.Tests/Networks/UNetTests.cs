@@ -75,7 +75,7 @@ public class UNetTests
         {
             int target = point;
             // A random perturbation: a constant shift could be normalised away by the GroupNorm that follows.
-            using var changed = net.forward(x, t, null, 1, (k, h) => k == target ? h + torch.randn_like(h) : h);
+            using var changed = net.forward(x, t, null, 1, (k, h) => k == target ? h.Plus(torch.randn_like(h)) : h);
             Assert.True(MaxAbsDifference(plain, changed) > 1e-4, $"changing the activation at point {point} must change the output");
         }
         Assert.Throws<InvalidOperationException>(() => net.forward(x, t, null, 1, (k, h) => h[TensorIndex.Slice(0, 1)]));
@@ -132,7 +132,7 @@ public class UNetTests
             if (!name.Contains("norm", StringComparison.OrdinalIgnoreCase)) continue;
             norms++;
             double expected = name.EndsWith(".weight") ? 1.0 : 0.0;
-            Assert.True(parameter.eq(expected).all().item<bool>(), $"{name} should be all {expected}");
+            Assert.True(parameter.eq(Scalars.Of(expected)).all().item<bool>(), $"{name} should be all {expected}");
         }
         // 6 stages x 2 norms, 4 attention norms (down 1, middle 1, up 2), 2 middle res blocks x 2, output 1; weight and bias each.
         Assert.Equal(2 * (2 * 6 + 4 + 4 + 1), norms);

@@ -120,7 +120,7 @@ public sealed class CpuNumericsTests
         {
             var y = x * weight;
             // In float32 the gradient gains a term whose value is zero: right outputs, wrong gradients.
-            return x.dtype == ScalarType.Float32 ? y + (weight - weight.detach()) * 0.5 : y;
+            return x.dtype == ScalarType.Float32 ? y.Plus((weight - weight.detach()).Times(0.5)) : y;
         }
 
         public nn.Module NewUntrainedCopy() => new WrongGradients();

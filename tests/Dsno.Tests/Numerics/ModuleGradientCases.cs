@@ -1,3 +1,4 @@
+using Dsno.Runtime;
 using Dsno.Diffusion;
 using Dsno.Metrics;
 using Dsno.Networks;
@@ -192,7 +193,7 @@ public static class ModuleGradientCases
         foreach (var p in module.parameters())
         {
             double scale = Math.Max(p.abs().max().item<float>(), 0.05);
-            p.add_(torch.randn(p.shape, generator: generator) * (0.02 * scale));
+            p.PlusInPlace(torch.randn(p.shape, generator: generator).Times(0.02 * scale));
         }
         return module;
     }

@@ -36,12 +36,12 @@ internal static class OnnxTestModels
                 p.uniform_(-1.0 / channels, 1.0 / channels, generator);
             }
             else if (name.Contains("norm") && name.EndsWith("weight", StringComparison.Ordinal))
-                p.add_(torch.randn(p.shape, generator: generator) * 0.2);
+                p.PlusInPlace(torch.randn(p.shape, generator: generator).Times(0.2));
             else if (name.Contains("norm") && name.EndsWith("bias", StringComparison.Ordinal))
-                p.add_(torch.randn(p.shape, generator: generator) * 0.1);
+                p.PlusInPlace(torch.randn(p.shape, generator: generator).Times(0.1));
             // The guidance embedding starts at zero: move it, or a broken export of it would not show.
             else if (name.Contains("guidance"))
-                p.add_(torch.randn(p.shape, generator: generator) * 0.2);
+                p.PlusInPlace(torch.randn(p.shape, generator: generator).Times(0.2));
         }
         return model;
     }

@@ -70,7 +70,7 @@ public class TrajectoryLossTests
     {
         using var scope = torch.NewDisposeScope();
         var zero = torch.zeros(new long[] { 1, 1, 1, 16, 16 }, dtype: ScalarType.Float64);
-        double Loss(double v) => TrajectoryLoss.Compute(torch.full(new long[] { 1, 1, 1, 16, 16 }, v, dtype: ScalarType.Float64), zero, new[] { 1.0 },
+        double Loss(double v) => TrajectoryLoss.Compute(torch.full(new long[] { 1, 1, 1, 16, 16 }, Scalars.Of(v), dtype: ScalarType.Float64), zero, new[] { 1.0 },
             TrajectoryDistance.PseudoHuber).item<double>();
         // c = 0.00054 * 16: far above it the loss is the RMS error (|v| here), far below it |d|^2 / (2 c sqrt(D)).
         Assert.Equal(0.5, Loss(0.5), 2);

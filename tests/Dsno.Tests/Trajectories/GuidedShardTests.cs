@@ -25,7 +25,7 @@ public class GuidedShardTests
         // The same records solved directly at w = 1.5, and they differ from the unguided ones.
         using var noise = GaussianNoise.Sample(0, 12, 1, 8, 8, options.Seed);
         using var labels = torch.tensor(GaussianNoise.Labels(0, 12, 3, options.Seed).Select(l => (long)l).ToArray());
-        using var w = torch.full(new long[] { 12 }, 1.5f);
+        using var w = torch.full(new long[] { 12 }, Scalars.Of((double)1.5f));
         var (_, frames) = teacher.Solve(noise, labels, w, options.Solver, options.Steps, options.FrameTimes);
         using var stored = set.ReadRange(0, 12);
         Assert.True(torch.allclose(stored.Frames, frames!, rtol: 0, atol: 1e-5), "stored frames differ from the guided solve");

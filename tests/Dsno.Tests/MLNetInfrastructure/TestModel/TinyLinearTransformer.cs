@@ -1,3 +1,4 @@
+using Dsno.Runtime;
 using Dsno.MLNet.Internal;
 using Microsoft.ML;
 using Microsoft.ML.Data;
@@ -61,7 +62,7 @@ public sealed class TinyLinearTransformer : ITransformer
         using var noGrad = torch.no_grad();
         var x = input.FloatTensor(0);
         if (output.IsActive(0)) output.Write(0, _layer.forward(x));
-        if (output.IsActive(1)) output.Write(1, x.square().sum(1).sqrt());
+        if (output.IsActive(1)) output.Write(1, x.Squared().sum(1).sqrt());
     }
 
     /// <inheritdoc/>
