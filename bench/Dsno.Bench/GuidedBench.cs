@@ -217,7 +217,7 @@ public static class GuidedBench
         var labels = torch.tensor(GaussianNoise.Labels(0, count, Classes, 1).Select(l => (long)l).ToArray());
         var noise = GaussianNoise.Sample(0, count, shape.Channels, shape.Height, shape.Width, seed: 1);
         var w = wConditioned
-            ? torch.tensor(Enumerable.Range(0, count).Select(i => (float)(range.Min + (range.Max - range.Min) * ((SeedMix.Mix(1, i, 29) >> 11) * (1.0 / (1UL << 53))))).ToArray())
+            ? torch.tensor(Enumerable.Range(0, count).Select(i => (float)(range.Min + (range.Max - range.Min) * GaussianNoise.GuidanceUniform(i, seed: 1))).ToArray())
             : torch.full(new long[] { count }, Scalars.Of(range.Min), dtype: ScalarType.Float32);
         var frames = new List<Tensor>();
         for (int start = 0; start < count; start += GenerationBatch)

@@ -94,12 +94,8 @@ public static class DsnoDataCatalog
     {
         CheckGuidanceRange(min, max);
         ArgumentOutOfRangeException.ThrowIfNegative(row);
-        double u = (SeedMix.Mix(seed, row, stream: GuidanceStream) >> 11) * (1.0 / (1UL << 53));
-        return (float)(min + u * (max - min));
+        return (float)(min + Dsno.Data.GaussianNoise.GuidanceUniform(row, seed) * (max - min));
     }
-
-    // The stream of SeedMix that draws the guidance scales (the noise and the labels use others).
-    private const ulong GuidanceStream = 29;
 
     private static void CheckGuidanceRange(float min, float max)
     {

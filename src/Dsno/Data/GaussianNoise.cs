@@ -65,4 +65,17 @@ public static class GaussianNoise
             labels[i] = (int)SplitMix64.Below(SplitMix64.Hash(seed, LabelStream, firstIndex + i), (uint)classes);
         return labels;
     }
+
+    /// <summary>
+    /// The uniform draw in [0, 1) behind row <paramref name="index"/>'s classifier-free guidance scale in a w-conditioned trajectory set
+    /// (the scale is min + u (max - min)): a function of (seed, row) only, as the noise and the labels are.
+    /// </summary>
+    public static double GuidanceUniform(long index, int seed)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(index);
+        return (SeedMix.Mix(seed, index, GuidanceStream) >> 11) * (1.0 / (1UL << 53));
+    }
+
+    // The SeedMix stream of the guidance scales (the noise and the labels hash other streams).
+    private const ulong GuidanceStream = 29;
 }
