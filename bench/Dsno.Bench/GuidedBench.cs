@@ -24,9 +24,6 @@ public static class GuidedBench
 {
     private const int Classes = 10, TrajectorySteps = 50, GenerationBatch = 64;
 
-    /// <summary>The students' frame times: the quadratic M = 4 grid.</summary>
-    private static readonly IReadOnlyList<double> FrameGrid = FrameTimes.Quadratic(4);
-
     /// <summary>Sizes of one run.</summary>
     /// <param name="Dataset">Data set key (<see cref="GuidedDataset.Names"/>).</param>
     /// <param name="Ws">Guidance scales of the tables (variant b trains on [0, max]).</param>
@@ -36,7 +33,15 @@ public static class GuidedBench
     /// <param name="Eval">Held-out noises scored per method and w.</param>
     /// <param name="Threads">Torch threads.</param>
     /// <param name="Smoke">Tiny budgets to check the pipeline (numbers meaningless).</param>
-    public sealed record Sizes(string Dataset, double[] Ws, int TeacherSteps, int Trajectories, int StudentSteps, int Eval, int Threads, bool Smoke);
+    /// <param name="Frames">M, the frames of the records and the students: the quadratic grid (<see cref="FrameTimes.Quadratic"/>).</param>
+    public sealed record Sizes(string Dataset, double[] Ws, int TeacherSteps, int Trajectories, int StudentSteps, int Eval, int Threads, bool Smoke, int Frames = 4)
+    {
+        /// <summary>The records' and students' frame times.</summary>
+        public IReadOnlyList<double> FrameGrid => FrameTimes.Quadratic(Frames);
+
+        /// <summary>Suffix of the output folder and report section: empty at the default M = 4, <c>-mM</c> otherwise.</summary>
+        public string FramesSuffix => Frames == 4 ? "" : "-m" + Frames;
+    }
 
     /// <summary>Parses the <c>guided</c> command line and runs it; returns the exit code.</summary>
     public static int Run(string[] args)
@@ -54,15 +59,17 @@ public static class GuidedBench
         var studentSteps = new Option<int?>("--student-steps") { Description = "Optimiser steps per model of variant (a) (default 500)" };
         var eval = new Option<int?>("--eval") { Description = "Held-out noises scored per method and w (default 500)" };
         var threads = new Option<int?>("--threads") { Description = "Torch threads (default 1)" };
+        var frames = new Option<int?>("--frames") { Description = "M, frames of the records and the students on the quadratic grid (default 4; a DSNO pass costs about M evaluations' worth)" };
         var output = new Option<string?>("--out") { Description = "Folder of the stored teacher, classifier and students (default bench-out/guided-DATASET)" };
         var report = new Option<string>("--report") { Description = "Markdown file whose guided section is (re)written; the picture goes next to it", DefaultValueFactory = _ => "docs/benchmarks.md" };
         foreach (var count in new[] { trajectories, studentSteps, eval, threads })
             count.Validators.Add(r => { if (r.GetValueOrDefault<int?>() is < 1 and var v) r.AddError($"{count.Name} must be at least 1, got {v}"); });
+        frames.Validators.Add(r => { if (r.GetValueOrDefault<int?>() is < 2 and var v) r.AddError($"--frames must be at least 2, got {v}"); });
         var smoke = new Option<bool>("--smoke") { Description = "Tiny budgets that check the pipeline in a minute (files in guided-DATASET-smoke; numbers meaningless)" };
         var reportOnly = new Option<bool>("--report-only") { Description = "Rewrite the section from the rows a finished run stored (guided.json in the output folder) without scoring again" };
         var root = new RootCommand("Classifier-free guidance benchmark: the guided teacher against DSNO distilled per w and with w as an input")
         {
-            dataset, ws, trajectories, studentSteps, eval, threads, output, report, smoke, reportOnly,
+            dataset, ws, trajectories, studentSteps, eval, threads, frames, output, report, smoke, reportOnly,
         };
         root.SetAction(parse =>
         {
@@ -77,8 +84,9 @@ public static class GuidedBench
                 Trajectories = parse.GetValue(trajectories) ?? data.Defaults.Trajectories,
                 StudentSteps = parse.GetValue(studentSteps) ?? data.Defaults.StudentSteps,
                 Eval = parse.GetValue(eval) ?? data.Defaults.Eval,
+                Frames = parse.GetValue(frames) ?? data.Defaults.Frames,
             };
-            string folder = Path.GetFullPath(parse.GetValue(output) ?? $"bench-out/guided-{name}{(isSmoke ? "-smoke" : "")}");
+            string folder = Path.GetFullPath(parse.GetValue(output) ?? $"bench-out/guided-{name}{sizes.FramesSuffix}{(isSmoke ? "-smoke" : "")}");
             string command = "dotnet run -c Release --project bench/Dsno.Bench -- guided " + string.Join(' ', args);
             return Run(data, sizes, folder, parse.GetValue(report)!, command, parse.GetValue(reportOnly));
         });
@@ -109,11 +117,11 @@ public static class GuidedBench
         double wMax = sizes.Ws.Max();
         int k = sizes.Ws.Length;
         var perW = sizes.Ws.ToDictionary(w => w, w => Student(teacher, dataset, folder, $"dsno-w{w.ToString("0.##", CultureInfo.InvariantCulture)}.bin", w, false, sizes.StudentSteps,
-            () => Records(teacher, dataset, (w, w), false, sizes.Trajectories, Log), sizes, Log));
+            () => Records(teacher, dataset, sizes, (w, w), false, sizes.Trajectories, Log), sizes, Log));
         // Variant (b) twice: at one model's budget of (a) and at the budget of all of them together. The shorter run's records are the
         // first of the longer run's, so the records are solved once, as many as the models still to train need.
         string conditionedPath = Path.Combine(folder, "dsno-wcond.bin"), matchedPath = Path.Combine(folder, "dsno-wcond-matched.bin");
-        var records = new Lazy<TrajectoryBatch>(() => Records(teacher, dataset, (0, wMax), true,
+        var records = new Lazy<TrajectoryBatch>(() => Records(teacher, dataset, sizes, (0, wMax), true,
             File.Exists(matchedPath) ? sizes.Trajectories : sizes.Trajectories * k, Log));
         using var conditioned = Student(teacher, dataset, folder, Path.GetFileName(conditionedPath), wMax, true, sizes.StudentSteps,
             () => First(records.Value, sizes.Trajectories), sizes, Log);
@@ -208,7 +216,7 @@ public static class GuidedBench
     /// <paramref name="count"/> guided DDIM-50 trajectories from noise seed 1 with uniform random labels, w fixed (variant a) or drawn per
     /// record from <paramref name="range"/> (variant b). Record i depends only on i, so a longer run's first records are a shorter run's.
     /// </summary>
-    private static TrajectoryBatch Records(DiffusionTeacher teacher, GuidedDataset dataset, (double Min, double Max) range,
+    private static TrajectoryBatch Records(DiffusionTeacher teacher, GuidedDataset dataset, Sizes sizes, (double Min, double Max) range,
         bool wConditioned, int count, Action<string> log)
     {
         var watch = Stopwatch.StartNew();
@@ -224,7 +232,7 @@ public static class GuidedBench
         {
             int n = Math.Min(GenerationBatch, count - start);
             using var scope = torch.NewDisposeScope();
-            var (_, f) = teacher.Solve(noise[start..(start + n)], labels[start..(start + n)], w[start..(start + n)], "ddim", TrajectorySteps, FrameGrid);
+            var (_, f) = teacher.Solve(noise[start..(start + n)], labels[start..(start + n)], w[start..(start + n)], "ddim", TrajectorySteps, sizes.FrameGrid);
             frames.Add(f!.MoveToOuterDisposeScope());
         }
         var records = new TrajectoryBatch(noise, torch.cat(frames, 0), labels, w, 0);
@@ -252,11 +260,11 @@ public static class GuidedBench
         }
         var batch = records();
         var shape = dataset.Architecture;
-        using var source = new InMemoryTrajectories(batch, new TrajectoryLayout(shape.Channels, shape.Height, shape.Width, FrameGrid.ToArray(), FrameKind.Denoised, Classes));
+        using var source = new InMemoryTrajectories(batch, new TrajectoryLayout(shape.Channels, shape.Height, shape.Width, sizes.FrameGrid.ToArray(), FrameKind.Denoised, Classes));
         DsnoModel model;
-        if (wConditioned) model = DsnoModel.FromTeacherWithGuidance(teacher, FrameGrid, 0, w, seed: 0);
+        if (wConditioned) model = DsnoModel.FromTeacherWithGuidance(teacher, sizes.FrameGrid, 0, w, seed: 0);
         // The network is handed over to the guided model, which owns it from here.
-        else model = new DsnoModel(DsnoModel.FromTeacher(teacher, FrameGrid, seed: 0).Network, teacher.Schedule) { GuidanceScale = w };
+        else model = new DsnoModel(DsnoModel.FromTeacher(teacher, sizes.FrameGrid, seed: 0).Network, teacher.Schedule) { GuidanceScale = w };
         var watch = Stopwatch.StartNew();
         model.Train(source, new TrainingOptions
         {

@@ -15,8 +15,12 @@ public sealed class GuidedReportWriter(GuidedDataset dataset, GuidedBench.Sizes 
     private readonly IReadOnlyList<GuidedResult> rows = run.Rows;
     private readonly StringBuilder _text = new();
 
-    /// <summary>The section's name: <c>guided</c> on the digits, <c>guided-DATASET</c> on another data set; <c>-smoke</c> added for a smoke run.</summary>
-    public static string Section(GuidedBench.Sizes sizes) => "guided" + (sizes.Dataset == "digits" ? "" : "-" + sizes.Dataset) + (sizes.Smoke ? "-smoke" : "");
+    /// <summary>
+    /// The section's name: <c>guided</c> on the digits, <c>guided-DATASET</c> on another data set; <c>-mM</c> added when M is not 4,
+    /// <c>-smoke</c> for a smoke run.
+    /// </summary>
+    public static string Section(GuidedBench.Sizes sizes) =>
+        "guided" + (sizes.Dataset == "digits" ? "" : "-" + sizes.Dataset) + sizes.FramesSuffix + (sizes.Smoke ? "-smoke" : "");
 
     /// <summary>Replaces the section in <paramref name="reportPath"/> and writes the picture next to it.</summary>
     public void Write(string reportPath)
@@ -26,7 +30,7 @@ public sealed class GuidedReportWriter(GuidedDataset dataset, GuidedBench.Sizes 
         Plots.PrecisionRecall(Path.Combine(Path.GetDirectoryName(Path.GetFullPath(reportPath))!, picture), $"Guided {dataset.Title}: precision against recall over w",
             Methods().Select(m => (m, Of(m).Select(r => (r.W, r.Recall, r.Precision)).ToArray())).ToList());
 
-        Line($"## Classifier-free guidance ({dataset.Title}, `guided{(sizes.Dataset == "digits" ? "" : " --dataset " + sizes.Dataset)}`)");
+        Line($"## Classifier-free guidance ({dataset.Title}{(sizes.Frames == 4 ? "" : $", M = {sizes.Frames}")}, `guided{(sizes.Dataset == "digits" ? "" : " --dataset " + sizes.Dataset)}{(sizes.Frames == 4 ? "" : " --frames " + sizes.Frames)}`)");
         Line();
         Line($"Command: `{run.Command}`; run {run.Started.ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture)}, {F(run.Minutes, 0)} min in this process " +
              "(the teacher, the classifier and any student already in the output folder are loaded, not trained again)." +
@@ -48,7 +52,8 @@ public sealed class GuidedReportWriter(GuidedDataset dataset, GuidedBench.Sizes 
         int k = sizes.Ws.Length;
         Line($"Teacher: class-conditional U-Net ({dataset.DescribeArchitecture()}, {N(teacherParameters)} parameters), " +
              $"label dropout 0.1 toward a null class, {N(sizes.TeacherSteps)} steps of {dataset.TeacherBatch}, lr {dataset.TeacherLearningRate.ToString(CultureInfo.InvariantCulture)}. Guided prediction eps = (1 + w) eps(x, t, y) - w eps(x, t, null), " +
-             "two evaluations per step at w > 0. Trajectories: guided DDIM-50 from noise seed 1 with uniform random labels, frames at the quadratic M = 4 grid; record i depends only on i.");
+             $"two evaluations per step at w > 0. Trajectories: guided DDIM-50 from noise seed 1 with uniform random labels, frames at the quadratic M = {sizes.Frames} grid " +
+             $"({string.Join(", ", sizes.FrameGrid.Select(t => F(t, 4)))}); record i depends only on i.");
         Line();
         Line($"| Variant | Trajectories | Training steps (batch {dataset.StudentBatch}, lr 5e-4) | w in training |");
         Line("|---|---:|---:|---|");
