@@ -93,8 +93,9 @@ public sealed record BenchConfig
     public BenchConfig Smoke() => this with
     {
         Dataset = Dataset + "-smoke",
-        TeacherSteps = 60, TeacherWarmup = 10, ReferenceSteps = 20, TrajectoryCount = 512, StudentSteps = 20, StudentWarmup = 5,
-        EvalSamples = 300, EvalBatch = 150, TimingBatch = 50, TimingRounds = 1, ForwardBatches = new[] { 4 }, SpectrumTrajectories = 16,
+        // Small batches and sample counts: the suite runs this beside the other tests, and it was the suite's longest test (4 min).
+        TeacherSteps = 40, TeacherBatch = 32, TeacherWarmup = 10, ReferenceSteps = 20, TrajectoryCount = 256, StudentSteps = 20, StudentBatch = 8,
+        StudentWarmup = 5, EvalSamples = 128, EvalBatch = 64, TimingBatch = 16, TimingRounds = 1, ForwardBatches = new[] { 4 }, SpectrumTrajectories = 16,
         SpectrumPoints = 16, Classifier = Classifier with { Epochs = 1 }, TrajectoryCountLever = true,
     };
 

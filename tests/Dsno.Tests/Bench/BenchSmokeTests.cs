@@ -1,8 +1,8 @@
 namespace Dsno.Tests.Bench;
 
 /// <summary>
-/// The benchmark program (bench/Dsno.Bench) end to end at its smoke budgets on the embedded digits, in its own process (about a
-/// minute): every stage runs, the report holds every table and every method row, another section of the report file survives,
+/// The benchmark program (bench/Dsno.Bench) end to end at its smoke budgets on the embedded digits, in its own process (a
+/// few minutes): every stage runs, the report holds every table and every method row, another section of the report file survives,
 /// and a second run redoes no work.
 /// </summary>
 public class BenchSmokeTests
@@ -36,10 +36,10 @@ public class BenchSmokeTests
             Assert.Contains(heading, text);
         foreach (string row in Rows) Assert.Contains("| " + row + " |", text);
         // The trajectory-count lever: its students read twice the records, every other student only the main ones.
-        Assert.Contains("| DSNO M=4, cosine decay + pseudo-Huber, 2x trajectories | Cosine | PseudoHuber | 1,024 |", text);
+        Assert.Contains("| DSNO M=4, cosine decay + pseudo-Huber, 2x trajectories | Cosine | PseudoHuber | 512 |", text);
         string log = first.StandardOutput + first.StandardError;
-        Assert.Contains("student dsno-m4-cosine-huber-2x-records: 20 steps of batch 32 on 1024 records", log);
-        Assert.Contains("student dsno-m4-cosine-huber: 20 steps of batch 32 on 512 records", log);
+        Assert.Contains("student dsno-m4-cosine-huber-2x-records: 20 steps of batch 8 on 512 records", log);
+        Assert.Contains("student dsno-m4-cosine-huber: 20 steps of batch 8 on 256 records", log);
         foreach (string picture in new[] { "samples", "spectrum", "trajectories", "loss-teacher", "loss-students" })
             Assert.True(File.Exists(folder.File($"digits-smoke-{picture}.png")), picture);
 
