@@ -38,7 +38,7 @@ public sealed class DiffusionTeacherEstimator : TorchEstimator<DiffusionTeacherO
         using var host = StartTraining(nameof(DiffusionTeacherEstimator), training.Steps);
         host.Info($"training a {teacher.Network.ParameterCount:N0}-parameter teacher on {images.Count} images of {images.Channels}x{images.Height}x{images.Width}" +
                   (images.ClassCount > 0 ? $", {images.ClassCount} classes" : ""));
-        teacher.Train(images, training, architecture.NullClass ? Options.LabelDropout : 0, host.Progress, host.Token);
+        teacher.Train(images, training, architecture.NullClass ? Options.LabelDropout : 0, host, host.Token);
         return new DiffusionTeacherTransformer(teacher, settings);
     }
 }

@@ -67,9 +67,6 @@ public sealed class DiffusionTeacherTransformer : NoiseToImageTransformer
     /// <summary>Model evaluations (network forward passes) made so far by this teacher, through any of its transformers.</summary>
     public int ForwardPasses => (int)Math.Min(int.MaxValue, Teacher.Evaluations);
 
-    /// <summary>Batches run by this transformer's Transform (one ODE solve each).</summary>
-    public long Batches => Mapping.BatchCalls;
-
     /// <summary>
     /// Shares the weights but samples with another solver, step count or frame grid, and optionally another classifier-free guidance
     /// scale <paramref name="guidance"/> (finite, &gt;= 0; w &gt; 0 needs a class-conditional teacher trained with label dropout; null keeps
@@ -99,8 +96,7 @@ public sealed class DiffusionTeacherTransformer : NoiseToImageTransformer
     private void MapBatch(InputBatch input, OutputBatch output)
     {
         using var scope = torch.NewDisposeScope();
-        var noise = input.FloatTensor(0, Teacher.Device);
-        var labels = ClassCount > 0 ? Labels.Check(input.IntegerTensor(1, Teacher.Device), ClassCount, Mapping.LabelColumn) : null;
+        var (noise, labels) = Mapping.Inputs(input, Teacher.Device);
         var guidance = GuidanceRows(input);
         // The frame times are always part of the step list, so Image is the same whether or not Trajectory is read.
         var (images, frames) = Teacher.Solve(noise, labels, guidance, _settings.Solver, _settings.SolverSteps,

@@ -51,7 +51,7 @@ public sealed class DsnoEstimator : TorchEstimator<DsnoOptions, DsnoTransformer>
         host.Info($"training DSNO (M = {layout.FrameCount}, J = {model.Network.Modes}, {model.Network.ParameterCount:N0} parameters of which " +
                   $"{model.Network.TemporalParameterCount:N0} temporal) on {source.Count} trajectories" +
                   (range is { } r ? $", w-conditioned on w in [{r.Min:G4}, {r.Max:G4}]" : recorded is { } w ? $", guidance w = {w:G4}" : ""));
-        model.Train(source, training, (FrameWeighting)Options.LossWeighting, Options.Distance, host.Progress, host.Token);
+        model.Train(source, training, (FrameWeighting)Options.LossWeighting, Options.Distance, host, host.Token);
         return new DsnoTransformer(model, settings, Environment);
     }
 
@@ -85,18 +85,21 @@ public sealed class DsnoEstimator : TorchEstimator<DsnoOptions, DsnoTransformer>
 
     private DsnoModel CreateModel(TrajectoryLayout layout, (double Min, double Max)? range, double? guidance)
     {
+        DsnoModel model;
         if (Options.Teacher is { } teacher)
         {
             var a = teacher.Teacher.Architecture;
             if (a.Channels != layout.Channels || a.Height != layout.Height || a.Width != layout.Width)
                 throw new InvalidOperationException($"The teacher makes {a.Channels}x{a.Height}x{a.Width} images but the trajectories are {layout.Channels}x{layout.Height}x{layout.Width}.");
             if (range is { } r) return DsnoModel.FromTeacherWithGuidance(teacher.Teacher, layout.FrameTimes, r.Min, r.Max, Options.TemporalModes, Options.Seed);
-            var fromTeacher = DsnoModel.FromTeacher(teacher.Teacher, layout.FrameTimes, Options.TemporalModes, layout.Kind, seed: Options.Seed);
-            return guidance is null ? fromTeacher : new DsnoModel(fromTeacher.Network, fromTeacher.Schedule, fromTeacher.Kind, fromTeacher.Device.ToString()) { GuidanceScale = guidance };
+            model = DsnoModel.FromTeacher(teacher.Teacher, layout.FrameTimes, Options.TemporalModes, layout.Kind, seed: Options.Seed);
         }
-        var architecture = Options.Architecture(layout.Channels, layout.Height, layout.Width, layout.ClassCount, guidanceEmbedding: range is not null);
-        var created = DsnoModel.Create(architecture, layout.FrameTimes, Options.TemporalModes, NoiseSchedule.FromName(Options.Schedule), layout.Kind, Options.Device, Options.Seed);
-        if (range is null && guidance is null) return created;
-        return new DsnoModel(created.Network, created.Schedule, created.Kind, created.Device.ToString()) { GuidanceScale = guidance, GuidanceRange = range };
+        else
+        {
+            var architecture = Options.Architecture(layout.Channels, layout.Height, layout.Width, layout.ClassCount, guidanceEmbedding: range is not null);
+            model = DsnoModel.Create(architecture, layout.FrameTimes, Options.TemporalModes, NoiseSchedule.FromName(Options.Schedule), layout.Kind, Options.Device, Options.Seed);
+        }
+        if (range is null && guidance is null) return model;
+        return new DsnoModel(model.Network, model.Schedule, model.Kind, model.Device.ToString()) { GuidanceScale = guidance, GuidanceRange = range };
     }
 }

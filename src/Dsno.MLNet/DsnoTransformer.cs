@@ -209,8 +209,7 @@ public sealed class DsnoTransformer : NoiseToImageTransformer
     private void MapBatch(InputBatch input, OutputBatch output)
     {
         using var scope = torch.NewDisposeScope();
-        var noise = input.FloatTensor(0, Model.Device);
-        var labels = ClassCount > 0 ? Labels.Check(input.IntegerTensor(1, Model.Device), ClassCount, Mapping.LabelColumn) : null;
+        var (noise, labels) = Mapping.Inputs(input, Model.Device);
         var frames = Predict(noise, labels, BatchGuidance(input, input.Count));
         output.Write(0, frames);
         output.Write(1, frames[.., ^1]);

@@ -336,8 +336,7 @@ public sealed partial class TrajectoryShardFolder
         progress?.Report(done);
         foreach (var shard in missing)
         {
-            long before = done;
-            WriteShard(ml, teacher, shard, progress is null ? null : new Offset(progress, before), cancellationToken);
+            WriteShard(ml, teacher, shard, progress is null ? null : new Offset(progress, done), cancellationToken);
             done += shard.Count;
         }
         return missing.Sum(s => s.Count);
@@ -504,13 +503,9 @@ public sealed partial class TrajectoryShardFolder
         }
     }
 
-    private static float[]? Times(DataViewSchema.Column column)
-    {
-        if (column.Annotations.Schema.GetColumnOrNull(TrajectoryAnnotations.Times) is not { } times) return null;
-        VBuffer<float> buffer = default;
-        column.Annotations.GetValue(times.Name, ref buffer);
-        return buffer.DenseValues().ToArray();
-    }
+    private static float[]? Times(DataViewSchema.Column column) => column.Annotations.Schema.GetColumnOrNull(TrajectoryAnnotations.Times) is null
+        ? null
+        : SchemaChecks.RequireFloatVectorAnnotation(column, TrajectoryAnnotations.Times);
 
     private static string OneLine(string message) => Whitespace().Replace(message ?? "", " ").Trim();
 

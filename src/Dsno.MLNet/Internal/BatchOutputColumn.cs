@@ -69,14 +69,8 @@ internal sealed class BatchOutputColumn
         var builder = new DataViewSchema.Annotations.Builder();
         foreach (var (name, values) in _annotations)
         {
-            var copy = (float[])values.Clone();
-            ValueGetter<VBuffer<float>> getter = (ref VBuffer<float> dst) =>
-            {
-                var editor = VBufferEditor.Create(ref dst, copy.Length);
-                copy.CopyTo(editor.Values);
-                dst = editor.Commit();
-            };
-            builder.Add(name, new VectorDataViewType(NumberDataViewType.Single, copy.Length), getter);
+            ValueGetter<VBuffer<float>> getter = (ref VBuffer<float> dst) => VBuffer<float>.Copy(values, 0, ref dst, values.Length);
+            builder.Add(name, new VectorDataViewType(NumberDataViewType.Single, values.Length), getter);
         }
         foreach (var (name, value) in _textAnnotations)
         {
@@ -85,9 +79,4 @@ internal sealed class BatchOutputColumn
         }
         return builder.ToAnnotations();
     }
-
-    /// <summary>The column as an estimator's promise (<see cref="SchemaShape.Column"/>), with its annotations.</summary>
-    internal SchemaShape.Column ToShapeColumn() => IsImage
-        ? SchemaShapes.Image(Name)
-        : SchemaShapes.FloatVector(Name, _annotations.Select(a => a.Name).ToArray(), _textAnnotations.Select(a => a.Name).ToArray());
 }

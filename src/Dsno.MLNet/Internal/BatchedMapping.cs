@@ -67,18 +67,6 @@ internal sealed class BatchedMapping
     /// <summary>The schema <see cref="Transform"/> produces for <paramref name="inputSchema"/>.</summary>
     public DataViewSchema GetOutputSchema(DataViewSchema inputSchema) => Bind(inputSchema).OutputSchema;
 
-    /// <summary>The estimator-side promise: checks the input columns' shapes and adds the outputs.</summary>
-    public SchemaShape GetOutputSchema(SchemaShape inputSchema)
-    {
-        foreach (var input in Inputs)
-        {
-            if (input.Kind == BatchInputKind.FloatVector) SchemaChecks.RequireFloatVector(inputSchema, input.Name);
-            else if (input.Kind == BatchInputKind.Float) SchemaChecks.RequireFloatScalar(inputSchema, input.Name);
-            else SchemaChecks.RequireInteger(inputSchema, input.Name);
-        }
-        return SchemaShapes.WithColumns(inputSchema, Outputs.Select(o => o.ToShapeColumn()));
-    }
-
     /// <summary>A one-row-at-a-time mapper (each call is a batch of one), for <c>PredictionEngine</c>.</summary>
     public IRowToRowMapper GetRowToRowMapper(DataViewSchema inputSchema) => new BatchedRowToRowMapper(Bind(inputSchema));
 

@@ -61,19 +61,13 @@ internal sealed class BatchedMappingDataView(IDataView input, BoundBatchedMappin
             _view = view;
             var bound = view._bound;
             var inputSchema = bound.InputSchema;
+            var columns = columnsNeeded.ToList();
             _activeInputs = new bool[inputSchema.Count];
-            _activeOutputs = new bool[bound.Mapping.Outputs.Count];
-            foreach (var column in columnsNeeded)
-            {
-                int output = bound.OutputIndexOf(column);
-                if (output >= 0) _activeOutputs[output] = true;
-                else _activeInputs[column.Index] = true;
-            }
+            foreach (var column in columns)
+                if (bound.OutputIndexOf(column) < 0) _activeInputs[column.Index] = true;
+            _activeOutputs = bound.ActiveOutputs(columns);
             _batched = _activeOutputs.Any(a => a);
-
-            var needed = Enumerable.Range(0, inputSchema.Count).Where(i => _activeInputs[i]).Select(i => inputSchema[i]);
-            if (_batched) needed = needed.Concat(bound.InputColumns);
-            _input = view.Input.GetRowCursor(needed.DistinctBy(c => c.Index).ToList(), rand);
+            _input = view.Input.GetRowCursor(bound.Dependencies(columns), rand);
 
             if (_batched)
             {
@@ -130,10 +124,7 @@ internal sealed class BatchedMappingDataView(IDataView input, BoundBatchedMappin
                 _outputs = null;
                 return false;
             }
-            var batch = count == mapping.BatchSize ? full : Shrink(full, mapping.Inputs, count);
-            var outputs = new OutputBatch(mapping.Outputs, _activeOutputs, count);
-            mapping.Run(batch, outputs);
-            _outputs = outputs;
+            _outputs = _view._bound.Run(count == mapping.BatchSize ? full : Shrink(full, mapping.Inputs, count), _activeOutputs);
             _count = count;
             _slot = 0;
             return true;

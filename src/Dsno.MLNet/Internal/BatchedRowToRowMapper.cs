@@ -17,13 +17,8 @@ internal sealed class BatchedRowToRowMapper : IRowToRowMapper
     public DataViewSchema OutputSchema => _bound.OutputSchema;
 
     /// <inheritdoc/>
-    public IEnumerable<DataViewSchema.Column> GetDependencies(IEnumerable<DataViewSchema.Column> dependingColumns)
-    {
-        var columns = dependingColumns.ToList();
-        var needed = columns.Where(c => _bound.OutputIndexOf(c) < 0).Select(c => InputSchema[c.Index]);
-        if (columns.Any(c => _bound.OutputIndexOf(c) >= 0)) needed = needed.Concat(_bound.InputColumns);
-        return needed.DistinctBy(c => c.Index).OrderBy(c => c.Index).ToList();
-    }
+    public IEnumerable<DataViewSchema.Column> GetDependencies(IEnumerable<DataViewSchema.Column> dependingColumns) =>
+        _bound.Dependencies(dependingColumns);
 
     /// <inheritdoc/>
     public DataViewRow GetRow(DataViewRow input, IEnumerable<DataViewSchema.Column> activeColumns)
@@ -47,12 +42,7 @@ internal sealed class BatchedRowToRowMapper : IRowToRowMapper
         {
             _mapper = mapper;
             _input = input;
-            _activeOutputs = new bool[mapper._bound.Mapping.Outputs.Count];
-            foreach (var column in activeColumns)
-            {
-                int output = mapper._bound.OutputIndexOf(column);
-                if (output >= 0) _activeOutputs[output] = true;
-            }
+            _activeOutputs = mapper._bound.ActiveOutputs(activeColumns);
         }
 
         public override DataViewSchema Schema => _mapper.OutputSchema;
@@ -83,15 +73,12 @@ internal sealed class BatchedRowToRowMapper : IRowToRowMapper
         {
             long position = _input.Position;
             if (_outputs is not null && position >= 0 && position == _computedAt) return _outputs;
-            var mapping = _mapper._bound.Mapping;
             _reader ??= _mapper._bound.CreateReader(_input);
-            var batch = new InputBatch(mapping.Inputs, 1);
+            var batch = new InputBatch(_mapper._bound.Mapping.Inputs, 1);
             _reader.Read(batch, 0);
-            var outputs = new OutputBatch(mapping.Outputs, _activeOutputs, 1);
-            mapping.Run(batch, outputs);
-            _outputs = outputs;
+            _outputs = _mapper._bound.Run(batch, _activeOutputs);
             _computedAt = position;
-            return outputs;
+            return _outputs;
         }
     }
 }

@@ -45,6 +45,32 @@ internal sealed class BoundBatchedMapping
         return column.Index >= FirstOutputIndex ? column.Index - FirstOutputIndex : -1;
     }
 
+    /// <summary>Which outputs (by index into <see cref="BatchedMapping.Outputs"/>) <paramref name="columns"/> asks for.</summary>
+    internal bool[] ActiveOutputs(IEnumerable<DataViewSchema.Column> columns)
+    {
+        var active = new bool[Mapping.Outputs.Count];
+        foreach (var column in columns)
+            if (OutputIndexOf(column) is >= 0 and var output) active[output] = true;
+        return active;
+    }
+
+    /// <summary>The input columns that serving <paramref name="columns"/> reads: the requested input columns, and the function's inputs when an output is requested.</summary>
+    internal IReadOnlyList<DataViewSchema.Column> Dependencies(IEnumerable<DataViewSchema.Column> columns)
+    {
+        var list = columns.ToList();
+        var needed = list.Where(c => OutputIndexOf(c) < 0).Select(c => InputSchema[c.Index]);
+        if (list.Any(c => OutputIndexOf(c) >= 0)) needed = needed.Concat(InputColumns);
+        return needed.DistinctBy(c => c.Index).OrderBy(c => c.Index).ToList();
+    }
+
+    /// <summary>Runs the function on <paramref name="batch"/>, computing the <paramref name="active"/> outputs.</summary>
+    internal OutputBatch Run(InputBatch batch, bool[] active)
+    {
+        var outputs = new OutputBatch(Mapping.Outputs, active, batch.Count);
+        Mapping.Run(batch, outputs);
+        return outputs;
+    }
+
     /// <summary>Creates a reader of the function's inputs from the current row of <paramref name="row"/>.</summary>
     public InputRowReader CreateReader(DataViewRow row) => new(this, row);
 
@@ -67,13 +93,7 @@ internal sealed class BoundBatchedMapping
         }
         if (typeof(TValue) != typeof(VBuffer<float>))
             throw new InvalidOperationException($"Column '{column.Name}' is a vector of Single; a getter of {typeof(TValue).Name} was asked for.");
-        ValueGetter<VBuffer<float>> getter = (ref VBuffer<float> dst) =>
-        {
-            var source = values().AsSpan(slot() * size, size);
-            var editor = VBufferEditor.Create(ref dst, size);
-            source.CopyTo(editor.Values);
-            dst = editor.Commit();
-        };
+        ValueGetter<VBuffer<float>> getter = (ref VBuffer<float> dst) => VBuffer<float>.Copy(values(), slot() * size, ref dst, size);
         return (ValueGetter<TValue>)(Delegate)getter;
     }
 
@@ -117,32 +137,8 @@ internal sealed class BoundBatchedMapping
 
         private static Action<InputBatch, int> IntegerReader(DataViewRow row, DataViewSchema.Column column, int input)
         {
-            string name = column.Name;
-            switch (column.Type)
-            {
-                case KeyDataViewType key when key.RawType == typeof(uint):
-                    return Scalar<uint>(row, column, input, v => v == 0 ? -1 : ToInt(v - 1L, name));
-                case KeyDataViewType key when key.RawType == typeof(ushort):
-                    return Scalar<ushort>(row, column, input, v => v - 1);
-                case KeyDataViewType key when key.RawType == typeof(byte):
-                    return Scalar<byte>(row, column, input, v => v - 1);
-                case KeyDataViewType key when key.RawType == typeof(ulong):
-                    return Scalar<ulong>(row, column, input, v => v == 0 ? -1 : ToInt((long)Math.Min(v - 1, long.MaxValue), name));
-                case var t when t.RawType == typeof(int):
-                    return Scalar<int>(row, column, input, v => v);
-                case var t when t.RawType == typeof(uint):
-                    return Scalar<uint>(row, column, input, v => ToInt(v, name));
-                case var t when t.RawType == typeof(long):
-                    return Scalar<long>(row, column, input, v => ToInt(v, name));
-                default:
-                    throw new InvalidOperationException($"Column '{name}' of type {column.Type} cannot be read as an integer.");
-            }
-        }
-
-        private static Action<InputBatch, int> Scalar<T>(DataViewRow row, DataViewSchema.Column column, int input, Func<T, int> convert)
-        {
-            var read = ColumnReaders.Value<T>(row, column);
-            return (batch, slot) => batch.Integers(input)[slot] = convert(read());
+            var read = ColumnReaders.Integer(row, column);
+            return (batch, slot) => batch.Integers(input)[slot] = ToInt(read(), column.Name);
         }
 
         private static int ToInt(long value, string column) =>

@@ -21,50 +21,29 @@ internal abstract class ColumnBatchCache
     /// <summary>A getter serving the value stored in slot <c>slot()</c>; <typeparamref name="TValue"/> must be the column's type.</summary>
     public abstract ValueGetter<TValue> GetGetter<TValue>(Func<int> slot, string columnName);
 
-    /// <summary>Scalars (numbers, text as <see cref="ReadOnlyMemory{T}"/>, keys, ...): values are copied as they are.</summary>
-    private sealed class ScalarCache<T> : ColumnBatchCache
+    /// <summary>Scalars (numbers, text as <see cref="ReadOnlyMemory{T}"/>, keys, ...): values are served as they are.</summary>
+    private class ScalarCache<T>(DataViewRow row, DataViewSchema.Column column, int capacity) : ColumnBatchCache
     {
-        private readonly ValueGetter<T> _source;
-        private readonly T[] _values;
-
-        public ScalarCache(DataViewRow row, DataViewSchema.Column column, int capacity)
-        {
-            _source = row.GetGetter<T>(column);
-            _values = new T[capacity];
-        }
+        private readonly ValueGetter<T> _source = row.GetGetter<T>(column);
+        private readonly T[] _values = new T[capacity];
 
         public override void Capture(int slot) => _source(ref _values[slot]);
 
         public override ValueGetter<TValue> GetGetter<TValue>(Func<int> slot, string columnName)
         {
-            if (typeof(TValue) != typeof(T)) throw WrongType(columnName, typeof(TValue), typeof(T));
-            ValueGetter<T> getter = (ref T dst) => dst = _values[slot()];
+            if (typeof(TValue) != typeof(T))
+                throw new InvalidOperationException($"Column '{columnName}' holds {typeof(T).Name} values; a getter of {typeof(TValue).Name} was asked for.");
+            ValueGetter<T> getter = (ref T dst) => Serve(_values[slot()], ref dst);
             return (ValueGetter<TValue>)(Delegate)getter;
         }
+
+        protected virtual void Serve(T stored, ref T dst) => dst = stored;
     }
 
     /// <summary>Vectors: each slot owns its buffer; readers get a copy, so they may keep or change it.</summary>
-    private sealed class VectorCache<TItem> : ColumnBatchCache
+    private sealed class VectorCache<TItem>(DataViewRow row, DataViewSchema.Column column, int capacity)
+        : ScalarCache<VBuffer<TItem>>(row, column, capacity)
     {
-        private readonly ValueGetter<VBuffer<TItem>> _source;
-        private readonly VBuffer<TItem>[] _values;
-
-        public VectorCache(DataViewRow row, DataViewSchema.Column column, int capacity)
-        {
-            _source = row.GetGetter<VBuffer<TItem>>(column);
-            _values = new VBuffer<TItem>[capacity];
-        }
-
-        public override void Capture(int slot) => _source(ref _values[slot]);
-
-        public override ValueGetter<TValue> GetGetter<TValue>(Func<int> slot, string columnName)
-        {
-            if (typeof(TValue) != typeof(VBuffer<TItem>)) throw WrongType(columnName, typeof(TValue), typeof(VBuffer<TItem>));
-            ValueGetter<VBuffer<TItem>> getter = (ref VBuffer<TItem> dst) => _values[slot()].CopyTo(ref dst);
-            return (ValueGetter<TValue>)(Delegate)getter;
-        }
+        protected override void Serve(VBuffer<TItem> stored, ref VBuffer<TItem> dst) => stored.CopyTo(ref dst);
     }
-
-    private static InvalidOperationException WrongType(string column, Type asked, Type actual) =>
-        new($"Column '{column}' holds {actual.Name} values; a getter of {asked.Name} was asked for.");
 }

@@ -4,36 +4,43 @@ namespace Dsno.MLNet.Internal;
 internal static class ColumnReaders
 {
     /// <summary>
-    /// A getter of a class label as a zero-based index from a key (1-based in ML.NET, 0 = missing), int or uint column.
-    /// A missing key or a negative value throws <see cref="InvalidDataException"/> naming the column.
+    /// A getter of a class label as a zero-based index from a key (1-based in ML.NET, 0 = missing) or integer column (see
+    /// <see cref="Integer"/>). A missing key or a negative value throws <see cref="InvalidDataException"/> naming the column.
     /// </summary>
     public static Func<long> Label(DataViewRow row, DataViewSchema.Column column)
     {
-        var type = column.Type;
-        if (type is KeyDataViewType)
+        var get = Integer(row, column);
+        return () =>
         {
-            var get = Value<uint>(row, column);
-            return () =>
-            {
-                uint v = get();
-                return v != 0 ? v - 1 : throw new InvalidDataException($"column '{column.Name}': row {row.Position} has a missing key");
-            };
-        }
-        if (type == NumberDataViewType.Int32)
-        {
-            var get = Value<int>(row, column);
-            return () =>
-            {
-                int v = get();
-                return v >= 0 ? v : throw new InvalidDataException($"column '{column.Name}': row {row.Position} has the negative label {v}");
-            };
-        }
-        if (type == NumberDataViewType.UInt32)
-        {
-            var get = Value<uint>(row, column);
-            return () => get();
-        }
-        throw new ArgumentOutOfRangeException(nameof(column), $"column '{column.Name}' has type {type}; a label must be a key, Int32 or UInt32");
+            long v = get();
+            return v >= 0 ? v : throw new InvalidDataException(column.Type is KeyDataViewType
+                ? $"column '{column.Name}': row {row.Position} has a missing key"
+                : $"column '{column.Name}': row {row.Position} has the negative label {v}");
+        };
+    }
+
+    /// <summary>
+    /// A getter of a scalar <see cref="int"/>, <see cref="uint"/>, <see cref="long"/> or key column as a long. Key values become
+    /// zero-based (key value minus one; a <see cref="ulong"/> key beyond <see cref="long.MaxValue"/> reads as it) and a missing key (0)
+    /// becomes -1.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The column is of another type.</exception>
+    public static Func<long> Integer(DataViewRow row, DataViewSchema.Column column) => column.Type switch
+    {
+        KeyDataViewType { RawType: var raw } when raw == typeof(uint) => Map<uint>(row, column, v => v - 1L),
+        KeyDataViewType { RawType: var raw } when raw == typeof(ushort) => Map<ushort>(row, column, v => v - 1L),
+        KeyDataViewType { RawType: var raw } when raw == typeof(byte) => Map<byte>(row, column, v => v - 1L),
+        KeyDataViewType { RawType: var raw } when raw == typeof(ulong) => Map<ulong>(row, column, v => v == 0 ? -1 : (long)Math.Min(v - 1, long.MaxValue)),
+        { RawType: var raw } when raw == typeof(int) => Map<int>(row, column, v => v),
+        { RawType: var raw } when raw == typeof(uint) => Map<uint>(row, column, v => v),
+        { RawType: var raw } when raw == typeof(long) => Map<long>(row, column, v => v),
+        _ => throw new InvalidOperationException($"Column '{column.Name}' of type {column.Type} cannot be read as an integer."),
+    };
+
+    private static Func<long> Map<T>(DataViewRow row, DataViewSchema.Column column, Func<T, long> convert)
+    {
+        var get = Value<T>(row, column);
+        return () => convert(get());
     }
 
     /// <summary>The number of classes a label column announces (a key's count), or 0 when it does not say.</summary>
@@ -73,17 +80,27 @@ internal static class ColumnReaders
         };
     }
 
-    /// <summary>The smallest and largest value of a float or double column (one pass); throws on a non-finite or negative guidance scale.</summary>
+    /// <summary>A getter of a per-row guidance scale (see <see cref="Float"/>); a non-finite or negative one throws <see cref="InvalidDataException"/>.</summary>
+    public static Func<float> Guidance(DataViewRow row, DataViewSchema.Column column)
+    {
+        var get = Float(row, column);
+        return () =>
+        {
+            float w = get();
+            return float.IsFinite(w) && w >= 0 ? w
+                : throw new InvalidDataException($"column '{column.Name}': row {row.Position} has the guidance scale {w}; it must be a finite number >= 0");
+        };
+    }
+
+    /// <summary>The smallest and largest value of a guidance column (one pass, each value checked by <see cref="Guidance"/>).</summary>
     public static (double Min, double Max) GuidanceRange(IDataView view, DataViewSchema.Column column)
     {
         double min = double.PositiveInfinity, max = double.NegativeInfinity;
         using var cursor = view.GetRowCursor(new[] { column });
-        var get = Float(cursor, column);
+        var get = Guidance(cursor, column);
         while (cursor.MoveNext())
         {
             float w = get();
-            if (!float.IsFinite(w) || w < 0)
-                throw new InvalidDataException($"column '{column.Name}': row {cursor.Position} has the guidance scale {w}; it must be a finite number >= 0");
             min = Math.Min(min, w);
             max = Math.Max(max, w);
         }

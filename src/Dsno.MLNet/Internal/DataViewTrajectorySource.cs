@@ -21,7 +21,6 @@ internal sealed class DataViewTrajectorySource : ITrajectorySource, IDisposable
     private Func<long>? _getLabel;
     private long _nextStep;
     private long _epoch = -1;
-    private int _epochSeed;
 
     public DataViewTrajectorySource(IDataView view, DataViewSchema.Column noise, DataViewSchema.Column trajectory, DataViewSchema.Column? label,
         TrajectoryLayout layout, DataViewSchema.Column? guidance = null)
@@ -41,20 +40,18 @@ internal sealed class DataViewTrajectorySource : ITrajectorySource, IDisposable
 
     public TrajectoryBatch ReadBatch(long step, int batchSize, int seed)
     {
-        if (step < _nextStep) { Reset(); }
+        if (step < _nextStep) // a new run over the same source: start again from the first epoch
+        {
+            _cursor?.Dispose();
+            _cursor = null;
+            _epoch = -1;
+            _nextStep = 0;
+        }
         int b = (int)Math.Min(batchSize, Count);
         for (; _nextStep < step; _nextStep++) // a resumed run: read past the steps already taken
             for (int i = 0; i < b; i++) Advance(seed);
         _nextStep = step + 1;
         return Read(b, seed);
-    }
-
-    private void Reset()
-    {
-        _cursor?.Dispose();
-        _cursor = null;
-        _epoch = -1;
-        _nextStep = 0;
     }
 
     private void Advance(int seed)
@@ -63,15 +60,15 @@ internal sealed class DataViewTrajectorySource : ITrajectorySource, IDisposable
         // End of an epoch (or the first call): open the next epoch's cursor.
         _cursor?.Dispose();
         _epoch++;
-        _epochSeed = (int)(SeedMix.Mix(seed, _epoch, stream: 11) & 0x7FFFFFFF);
+        int epochSeed = (int)(SeedMix.Mix(seed, _epoch, stream: 11) & 0x7FFFFFFF);
         var columns = new List<DataViewSchema.Column> { _noise, _trajectory };
         if (_label is { } labelColumn) columns.Add(labelColumn);
         if (_guidance is { } guidanceColumn) columns.Add(guidanceColumn);
-        _cursor = _view.CanShuffle ? _view.GetRowCursor(columns, new Random(_epochSeed)) : _view.GetRowCursor(columns);
+        _cursor = _view.CanShuffle ? _view.GetRowCursor(columns, new Random(epochSeed)) : _view.GetRowCursor(columns);
         _getNoise = ColumnReaders.FloatVector(_cursor, _noise, Layout.ImageSize);
         _getFrames = ColumnReaders.FloatVector(_cursor, _trajectory, Layout.ImageSize * Layout.FrameCount);
         _getLabel = _label is null ? null : ColumnReaders.Label(_cursor, _label.Value);
-        _getGuidance = _guidance is null ? null : ColumnReaders.Float(_cursor, _guidance.Value);
+        _getGuidance = _guidance is null ? null : ColumnReaders.Guidance(_cursor, _guidance.Value);
         if (!_cursor.MoveNext()) throw new InvalidOperationException("the training data has no rows");
     }
 
@@ -96,13 +93,7 @@ internal sealed class DataViewTrajectorySource : ITrajectorySource, IDisposable
                     throw new InvalidDataException($"column '{_label!.Value.Name}': row {_cursor!.Position} has label {label}, but the model has {Layout.ClassCount} classes (0..{Layout.ClassCount - 1})");
                 labels[i] = label;
             }
-            if (guidance is not null)
-            {
-                float w = _getGuidance!();
-                if (!float.IsFinite(w) || w < 0)
-                    throw new InvalidDataException($"column '{_guidance!.Value.Name}': row {_cursor!.Position} has the guidance scale {w}; it must be a finite number >= 0");
-                guidance[i] = w;
-            }
+            if (guidance is not null) guidance[i] = _getGuidance!();
         }
         // clone(): libtorch-owned memory, so results do not depend on where the managed arrays were pinned.
         var batch = new TrajectoryBatch(

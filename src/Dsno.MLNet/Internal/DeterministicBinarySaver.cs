@@ -10,7 +10,8 @@ namespace Dsno.MLNet.Internal;
 /// </summary>
 internal static class DeterministicBinarySaver
 {
-    private static readonly Lazy<Reflected> Saver = new(Reflected.Resolve, LazyThreadSafetyMode.ExecutionAndPublication);
+    private const BindingFlags Unwrapped = BindingFlags.DoNotWrapExceptions;
+    private static readonly Lazy<Reflected> Saver = new(Resolve, LazyThreadSafetyMode.ExecutionAndPublication);
 
     /// <summary>Writes the columns of <paramref name="data"/> (hidden ones only with <paramref name="keepHidden"/>) to <paramref name="stream"/>.</summary>
     public static void Save(IHostEnvironment environment, IDataView data, Stream stream, bool keepHidden)
@@ -18,48 +19,36 @@ internal static class DeterministicBinarySaver
         ArgumentNullException.ThrowIfNull(environment);
         ArgumentNullException.ThrowIfNull(data);
         ArgumentNullException.ThrowIfNull(stream);
-        var reflected = Saver.Value;
-        object saver = reflected.Create(environment);
+        var r = Saver.Value;
+        object arguments = Activator.CreateInstance(r.Arguments)!;
+        r.Deterministic.SetValue(arguments, true);
+        r.Silent.SetValue(arguments, true);
+        object saver = r.Constructor.Invoke(Unwrapped, null, new[] { environment, arguments }, null);
         var columns = new List<int>();
         foreach (var column in data.Schema)
         {
             if (column.IsHidden && !keepHidden) continue;
-            if (!reflected.IsColumnSavable(saver, column.Type))
+            if (!(bool)r.IsColumnSavable.Invoke(saver, Unwrapped, null, new object[] { column.Type }, null)!)
                 throw new ArgumentException($"column '{column.Name}' of type {column.Type} cannot be saved in an ML.NET binary file", nameof(data));
             columns.Add(column.Index);
         }
-        reflected.SaveData(saver, stream, data, columns.ToArray());
+        r.SaveData.Invoke(saver, Unwrapped, null, new object[] { stream, data, columns.ToArray() }, null);
     }
 
-    private sealed class Reflected(ConstructorInfo constructor, Type argumentsType, FieldInfo deterministic, FieldInfo silent,
-        MethodInfo isColumnSavable, MethodInfo saveData)
+    private sealed record Reflected(ConstructorInfo Constructor, Type Arguments, FieldInfo Deterministic, FieldInfo Silent,
+        MethodInfo IsColumnSavable, MethodInfo SaveData);
+
+    private static Reflected Resolve()
     {
-        public object Create(IHostEnvironment environment)
-        {
-            object arguments = Activator.CreateInstance(argumentsType)!;
-            deterministic.SetValue(arguments, true);
-            silent.SetValue(arguments, true);
-            return constructor.Invoke(BindingFlags.DoNotWrapExceptions, null, new[] { environment, arguments }, null);
-        }
-
-        public bool IsColumnSavable(object saver, DataViewType type) =>
-            (bool)isColumnSavable.Invoke(saver, BindingFlags.DoNotWrapExceptions, null, new object[] { type }, null)!;
-
-        public void SaveData(object saver, Stream stream, IDataView data, int[] columns) =>
-            saveData.Invoke(saver, BindingFlags.DoNotWrapExceptions, null, new object[] { stream, data, columns }, null);
-
-        public static Reflected Resolve()
-        {
-            var saver = MlNetInternals.FindType("Microsoft.ML.Data.IO.BinarySaver", typeof(DataOperationsCatalog).Assembly);
-            var arguments = saver.GetNestedType("Arguments", BindingFlags.Public | BindingFlags.NonPublic)
-                ?? throw MlNetInternals.Missing($"type {saver.FullName}.Arguments", saver.Assembly);
-            return new Reflected(
-                MlNetInternals.FindConstructor(saver, typeof(IHostEnvironment), arguments),
-                arguments,
-                MlNetInternals.FindField(arguments, "DeterministicBlockOrder", typeof(bool)),
-                MlNetInternals.FindField(arguments, "Silent", typeof(bool)),
-                MlNetInternals.FindMethod(saver, "IsColumnSavable", typeof(DataViewType)),
-                MlNetInternals.FindMethod(saver, "SaveData", typeof(Stream), typeof(IDataView), typeof(int[])));
-        }
+        var saver = MlNetInternals.FindType("Microsoft.ML.Data.IO.BinarySaver", typeof(DataOperationsCatalog).Assembly);
+        var arguments = saver.GetNestedType("Arguments", BindingFlags.Public | BindingFlags.NonPublic)
+            ?? throw MlNetInternals.Missing($"type {saver.FullName}.Arguments", saver.Assembly);
+        return new Reflected(
+            MlNetInternals.FindConstructor(saver, typeof(IHostEnvironment), arguments),
+            arguments,
+            MlNetInternals.FindField(arguments, "DeterministicBlockOrder", typeof(bool)),
+            MlNetInternals.FindField(arguments, "Silent", typeof(bool)),
+            MlNetInternals.FindMethod(saver, "IsColumnSavable", typeof(DataViewType)),
+            MlNetInternals.FindMethod(saver, "SaveData", typeof(Stream), typeof(IDataView), typeof(int[])));
     }
 }

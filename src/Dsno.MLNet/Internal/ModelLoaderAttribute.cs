@@ -7,19 +7,14 @@ namespace Dsno.MLNet.Internal;
 /// (and does not load Dsno.MLNet) before the first model load. Equivalent to calling
 /// <see cref="ModelLoaderRegistry.Register(Type, string)"/>.
 /// </summary>
+/// <param name="transformerType">The transformer that loads sub-models carrying <paramref name="loaderSignature"/>.</param>
+/// <param name="loaderSignature">The loader signature.</param>
 [AttributeUsage(AttributeTargets.Assembly, AllowMultiple = true)]
-internal sealed class ModelLoaderAttribute : Attribute
+internal sealed class ModelLoaderAttribute(Type transformerType, string loaderSignature) : Attribute
 {
-    /// <summary>Declares <paramref name="transformerType"/> as the loader of sub-models carrying <paramref name="loaderSignature"/>.</summary>
-    public ModelLoaderAttribute(Type transformerType, string loaderSignature)
-    {
-        TransformerType = transformerType;
-        LoaderSignature = loaderSignature;
-    }
-
     /// <summary>The transformer type, with a static <c>Create(IHostEnvironment env, object ctx)</c>.</summary>
-    public Type TransformerType { get; }
+    public Type TransformerType { get; } = transformerType;
 
     /// <summary>Its loader signature.</summary>
-    public string LoaderSignature { get; }
+    public string LoaderSignature { get; } = loaderSignature;
 }

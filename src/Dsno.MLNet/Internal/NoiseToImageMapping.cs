@@ -1,5 +1,6 @@
 using Dsno.Diffusion;
 using Dsno.Networks;
+using TorchSharp;
 
 namespace Dsno.MLNet.Internal;
 
@@ -15,6 +16,7 @@ internal sealed class NoiseToImageMapping
     private readonly BatchedMapping? _perRowMapping;
     private readonly Func<Exception>? _guidanceRefusal;
     private readonly MLImageColumn.Request? _mlImage;
+    private readonly int _classes;
 
     /// <param name="architecture">The network's shape and class count (a label column is read when it has classes).</param>
     /// <param name="settings">The transformer's settings: its columns (the per-row guidance column among them) and batch size.</param>
@@ -32,6 +34,7 @@ internal sealed class NoiseToImageMapping
     {
         _settings = settings;
         _guidanceRefusal = guidanceRefusal;
+        _classes = architecture.NumClasses;
         var a = architecture;
         var inputs = new List<BatchInputColumn> { BatchInputColumn.FloatVector(settings.NoiseColumnName, a.Channels, a.Height, a.Width) };
         if (a.NumClasses > 0) inputs.Add(BatchInputColumn.Integer(LabelColumn));
@@ -60,9 +63,6 @@ internal sealed class NoiseToImageMapping
     /// <summary>The label column's name.</summary>
     public string LabelColumn => _settings.LabelColumn;
 
-    /// <summary>Batches run so far, through both views.</summary>
-    public long BatchCalls => _mapping.BatchCalls + (_perRowMapping?.BatchCalls ?? 0);
-
     /// <inheritdoc cref="ITransformer.GetOutputSchema"/>
     public DataViewSchema GetOutputSchema(DataViewSchema inputSchema) => MLImageColumn.Schema(For(inputSchema).GetOutputSchema(inputSchema), _mlImage);
 
@@ -71,6 +71,23 @@ internal sealed class NoiseToImageMapping
 
     /// <inheritdoc cref="ITransformer.GetRowToRowMapper"/>
     public IRowToRowMapper GetRowToRowMapper(DataViewSchema inputSchema) => MLImageColumn.Mapper(For(inputSchema).GetRowToRowMapper(inputSchema), _mlImage);
+
+    /// <summary>
+    /// A batch's noise [N, C, H, W] and, for a class-conditional model, its labels [N] on <paramref name="device"/>, each label checked
+    /// to be in [0, classes) (an error names the column and the value). They join the current dispose scope.
+    /// </summary>
+    public (torch.Tensor Noise, torch.Tensor? Labels) Inputs(InputBatch input, torch.Device device)
+    {
+        var noise = input.FloatTensor(0, device);
+        if (_classes == 0) return (noise, null);
+        var labels = input.IntegerTensor(1, device);
+        long min = labels.min().item<long>(), max = labels.max().item<long>();
+        if (min < 0)
+            throw new InvalidDataException($"column '{LabelColumn}': a row has a missing or negative label; every row needs a class in 0..{_classes - 1}");
+        if (max >= _classes)
+            throw new ArgumentOutOfRangeException(LabelColumn, max, $"column '{LabelColumn}': label {max} is outside the {_classes} classes the model was trained with (0..{_classes - 1})");
+        return (noise, labels);
+    }
 
     /// <summary>
     /// The per-row guidance scales of a batch of the guidance view, each checked (finite, &gt;= 0), or null for a batch without them.

@@ -33,45 +33,34 @@ internal static class SchemaChecks
         bool ok = column.Type is VectorDataViewType { ItemType: NumberDataViewType { RawType: var raw } } vector && raw == typeof(float)
                   && vector.IsKnownSize && vector.Size == size
                   && (vector.Dimensions.Length <= 1 || vector.Dimensions.SequenceEqual(dimensions));
-        if (!ok)
-            throw new ArgumentOutOfRangeException(paramName,
-                $"Input column '{name}' must be a known-size vector of Single with dimensions [{string.Join(", ", dimensions)}] " +
-                $"({size} values); found {column.Type}{DescribeDimensions(column.Type)}.");
-        return column;
+        return Check(column, ok, name, $"a known-size vector of Single with dimensions [{string.Join(", ", dimensions)}] ({size} values)",
+            $"{column.Type}{DescribeDimensions(column.Type)}", paramName);
     }
 
-    /// <summary>The column <paramref name="name"/>, which must be a scalar <see cref="int"/>, <see cref="uint"/>, <see cref="long"/> or key.</summary>
+    /// <summary>The column <paramref name="name"/>, which must be a scalar <see cref="float"/> or <see cref="double"/>.</summary>
     internal static DataViewSchema.Column RequireFloatScalar(DataViewSchema schema, string name, string paramName = "inputSchema")
     {
         var column = RequireColumn(schema, name, paramName);
-        if (!IsFloatScalar(column.Type))
-            throw new ArgumentOutOfRangeException(paramName, $"Input column '{name}' must be a Single or Double scalar; found {column.Type}.");
-        return column;
+        return Check(column, IsFloatScalar(column.Type), name, FloatScalar, $"{column.Type}", paramName);
     }
 
     /// <summary>Whether <paramref name="type"/> is a scalar <see cref="float"/> or <see cref="double"/>.</summary>
     internal static bool IsFloatScalar(DataViewType type) => type is NumberDataViewType { RawType: var raw } && (raw == typeof(float) || raw == typeof(double));
 
+    /// <summary>The column <paramref name="name"/>, which must be a scalar <see cref="int"/>, <see cref="uint"/>, <see cref="long"/> or key.</summary>
     internal static DataViewSchema.Column RequireInteger(DataViewSchema schema, string name, string paramName = "inputSchema")
     {
         var column = RequireColumn(schema, name, paramName);
-        if (!IsIntegerOrKey(column.Type))
-            throw new ArgumentOutOfRangeException(paramName,
-                $"Input column '{name}' must be a scalar Int32, UInt32, Int64 or key; found {column.Type}.");
-        return column;
+        return Check(column, IsIntegerOrKey(column.Type), name, Integer, $"{column.Type}", paramName);
     }
 
     /// <summary>The float-vector annotation <paramref name="annotationName"/> of <paramref name="column"/>.</summary>
     internal static float[] RequireFloatVectorAnnotation(DataViewSchema.Column column, string annotationName, string paramName = "inputSchema")
     {
-        var annotation = column.Annotations.Schema.GetColumnOrNull(annotationName);
-        if (annotation is null)
-            throw new ArgumentOutOfRangeException(paramName,
-                $"Input column '{column.Name}' lacks the annotation '{annotationName}' (a vector of Single); it has: " +
-                $"{Describe(column.Annotations.Schema.Select(c => c.Name))}.");
-        if (annotation.Value.Type is not VectorDataViewType { ItemType: NumberDataViewType { RawType: var raw } } || raw != typeof(float))
-            throw new ArgumentOutOfRangeException(paramName,
-                $"Annotation '{annotationName}' of input column '{column.Name}' must be a vector of Single; found {annotation.Value.Type}.");
+        var annotation = column.Annotations.Schema.GetColumnOrNull(annotationName)
+            ?? throw MissingAnnotation(column.Name, annotationName, column.Annotations.Schema.Select(c => c.Name), paramName);
+        CheckAnnotation(annotation.Type is VectorDataViewType { ItemType: NumberDataViewType { RawType: var raw } } && raw == typeof(float),
+            column.Name, annotationName, $"{annotation.Type}", paramName);
         VBuffer<float> values = default;
         column.Annotations.GetValue(annotationName, ref values);
         return values.DenseValues().ToArray();
@@ -96,42 +85,42 @@ internal static class SchemaChecks
     internal static SchemaShape.Column RequireFloatVector(SchemaShape shape, string name, string paramName = "inputSchema")
     {
         var column = RequireColumn(shape, name, paramName);
-        if (column.Kind != SchemaShape.Column.VectorKind.Vector || column.IsKey || column.ItemType.RawType != typeof(float))
-            throw new ArgumentOutOfRangeException(paramName,
-                $"Input column '{name}' must be a known-size vector of Single; found {Describe(column)}.");
-        return column;
+        return Check(column, IsFloatVector(column), name, "a known-size vector of Single", Describe(column), paramName);
     }
 
     /// <summary>The shape column <paramref name="name"/>, which must be a scalar <see cref="int"/>, <see cref="uint"/>, <see cref="long"/> or key.</summary>
-    internal static SchemaShape.Column RequireFloatScalar(SchemaShape shape, string name, string paramName = "inputSchema")
-    {
-        var column = RequireColumn(shape, name, paramName);
-        if (column.Kind != SchemaShape.Column.VectorKind.Scalar || !IsFloatScalar(column.ItemType))
-            throw new ArgumentOutOfRangeException(paramName, $"Input column '{name}' must be a Single or Double scalar; found {column.ItemType}.");
-        return column;
-    }
-
     internal static SchemaShape.Column RequireInteger(SchemaShape shape, string name, string paramName = "inputSchema")
     {
         var column = RequireColumn(shape, name, paramName);
-        if (column.Kind != SchemaShape.Column.VectorKind.Scalar || !(column.IsKey || IsIntegerOrKey(column.ItemType)))
-            throw new ArgumentOutOfRangeException(paramName,
-                $"Input column '{name}' must be a scalar Int32, UInt32, Int64 or key; found {Describe(column)}.");
-        return column;
+        bool ok = column.Kind == SchemaShape.Column.VectorKind.Scalar && (column.IsKey || IsIntegerOrKey(column.ItemType));
+        return Check(column, ok, name, Integer, Describe(column), paramName);
     }
 
     /// <summary>Checks that <paramref name="column"/> promises the float-vector annotation <paramref name="annotationName"/>.</summary>
     internal static void RequireFloatVectorAnnotation(SchemaShape.Column column, string annotationName, string paramName = "inputSchema")
     {
-        var found = column.Annotations.Where(a => a.Name == annotationName).ToList();
-        if (found.Count == 0)
-            throw new ArgumentOutOfRangeException(paramName,
-                $"Input column '{column.Name}' lacks the annotation '{annotationName}' (a vector of Single); it has: " +
-                $"{Describe(column.Annotations.Select(c => c.Name))}.");
-        var annotation = found[0];
-        if (annotation.Kind != SchemaShape.Column.VectorKind.Vector || annotation.ItemType.RawType != typeof(float))
-            throw new ArgumentOutOfRangeException(paramName,
-                $"Annotation '{annotationName}' of input column '{column.Name}' must be a vector of Single; found {Describe(annotation)}.");
+        var annotation = column.Annotations.FirstOrDefault(a => a.Name == annotationName);
+        if (annotation.Name is null) throw MissingAnnotation(column.Name, annotationName, column.Annotations.Select(c => c.Name), paramName);
+        CheckAnnotation(IsFloatVector(annotation), column.Name, annotationName, Describe(annotation), paramName);
+    }
+
+    private const string FloatScalar = "a Single or Double scalar";
+    private const string Integer = "a scalar Int32, UInt32, Int64 or key";
+
+    private static bool IsFloatVector(SchemaShape.Column column) =>
+        column.Kind == SchemaShape.Column.VectorKind.Vector && !column.IsKey && column.ItemType.RawType == typeof(float);
+
+    /// <summary>Returns <paramref name="column"/> when <paramref name="ok"/>; otherwise throws "must be <paramref name="expected"/>; found ...".</summary>
+    private static T Check<T>(T column, bool ok, string name, string expected, string found, string paramName) =>
+        ok ? column : throw new ArgumentOutOfRangeException(paramName, $"Input column '{name}' must be {expected}; found {found}.");
+
+    private static ArgumentOutOfRangeException MissingAnnotation(string column, string annotation, IEnumerable<string> present, string paramName) =>
+        new(paramName, $"Input column '{column}' lacks the annotation '{annotation}' (a vector of Single); it has: {Describe(present)}.");
+
+    private static void CheckAnnotation(bool ok, string column, string annotation, string found, string paramName)
+    {
+        if (!ok)
+            throw new ArgumentOutOfRangeException(paramName, $"Annotation '{annotation}' of input column '{column}' must be a vector of Single; found {found}.");
     }
 
     private static string Describe(IEnumerable<string> names)

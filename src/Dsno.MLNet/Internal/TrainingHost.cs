@@ -3,11 +3,11 @@ using Dsno.Training;
 namespace Dsno.MLNet.Internal;
 
 /// <summary>
-/// Connects a core training run to ML.NET: forwards every step to the user's <see cref="IProgress{T}"/>, writes a line to the
+/// Connects a core training run to ML.NET (it is the progress sink the core trainer reports to): forwards every step to the user's <see cref="IProgress{T}"/>, writes a line to the
 /// context's log (<c>MLContext.Log</c>) every few steps, and stops the run when the user's token fires or
 /// <c>MLContext.CancelExecution()</c> is called.
 /// </summary>
-internal sealed class TrainingHost : IDisposable
+internal sealed class TrainingHost : IProgress<TrainingProgress>, IDisposable
 {
     private readonly IHostEnvironment _environment;
     private readonly IChannel _channel;
@@ -28,13 +28,11 @@ internal sealed class TrainingHost : IDisposable
     /// <summary>The token a core trainer checks every step.</summary>
     public CancellationToken Token => _cancel.Token;
 
-    /// <summary>The progress sink a core trainer reports to.</summary>
-    public IProgress<TrainingProgress> Progress => new Sink(this);
-
     /// <summary>Writes an informational line to the context's log.</summary>
     public void Info(string message) => _channel.Info(MessageSensitivity.None, message);
 
-    private void Report(TrainingProgress p)
+    /// <summary>Forwards a step to the user's progress and, every few steps, to the log; picks up a cancellation of the context.</summary>
+    public void Report(TrainingProgress p)
     {
         _user?.Report(new DsnoTrainingProgress(p));
         if (p.Step % _logEvery == 0 || p.Step == p.TotalSteps)
@@ -46,10 +44,5 @@ internal sealed class TrainingHost : IDisposable
     {
         _channel.Dispose();
         _cancel.Dispose();
-    }
-
-    private sealed class Sink(TrainingHost host) : IProgress<TrainingProgress>
-    {
-        public void Report(TrainingProgress value) => host.Report(value);
     }
 }

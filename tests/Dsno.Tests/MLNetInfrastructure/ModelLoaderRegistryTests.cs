@@ -13,11 +13,11 @@ public class ModelLoaderRegistryTests
     [Fact]
     public void TheRuntimeResolvesTheLoaderAssemblyAndKeepsItsLoadableClassAttributes()
     {
-        Assert.True(LoaderAssemblyResolver.IsInstalled, "the module initializers should have installed the resolver");
+        Assert.True(ModelLoaderRegistry.IsInstalled, "the module initializers should have installed the resolver");
 
         // What ML.NET does on load: Assembly.Load(name from the header), then read the assembly's attributes.
         var shim = Assembly.Load(ModelLoaderRegistry.LoaderAssemblyName);
-        Assert.Same(shim, LoaderAssemblyResolver.GetOrLoadShim());
+        Assert.Same(shim, ModelLoaderRegistry.GetOrLoadShim());
         // [assembly: ModelLoader(typeof(TinyLinearTransformer), ...)] in this test assembly was collected when the shim was built.
         Assert.Contains(ModelLoaderRegistry.Registrations, r => r.TransformerType == typeof(TinyLinearTransformer));
         var loaders = shim.GetCustomAttributes(MlNetInternals.LoadableClassAttributeType, inherit: false);
@@ -35,7 +35,7 @@ public class ModelLoaderRegistryTests
     [Fact]
     public void RegistrationChecksTheLoaderMethodAndTheSignature()
     {
-        LoaderAssemblyResolver.GetOrLoadShim(); // collects this assembly's declarations, TinyLinear's among them
+        ModelLoaderRegistry.GetOrLoadShim(); // collects this assembly's declarations, TinyLinear's among them
         var notTransformer = Assert.Throws<ArgumentException>(() => ModelLoaderRegistry.Register(typeof(string), "DsnoNotATransformer"));
         Assert.Contains("ITransformer", notTransformer.Message);
 
@@ -56,7 +56,7 @@ public class ModelLoaderRegistryTests
     [Fact]
     public void RegisteringAfterTheLoaderAssemblyWasBuiltFailsClearly()
     {
-        LoaderAssemblyResolver.GetOrLoadShim();
+        ModelLoaderRegistry.GetOrLoadShim();
         var late = Assert.Throws<InvalidOperationException>(() => ModelLoaderRegistry.Register(typeof(LateTransformer), "DsnoLateTransformer"));
         Assert.Contains("before the first model load", late.Message);
         Assert.DoesNotContain(ModelLoaderRegistry.Registrations, r => r.TransformerType == typeof(LateTransformer));
