@@ -69,13 +69,13 @@ public static class DsnoCli
             new Option<bool>("--quiet", "-q") { Description = "No progress bars or informational lines.", Recursive = true },
             new Option<bool>("--json") { Description = "Print one machine-readable JSON object on stdout at the end (and nothing else there).", Recursive = true },
             new Option<bool>("--verbose", "-v") { Description = "Show stack traces with errors.", Recursive = true },
-            TeacherCommand.Create(context),
-            TrajectoriesCommand.Create(context),
-            FitCommand.Create(context),
-            SampleCommand.Create(context),
-            EvalCommand.Create(context),
-            DoctorCommand.Create(context),
-            ExportCommand.Create(context),
+            new TeacherCommand(context),
+            new TrajectoriesCommand(context),
+            new FitCommand(context),
+            new SampleCommand(context),
+            new EvalCommand(context),
+            new DoctorCommand(context),
+            new ExportCommand(context),
         };
         return root;
     }

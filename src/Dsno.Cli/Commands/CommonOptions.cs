@@ -84,7 +84,4 @@ internal static class CommonOptions
 
     /// <summary>The solver enum of a <c>--solver</c> value, or null.</summary>
     public static OdeSolver? ParseSolver(string? name) => name is null ? null : OdeSolverNames.FromCoreName(name);
-
-    /// <summary>A file path for messages and JSON: as given, but absolute.</summary>
-    public static string Full(string path) => Path.GetFullPath(path);
 }

@@ -7,15 +7,14 @@ namespace Dsno.Cli.Commands;
 /// gradients here: the convolution check at 1 and at the default thread count, and a gradient self-check of a small U-Net.
 /// Exit code 0 when training is right on the chosen route, 2 when this CPU's kernels are wrong on every route.
 /// </summary>
-public static class DoctorCommand
+public sealed class DoctorCommand : Command
 {
     /// <summary>Creates the verb.</summary>
-    public static Command Create(CliContext context)
+    public DoctorCommand(CliContext context) : base("doctor", "Show this machine's CPU, libraries and threads, and check that training computes right gradients here.")
     {
         var threads = CommonOptions.Threads();
-        var command = new Command("doctor", "Show this machine's CPU, libraries and threads, and check that training computes right gradients here.") { threads };
-        command.SetAction(r => Execute(context, r.GetValue(threads)));
-        return command;
+        Options.Add(threads);
+        SetAction(r => Execute(context, r.GetValue(threads)));
     }
 
     private static int Execute(CliContext context, int threads)

@@ -8,24 +8,21 @@ namespace Dsno.Cli.Commands;
 /// model, <c>labels</c>, and for a DSNO that takes w as an input, <c>guidance</c>; outputs <c>image</c> and <c>trajectory</c>). Before writing, it runs the export in ONNX Runtime on a few noises
 /// and compares it with the TorchSharp model; the file is written only when they agree, atomically.
 /// </summary>
-public static class ExportCommand
+public sealed class ExportCommand : Command
 {
     /// <summary>Largest max absolute difference (pixels in [-1, 1]) between ONNX Runtime and TorchSharp that the check accepts.</summary>
     public const double Tolerance = 1e-4;
 
+    private readonly Option<string> model = CliOptions.RequiredPath("--model", "DSNO model zip (from 'dsno fit').");
+    private readonly Option<string> onnx = CliOptions.RequiredPath("--onnx", "ONNX file to write.");
+    private readonly Option<int> check = CliOptions.Int("--check", 4, "Noises on which ONNX Runtime is compared with TorchSharp before the file is written (0: no check).", min: 0);
+    private readonly Option<int> threads = CommonOptions.Threads();
+
     /// <summary>Creates the verb.</summary>
-    public static Command Create(CliContext context)
+    public ExportCommand(CliContext context) : base("export", "Export a saved DSNO model to ONNX (runs in ONNX Runtime, ML.NET's ApplyOnnxModel and browsers).")
     {
-        var model = CliOptions.RequiredPath("--model", "DSNO model zip (from 'dsno fit').");
-        var onnx = CliOptions.RequiredPath("--onnx", "ONNX file to write.");
-        var check = CliOptions.Int("--check", 4, "Noises on which ONNX Runtime is compared with TorchSharp before the file is written (0: no check).", min: 0);
-        var threads = CommonOptions.Threads();
-        var command = new Command("export", "Export a saved DSNO model to ONNX (runs in ONNX Runtime, ML.NET's ApplyOnnxModel and browsers).")
-        {
-            model, onnx, check, threads,
-        };
-        command.SetAction(r => Execute(context, r.GetValue(model)!, r.GetValue(onnx)!, r.GetValue(check), r.GetValue(threads)));
-        return command;
+        foreach (var option in new Option[] { model, onnx, check, threads }) Options.Add(option);
+        SetAction(r => Execute(context, r.GetValue(model)!, r.GetValue(onnx)!, r.GetValue(check), r.GetValue(threads)));
     }
 
     private static int Execute(CliContext context, string modelPath, string onnxPath, int check, int threads)
@@ -55,8 +52,8 @@ public static class ExportCommand
         context.Result(new JsonObject
         {
             ["command"] = "export",
-            ["model"] = CommonOptions.Full(modelPath),
-            ["onnx"] = CommonOptions.Full(onnxPath),
+            ["model"] = Path.GetFullPath(modelPath),
+            ["onnx"] = Path.GetFullPath(onnxPath),
             ["bytes"] = bytes.Length,
             ["opset"] = OnnxGraphBuilder.OpsetVersion,
             ["frameTimes"] = new JsonArray(dsno.Model.FrameTimes.Select(t => (JsonNode?)JsonValue.Create(t)).ToArray()),

@@ -6,46 +6,38 @@ namespace Dsno.Cli.Commands;
 /// <c>dsno fit</c>: fits the DSNO operator (<c>ml.Transforms.Dsno</c>) from the teacher's weights on trajectory <c>.idv</c> files, read as one
 /// streaming view, and saves it as an ML.NET model zip. Ctrl+C saves a checkpoint; rerunning the same command resumes from it.
 /// </summary>
-public static class FitCommand
+public sealed class FitCommand : Command
 {
-    /// <summary>Creates the verb.</summary>
-    public static Command Create(CliContext context)
+    private readonly Option<string> teacher = CliOptions.RequiredPath("--teacher", "Teacher model zip whose weights initialise the backbone.");
+    private readonly Option<string[]> data = new("--data")
     {
-        var teacher = CliOptions.RequiredPath("--teacher", "Teacher model zip whose weights initialise the backbone.");
-        var data = new Option<string[]>("--data")
-        {
-            Description = "Trajectory .idv files or folders of them (written by 'dsno trajectories'); several are read as one.",
-            Required = true,
-            AllowMultipleArgumentsPerToken = true,
-        };
-        var steps = CliOptions.Int("--steps", 1000, "Optimiser steps.");
-        var batch = CliOptions.Int("--batch", 64, "Trajectories per step.");
-        var lr = CliOptions.PositiveNumber("--lr", 2e-4, "Peak Adam learning rate.");
-        var warmup = CliOptions.Int("--warmup", 100, "Steps of linear learning-rate warm-up.", min: 0);
-        var modes = CliOptions.OptionalInt("--modes", "Temporal Fourier modes J (default: the largest below the Nyquist bin, M/2 for even M).");
-        var weighting = CliOptions.Choice("--weighting", "Loss weighting over frames", "sqrtsnr", "uniform");
-        var decay = CliOptions.Choice("--lr-decay", "Learning rate after the warm-up: constant, or a cosine (default) or linear fall to zero", "constant", "cosine", "linear");
-        var loss = CliOptions.Choice("--loss", "Distance between predicted and solver frames (default pseudo-huber)", "l1", "l2", "pseudo-huber");
-        var seed = CommonOptions.Seed();
-        var threads = CommonOptions.Threads();
-        var device = CommonOptions.Device();
-        var output = CliOptions.RequiredPath("--out", "Model file to write (ML.NET zip), e.g. dsno.zip.");
-        var (checkpoint, checkpointEvery) = CommonOptions.Checkpointing();
+        Description = "Trajectory .idv files or folders of them (written by 'dsno trajectories'); several are read as one.",
+        Required = true,
+        AllowMultipleArgumentsPerToken = true,
+    };
+    private readonly Option<int> steps = CliOptions.Int("--steps", 1000, "Optimiser steps.");
+    private readonly Option<int> batch = CliOptions.Int("--batch", 64, "Trajectories per step.");
+    private readonly Option<double> lr = CliOptions.PositiveNumber("--lr", 2e-4, "Peak Adam learning rate.");
+    private readonly Option<int> warmup = CliOptions.Int("--warmup", 100, "Steps of linear learning-rate warm-up.", min: 0);
+    private readonly Option<int?> modes = CliOptions.OptionalInt("--modes", "Temporal Fourier modes J (default: the largest below the Nyquist bin, M/2 for even M).");
+    private readonly Option<string?> weighting = CliOptions.Choice("--weighting", "Loss weighting over frames", "sqrtsnr", "uniform");
+    private readonly Option<string?> decay = CliOptions.Choice("--lr-decay", "Learning rate after the warm-up: constant, or a cosine (default) or linear fall to zero", "constant", "cosine", "linear");
+    private readonly Option<string?> loss = CliOptions.Choice("--loss", "Distance between predicted and solver frames (default pseudo-huber)", "l1", "l2", "pseudo-huber");
+    private readonly Option<int> seed = CommonOptions.Seed();
+    private readonly Option<int> threads = CommonOptions.Threads();
+    private readonly Option<string> device = CommonOptions.Device();
+    private readonly Option<string> output = CliOptions.RequiredPath("--out", "Model file to write (ML.NET zip), e.g. dsno.zip.");
+    private readonly (Option<string?> Path, Option<int> Every) checkpoint = CommonOptions.Checkpointing();
+    private readonly Option<double?> guidance = CommonOptions.Guidance("The guidance scale w the trajectories were solved at (checked against their Guidance annotation): DSNO distils one w per model. " +
+        "Trajectories made with 'dsno trajectories --guidance-range' (a w per record) need none: they make a DSNO that takes w as an input.");
 
-        var guidance = CommonOptions.Guidance("The guidance scale w the trajectories were solved at (checked against their Guidance annotation): DSNO distils one w per model. " +
-            "Trajectories made with 'dsno trajectories --guidance-range' (a w per record) need none: they make a DSNO that takes w as an input.");
-        var command = new Command("fit", "Fit DSNO on teacher trajectories and save it as an ML.NET model zip.")
-        {
-            teacher, data, steps, batch, lr, warmup, modes, weighting, decay, loss, guidance, seed, threads, device, output, checkpoint, checkpointEvery,
-        };
-        command.SetAction(r => Execute(context, new Settings(r.GetValue(teacher)!, r.GetValue(data)!, r.GetValue(steps), r.GetValue(batch),
-            r.GetValue(lr), r.GetValue(warmup), r.GetValue(modes), r.GetValue(weighting), r.GetValue(decay), r.GetValue(loss), r.GetValue(seed), r.GetValue(threads),
-            r.GetValue(device)!, r.GetValue(output)!, r.GetValue(checkpoint), r.GetValue(checkpointEvery), r.GetValue(guidance))));
-        return command;
+    /// <summary>Creates the verb.</summary>
+    public FitCommand(CliContext context) : base("fit", "Fit DSNO on teacher trajectories and save it as an ML.NET model zip.")
+    {
+        foreach (var option in new Option[] { teacher, data, steps, batch, lr, warmup, modes, weighting, decay, loss, guidance, seed, threads,
+            device, output, checkpoint.Path, checkpoint.Every }) Options.Add(option);
+        SetAction(r => Execute(context, r));
     }
-
-    private sealed record Settings(string Teacher, string[] Data, int Steps, int Batch, double LearningRate, int Warmup, int? Modes,
-        string? Weighting, string? Decay, string? Loss, int Seed, int Threads, string Device, string Out, string? Checkpoint, int CheckpointEvery, double? Guidance);
 
     /// <summary>
     /// Trajectories with a w per record (a <c>Guidance</c> column, from <c>dsno trajectories --guidance-range</c>): the teacher must be
@@ -73,13 +65,13 @@ public static class FitCommand
             throw new BadInputException($"--guidance {w}: the trajectories in '{file}' were solved at w = {recorded}; DSNO distils one w per model, so make trajectories with 'dsno trajectories --guidance {w}' or drop --guidance");
     }
 
-    private static int Execute(CliContext context, Settings s)
+    private int Execute(CliContext context, ParseResult r)
     {
-        if (s.Data.Length == 0) throw new UsageException("--data needs at least one .idv file or folder");
-        CommonOptions.ApplyThreads(s.Threads);
-        var ml = new MLContext(seed: s.Seed);
-        var teacher = ModelFiles.LoadTeacher(ml, "--teacher", s.Teacher);
-        var files = TrajectoryFiles.Resolve(s.Data);
+        if (r.GetValue(data)!.Length == 0) throw new UsageException("--data needs at least one .idv file or folder");
+        CommonOptions.ApplyThreads(r.GetValue(threads));
+        var ml = new MLContext(seed: r.GetValue(seed));
+        var teacher = ModelFiles.LoadTeacher(ml, "--teacher", r.GetValue(this.teacher)!);
+        var files = TrajectoryFiles.Resolve(r.GetValue(data)!);
         var columns = new List<string> { DsnoColumnNames.Noise, DsnoColumnNames.Trajectory };
         if (teacher.ClassCount > 0) columns.Add(DsnoColumnNames.Label);
         var trajectories = TrajectoryFiles.Open(ml, files, columns);
@@ -87,21 +79,21 @@ public static class FitCommand
         CheckAgainstTeacher(teacher, trajectories, files[0]);
         // A w per record (a Guidance column; the files must agree on having one): the DSNO then takes w as an input.
         bool perRecordGuidance = trajectories.Schema.GetColumnOrNull(DsnoColumnNames.Guidance) is not null;
-        if (perRecordGuidance) CheckGuidanceRange(teacher, trajectories, files[0], s.Guidance);
-        else CheckGuidance(teacher, trajectories, files[0], s.Guidance);
-        CheckModes(trajectories, s.Modes);
+        if (perRecordGuidance) CheckGuidanceRange(teacher, trajectories, files[0], r.GetValue(guidance));
+        else CheckGuidance(teacher, trajectories, files[0], r.GetValue(guidance));
+        CheckModes(trajectories, r.GetValue(modes));
 
         context.Info($"fitting DSNO on {(rows >= 0 ? rows.ToString("N0") : "?")} trajectories from {files.Count} file(s)");
-        var (dsno, reporter, resumedFrom, elapsed) = CheckpointedTraining.Run(context, ml, "dsno", s.Steps, s.Out, s.Checkpoint, (checkpoint, progress) =>
+        var (dsno, reporter, resumedFrom, elapsed) = CheckpointedTraining.Run(context, ml, "dsno", r.GetValue(steps), r.GetValue(output)!, r.GetValue(checkpoint.Path), (checkpointFile, progress) =>
         {
             var options = new DsnoOptions
             {
-                Teacher = teacher, LabelColumnName = teacher.ClassCount > 0 ? DsnoColumnNames.Label : null, TemporalModes = s.Modes,
-                LossWeighting = s.Weighting == "uniform" ? LossWeighting.Uniform : LossWeighting.SqrtSnr,
-                TrainingSteps = s.Steps, BatchSize = s.Batch, LearningRate = s.LearningRate, WarmupSteps = s.Warmup, Seed = s.Seed,
-                LearningRateDecay = s.Decay switch { "constant" => LearningRateDecay.Constant, "linear" => LearningRateDecay.Linear, _ => LearningRateDecay.Cosine },
-                Distance = s.Loss switch { "l1" => TrajectoryDistance.L1, "l2" => TrajectoryDistance.L2, _ => TrajectoryDistance.PseudoHuber },
-                Threads = s.Threads, Device = s.Device, CheckpointPath = checkpoint, CheckpointInterval = s.CheckpointEvery,
+                Teacher = teacher, LabelColumnName = teacher.ClassCount > 0 ? DsnoColumnNames.Label : null, TemporalModes = r.GetValue(modes),
+                LossWeighting = r.GetValue(weighting) == "uniform" ? LossWeighting.Uniform : LossWeighting.SqrtSnr,
+                TrainingSteps = r.GetValue(steps), BatchSize = r.GetValue(batch), LearningRate = r.GetValue(lr), WarmupSteps = r.GetValue(warmup), Seed = r.GetValue(seed),
+                LearningRateDecay = r.GetValue(decay) switch { "constant" => LearningRateDecay.Constant, "linear" => LearningRateDecay.Linear, _ => LearningRateDecay.Cosine },
+                Distance = r.GetValue(loss) switch { "l1" => TrajectoryDistance.L1, "l2" => TrajectoryDistance.L2, _ => TrajectoryDistance.PseudoHuber },
+                Threads = r.GetValue(threads), Device = r.GetValue(device)!, CheckpointPath = checkpointFile, CheckpointInterval = r.GetValue(checkpoint.Every),
                 Progress = progress, CancellationToken = context.CancellationToken,
             };
             return ml.Transforms.Dsno(options).Fit(trajectories);
@@ -111,10 +103,10 @@ public static class FitCommand
         context.Result(new JsonObject
         {
             ["command"] = "fit",
-            ["out"] = CommonOptions.Full(s.Out),
+            ["out"] = Path.GetFullPath(r.GetValue(output)!),
             ["files"] = files.Count,
             ["trajectories"] = rows,
-            ["steps"] = s.Steps,
+            ["steps"] = r.GetValue(steps),
             ["resumedFromStep"] = resumedFrom,
             ["finalLoss"] = CliContext.Number(reporter.LastLoss),
             ["averageLoss"] = CliContext.Number(reporter.SmoothedLoss),
@@ -128,10 +120,10 @@ public static class FitCommand
             ["seconds"] = elapsed.TotalSeconds,
         }, () =>
         {
-            context.Console.MarkupLine($"[green]DSNO saved[/] to [bold]{Markup.Escape(s.Out)}[/]: {dsno.Frames.Count} frames {Markup.Escape(dsno.Frames.ToString())}, " +
+            context.Console.MarkupLine($"[green]DSNO saved[/] to [bold]{Markup.Escape(r.GetValue(output)!)}[/]: {dsno.Frames.Count} frames {Markup.Escape(dsno.Frames.ToString())}, " +
                 $"J = {dsno.Model.Network.Modes}, {total:N0} parameters ({temporal:N0} temporal), " +
                 (dsno.GuidanceRange is { } g ? $"w-conditioned on w in {Markup.Escape(CommonOptions.Format(g))}, " : dsno.GuidanceScale is > 0 and var w ? $"w = {w:G6}, " : "") +
-                $"{s.Steps} steps" +
+                $"{r.GetValue(steps)} steps" +
                 $"{(resumedFrom > 0 ? $" (resumed at {resumedFrom})" : "")}, final loss {reporter.LastLoss:0.0000}, {elapsed.TotalSeconds:0.0} s");
         });
         return ExitCodes.Success;

@@ -10,78 +10,73 @@ namespace Dsno.Cli.Commands;
 /// record i is solved at its own classifier-free guidance scale, drawn for (seed, i) too, and the shards keep it in a <c>Guidance</c>
 /// column, from which <c>dsno fit</c> makes a DSNO that takes w as an input.
 /// </summary>
-public static class TrajectoriesCommand
+public sealed class TrajectoriesCommand : Command
 {
-    /// <summary>Creates the verb.</summary>
-    public static Command Create(CliContext context)
-    {
-        var teacher = CliOptions.OptionalPath("--teacher", "Teacher model zip written by 'dsno teacher' (required unless --check).");
-        var count = CliOptions.OptionalInt("--count", "Records in the set (required unless --check finds them in the task layout).");
-        var first = CliOptions.Long("--first", 0, "Index of the first record (for spreading a large set over machines by seed range).");
-        var taskIndex = CliOptions.OptionalInt("--task-index", $"This job-array task's index from 0 (default: ${ArrayTask.SlurmTaskId}, else ${ArrayTask.KubernetesIndex}).", min: 0);
-        var taskCount = CliOptions.OptionalInt("--task-count", $"Tasks the set is split over, whole shards each (default: ${ArrayTask.SlurmTaskCount}).");
-        var check = CliOptions.Flag("--check", "Only check that --out holds the whole set (no gap, no overlap, no bad shard) and list what is missing; exit code 4 if not.");
-        var solver = CommonOptions.Solver();
-        var solverSteps = CommonOptions.SolverSteps();
-        var frames = CliOptions.OptionalInt("--frames", "Frames per trajectory M on the quadratic grid t_j = (j/M)^2 (default: the teacher's).", min: 2);
-        var times = CliOptions.FloatList("--times", "Explicit frame times, strictly decreasing, ending at 0, e.g. 0.5625,0.25,0.0625,0.");
-        var uniform = CliOptions.Flag("--uniform", "Evenly spaced frame times t_j = j/M instead of the quadratic grid.");
-        var guidance = CommonOptions.Guidance("Classifier-free guidance scale w of the solver (class-conditional teachers trained with label dropout; default: the teacher's). Recorded in the Guidance annotation.");
-        var guidanceRange = CommonOptions.GuidanceRange("Instead of one w: solve record i at its own w, drawn uniformly from [MIN, MAX] for (seed, i), and keep it in a Guidance column; 'dsno fit' then makes a DSNO that takes w as an input. E.g. 0,4.");
-        var seed = CommonOptions.Seed("Seed of the noise: record i uses the noise drawn for (seed, i).");
-        var shardSize = CliOptions.Int("--shard-size", 1024, "Records per .idv file; shard k holds records [k S, (k+1) S).");
-        var threads = CommonOptions.Threads();
-        var output = CliOptions.RequiredPath("--out", "Folder for the .idv shards.");
+    private readonly Option<string?> teacher = CliOptions.OptionalPath("--teacher", "Teacher model zip written by 'dsno teacher' (required unless --check).");
+    private readonly Option<int?> count = CliOptions.OptionalInt("--count", "Records in the set (required unless --check finds them in the task layout).");
+    private readonly Option<long> first = CliOptions.Long("--first", 0, "Index of the first record (for spreading a large set over machines by seed range).");
+    private readonly Option<int?> taskIndex = CliOptions.OptionalInt("--task-index", $"This job-array task's index from 0 (default: ${ArrayTask.SlurmTaskId}, else ${ArrayTask.KubernetesIndex}).", min: 0);
+    private readonly Option<int?> taskCount = CliOptions.OptionalInt("--task-count", $"Tasks the set is split over, whole shards each (default: ${ArrayTask.SlurmTaskCount}).");
+    private readonly Option<bool> check = CliOptions.Flag("--check", "Only check that --out holds the whole set (no gap, no overlap, no bad shard) and list what is missing; exit code 4 if not.");
+    private readonly Option<string?> solver = CommonOptions.Solver();
+    private readonly Option<int?> solverSteps = CommonOptions.SolverSteps();
+    private readonly Option<int?> frames = CliOptions.OptionalInt("--frames", "Frames per trajectory M on the quadratic grid t_j = (j/M)^2 (default: the teacher's).", min: 2);
+    private readonly Option<float[]?> times = CliOptions.FloatList("--times", "Explicit frame times, strictly decreasing, ending at 0, e.g. 0.5625,0.25,0.0625,0.");
+    private readonly Option<bool> uniform = CliOptions.Flag("--uniform", "Evenly spaced frame times t_j = j/M instead of the quadratic grid.");
+    private readonly Option<double?> guidance = CommonOptions.Guidance("Classifier-free guidance scale w of the solver (class-conditional teachers trained with label dropout; default: the teacher's). Recorded in the Guidance annotation.");
+    private readonly Option<(float Min, float Max)?> guidanceRange = CommonOptions.GuidanceRange("Instead of one w: solve record i at its own w, drawn uniformly from [MIN, MAX] for (seed, i), and keep it in a Guidance column; 'dsno fit' then makes a DSNO that takes w as an input. E.g. 0,4.");
+    private readonly Option<int> seed = CommonOptions.Seed("Seed of the noise: record i uses the noise drawn for (seed, i).");
+    private readonly Option<int> shardSize = CliOptions.Int("--shard-size", 1024, "Records per .idv file; shard k holds records [k S, (k+1) S).");
+    private readonly Option<int> threads = CommonOptions.Threads();
+    private readonly Option<string> output = CliOptions.RequiredPath("--out", "Folder for the .idv shards.");
 
-        var command = new Command("trajectories", "Generate teacher trajectories as sharded, resumable .idv files.")
-        {
-            teacher, count, first, taskIndex, taskCount, check, solver, solverSteps, frames, times, uniform, guidance, guidanceRange, seed, shardSize, threads, output,
-        };
-        command.SetAction(r => Execute(context, new Settings(r.GetValue(teacher), r.GetValue(count), r.GetValue(first),
-            r.GetValue(taskIndex), r.GetValue(taskCount), r.GetValue(check), r.GetValue(solver), r.GetValue(solverSteps), r.GetValue(frames),
-            CommonOptions.NonEmpty(r.GetValue(times)), r.GetValue(uniform), r.GetValue(seed), r.GetValue(shardSize), r.GetValue(threads), r.GetValue(output)!, r.GetValue(guidance), r.GetValue(guidanceRange))));
-        return command;
+    /// <summary>Creates the verb.</summary>
+    public TrajectoriesCommand(CliContext context) : base("trajectories", "Generate teacher trajectories as sharded, resumable .idv files.")
+    {
+        foreach (var option in new Option[] { teacher, count, first, taskIndex, taskCount, check, solver, solverSteps, frames, times, uniform,
+            guidance, guidanceRange, seed, shardSize, threads, output }) Options.Add(option);
+        SetAction(r => Execute(context, r));
     }
 
-    private sealed record Settings(string? Teacher, int? Count, long First, int? TaskIndex, int? TaskCount, bool Check, string? Solver, int? SolverSteps,
-        int? Frames, float[]? Times, bool Uniform, int Seed, int ShardSize, int Threads, string Out, double? Guidance, (float Min, float Max)? GuidanceRange);
-
-    private static int Execute(CliContext context, Settings s)
+    private int Execute(CliContext context, ParseResult r)
     {
-        if (s.Check) return TrajectoryCheckCommand.Execute(context, s.Out, s.Teacher, s.Count, s.First, s.TaskIndex, s.TaskCount);
-        if (s.Teacher is null) throw new UsageException("--teacher is required: the teacher model zip written by 'dsno teacher'");
-        if (s.Count is not { } setCount) throw new UsageException("--count is required: the number of records in the set");
-        if (s.Frames is not null && s.Times is not null) throw new UsageException("give either --frames or --times, not both");
-        if (s.Uniform && s.Times is not null) throw new UsageException("--uniform picks the grid of --frames; with --times the times are given");
-        if (s.First > long.MaxValue - setCount) throw new UsageException("--first + --count is too large");
-        if (s.Guidance is not null && s.GuidanceRange is not null)
+        string? teacherPath = r.GetValue(teacher), output = r.GetValue(this.output)!;
+        long first = r.GetValue(this.first);
+        var times = CommonOptions.NonEmpty(r.GetValue(this.times));
+        if (r.GetValue(check)) return TrajectoryCheckCommand.Execute(context, output, teacherPath, r.GetValue(count), first, r.GetValue(taskIndex), r.GetValue(taskCount));
+        if (teacherPath is null) throw new UsageException("--teacher is required: the teacher model zip written by 'dsno teacher'");
+        if (r.GetValue(count) is not { } setCount) throw new UsageException("--count is required: the number of records in the set");
+        if (r.GetValue(frames) is not null && times is not null) throw new UsageException("give either --frames or --times, not both");
+        if (r.GetValue(uniform) && times is not null) throw new UsageException("--uniform picks the grid of --frames; with --times the times are given");
+        if (first > long.MaxValue - setCount) throw new UsageException("--first + --count is too large");
+        if (r.GetValue(guidance) is not null && r.GetValue(guidanceRange) is not null)
             throw new UsageException("give either --guidance (one w for every record) or --guidance-range (a w per record), not both");
         // As a task of a job array: this task's share of the set, in whole shards.
-        var task = ArrayTask.Resolve(s.TaskIndex, s.TaskCount, context.EnvironmentVariable);
-        var layout = task is null ? null : new TaskLayout(s.First, setCount, task.Count);
-        layout?.Validate(s.ShardSize);
-        var (rangeFirst, rangeEnd) = task is null ? (s.First, s.First + setCount) : layout!.TaskRange(task.Index, s.ShardSize);
+        var task = ArrayTask.Resolve(r.GetValue(taskIndex), r.GetValue(taskCount), context.EnvironmentVariable);
+        var layout = task is null ? null : new TaskLayout(first, setCount, task.Count);
+        layout?.Validate(r.GetValue(shardSize));
+        var (rangeFirst, rangeEnd) = task is null ? (first, first + setCount) : layout!.TaskRange(task.Index, r.GetValue(shardSize));
         long rangeCount = rangeEnd - rangeFirst;
-        CommonOptions.ApplyThreads(s.Threads);
-        var ml = new MLContext(seed: s.Seed);
-        var loaded = ModelFiles.LoadTeacher(ml, "--teacher", s.Teacher);
-        var grid = FrameGrid(loaded, s);
-        var range = s.GuidanceRange;
-        if (range is { } r) CheckGuidable(loaded, s.Teacher, r);
+        CommonOptions.ApplyThreads(r.GetValue(threads));
+        var ml = new MLContext(seed: r.GetValue(seed));
+        var loaded = ModelFiles.LoadTeacher(ml, "--teacher", teacherPath);
+        var grid = FrameGrid(loaded, times, r.GetValue(frames), r.GetValue(uniform));
+        var range = r.GetValue(guidanceRange);
+        if (range is { } w) CheckGuidable(loaded, teacherPath, w);
         DiffusionTeacherTransformer sampler;
         // With a range, every record's w comes from the noise's Guidance column; the transformer's own w is then unused (0).
-        try { sampler = loaded.WithSampler(CommonOptions.ParseSolver(s.Solver) ?? loaded.Solver, s.SolverSteps ?? loaded.SolverSteps, grid, range is null ? s.Guidance : 0); }
-        catch (ArgumentException e) { throw new BadInputException($"cannot sample '{s.Teacher}' that way: {ErrorMapper.OneLine(e.Message)}", e); }
+        try { sampler = loaded.WithSampler(CommonOptions.ParseSolver(r.GetValue(solver)) ?? loaded.Solver, r.GetValue(solverSteps) ?? loaded.SolverSteps, grid, range is null ? r.GetValue(guidance) : 0); }
+        catch (ArgumentException e) { throw new BadInputException($"cannot sample '{teacherPath}' that way: {ErrorMapper.OneLine(e.Message)}", e); }
 
         var a = sampler.Teacher.Architecture;
-        var manifest = new TrajectoryShardFolder.Manifest(TrajectoryShardFolder.Sha256(s.Teacher), sampler.Solver.ToCoreName(), sampler.SolverSteps,
-            sampler.Frames.Times, s.Seed, s.ShardSize, a.Channels, a.Height, a.Width, sampler.ClassCount, Guidance: (float)sampler.GuidanceScale,
+        var manifest = new TrajectoryShardFolder.Manifest(TrajectoryShardFolder.Sha256(teacherPath), sampler.Solver.ToCoreName(), sampler.SolverSteps,
+            sampler.Frames.Times, r.GetValue(seed), r.GetValue(shardSize), a.Channels, a.Height, a.Width, sampler.ClassCount, Guidance: (float)sampler.GuidanceScale,
             GuidanceRange: range is { } g ? new[] { g.Min, g.Max } : null);
-        var folder = TrajectoryFiles.OutFolder(() => TrajectoryShardFolder.Open(s.Out, manifest));
+        var folder = TrajectoryFiles.OutFolder(() => TrajectoryShardFolder.Open(output, manifest));
         layout?.RecordIn(folder);
         var (_, todo) = TrajectoryFiles.OutFolder(() => folder.Plan(ml, rangeFirst, rangeCount));
         long skipped = rangeCount - todo.Sum(t => t.Count);
-        context.InterruptedHint = $"complete shards are kept in '{s.Out}'; rerun the same command to generate the rest";
+        context.InterruptedHint = $"complete shards are kept in '{output}'; rerun the same command to generate the rest";
 
         var clock = Stopwatch.StartNew();
         int passesBefore = sampler.ForwardPasses;
@@ -110,7 +105,7 @@ public static class TrajectoriesCommand
         context.Result(new JsonObject
         {
             ["command"] = "trajectories",
-            ["out"] = CommonOptions.Full(s.Out),
+            ["out"] = Path.GetFullPath(output),
             ["first"] = rangeFirst,
             ["count"] = rangeCount,
             ["task"] = task is null ? null : new JsonObject
@@ -119,16 +114,16 @@ public static class TrajectoriesCommand
                 ["count"] = task.Count,
                 ["indexFrom"] = task.IndexFrom,
                 ["countFrom"] = task.CountFrom,
-                ["setFirst"] = s.First,
+                ["setFirst"] = first,
                 ["setCount"] = setCount,
             },
             ["generated"] = generated,
             ["skipped"] = skipped,
-            ["shards"] = new JsonArray(files.Select(f => (JsonNode?)JsonValue.Create(CommonOptions.Full(f))).ToArray()),
+            ["shards"] = new JsonArray(files.Select(f => (JsonNode?)JsonValue.Create(Path.GetFullPath(f))).ToArray()),
             ["solver"] = sampler.Solver.ToCoreName(),
             ["solverSteps"] = sampler.SolverSteps,
             ["times"] = new JsonArray(sampler.Frames.Times.Select(t => (JsonNode?)JsonValue.Create(t)).ToArray()),
-            ["seed"] = s.Seed,
+            ["seed"] = r.GetValue(seed),
             ["guidance"] = range is null ? sampler.GuidanceScale : null,
             ["guidanceRange"] = range is { } g2 ? new JsonArray(g2.Min, g2.Max) : null,
             ["forwardPasses"] = sampler.ForwardPasses - passesBefore,
@@ -137,7 +132,7 @@ public static class TrajectoriesCommand
         }, () =>
         {
             context.Console.MarkupLine((task is null ? "" : $"{Markup.Escape(task.ToString())}: ") +
-                $"[green]{generated:N0} trajectories written[/] to [bold]{Markup.Escape(s.Out)}[/]" +
+                $"[green]{generated:N0} trajectories written[/] to [bold]{Markup.Escape(output)}[/]" +
                 (skipped > 0 ? $" ({skipped:N0} already there)" : "") +
                 $": records {rangeFirst:N0}..{rangeEnd - 1:N0} in {files.Count} shard(s), frames at {Markup.Escape(sampler.Frames.ToString())}, " +
                 (range is { } g3 ? $"w per record in {Markup.Escape(CommonOptions.Format(g3))}, " : sampler.GuidanceScale > 0 ? $"w = {sampler.GuidanceScale:G6}, " : "") +
@@ -158,9 +153,9 @@ public static class TrajectoriesCommand
             throw new BadInputException($"{option}: the teacher '{path}' reads no per-record guidance column '{DsnoColumnNames.Guidance}'; save it with GuidanceColumnName = \"{DsnoColumnNames.Guidance}\"");
     }
 
-    private static TimeGrid FrameGrid(DiffusionTeacherTransformer teacher, Settings s)
+    private static TimeGrid FrameGrid(DiffusionTeacherTransformer teacher, float[]? times, int? frames, bool uniform)
     {
-        if (s.Times is { } times)
+        if (times is not null)
         {
             foreach (float t in times)
                 if (!float.IsFinite(t) || t < 0 || t >= 1)
@@ -171,8 +166,8 @@ public static class TrajectoriesCommand
                 throw new BadInputException($"--times {string.Join(",", times.Select(t => t.ToString(System.Globalization.CultureInfo.InvariantCulture)))} is not a frame grid: {ErrorMapper.OneLine(e.Message)}; give strictly decreasing times ending at 0", e);
             }
         }
-        int m = s.Frames ?? teacher.Frames.Count;
-        if (s.Uniform) return TimeGrid.Uniform(m);
-        return s.Frames is null ? teacher.Frames : TimeGrid.Quadratic(m);
+        int m = frames ?? teacher.Frames.Count;
+        if (uniform) return TimeGrid.Uniform(m);
+        return frames is null ? teacher.Frames : TimeGrid.Quadratic(m);
     }
 }

@@ -40,7 +40,7 @@ public static class TrajectoryCheckCommand
     private static JsonObject Json(string output, TrajectoryShardFolder folder, TrajectorySetCheck r) => new()
     {
         ["command"] = "trajectories-check",
-        ["out"] = CommonOptions.Full(output),
+        ["out"] = Path.GetFullPath(output),
         ["complete"] = r.Complete,
         ["first"] = r.First,
         ["count"] = r.End - r.First,

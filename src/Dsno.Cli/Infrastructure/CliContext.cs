@@ -52,9 +52,6 @@ public sealed class CliContext
     /// <summary>What an interrupted command left behind and how to resume (set by the command before its long step).</summary>
     public string? InterruptedHint { get; set; }
 
-    /// <summary>Whether progress bars are drawn.</summary>
-    public bool ShowProgress => !Quiet;
-
     /// <summary>Writes an informational line (markup) unless <c>--quiet</c> or <c>--json</c>.</summary>
     public void Info(string markup)
     {

@@ -6,29 +6,16 @@ namespace Dsno.Cli.Infrastructure;
 /// A saved generator as the <c>sample</c> and <c>eval</c> verbs use it: a DSNO operator (one forward pass per batch) or a diffusion
 /// teacher (an ODE solve per batch), with the same Noise (and Label) input and Trajectory / Image output columns.
 /// </summary>
-public sealed class GenerativeModel
+/// <param name="Path">The file it was loaded from.</param>
+/// <param name="Dsno">The DSNO operator, or null for a teacher.</param>
+/// <param name="Teacher">The teacher, or null for a DSNO operator.</param>
+public sealed record GenerativeModel(string Path, DsnoTransformer? Dsno, DiffusionTeacherTransformer? Teacher)
 {
-    private GenerativeModel(string path, DsnoTransformer? dsno, DiffusionTeacherTransformer? teacher)
-    {
-        Path = path;
-        Dsno = dsno;
-        Teacher = teacher;
-    }
-
     /// <summary>Wraps a DSNO operator.</summary>
     public static GenerativeModel Of(string path, DsnoTransformer model) => new(path, model, null);
 
     /// <summary>Wraps a diffusion teacher.</summary>
     public static GenerativeModel Of(string path, DiffusionTeacherTransformer model) => new(path, null, model);
-
-    /// <summary>The file it was loaded from.</summary>
-    public string Path { get; }
-
-    /// <summary>The DSNO operator, or null for a teacher.</summary>
-    public DsnoTransformer? Dsno { get; }
-
-    /// <summary>The teacher, or null for a DSNO operator.</summary>
-    public DiffusionTeacherTransformer? Teacher { get; }
 
     /// <summary>"dsno" or "teacher".</summary>
     public string Kind => Dsno is not null ? "dsno" : "teacher";

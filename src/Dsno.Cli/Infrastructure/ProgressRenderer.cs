@@ -11,7 +11,7 @@ public static class ProgressRenderer
     {
         ArgumentNullException.ThrowIfNull(context);
         ArgumentNullException.ThrowIfNull(work);
-        if (!context.ShowProgress) return work(new ProgressBoard(context, null));
+        if (context.Quiet) return work(new ProgressBoard(context, null));
         return context.Console.Progress()
             .AutoClear(false)
             .HideCompleted(false)
@@ -21,75 +21,55 @@ public static class ProgressRenderer
     }
 }
 
-/// <summary>The bars of one <see cref="ProgressRenderer.Run{T}"/> call.</summary>
-public sealed class ProgressBoard
+/// <summary>The bars of one <see cref="ProgressRenderer.Run{T}"/> call: Spectre.Console's <paramref name="progress"/>, or none with <c>--quiet</c>.</summary>
+public sealed class ProgressBoard(CliContext context, ProgressContext? progress)
 {
-    private readonly CliContext _context;
-    private readonly ProgressContext? _progress;
-
-    internal ProgressBoard(CliContext context, ProgressContext? progress)
-    {
-        _context = context;
-        _progress = progress;
-    }
-
     /// <summary>Adds a bar of <paramref name="total"/> units named <paramref name="unit"/> (shown in the rate column).</summary>
     public ProgressBar Add(string stage, string description, double total, string unit)
     {
-        var task = _progress?.AddTask(Markup.Escape(description), new ProgressTaskSettings { MaxValue = Math.Max(total, 1), AutoStart = true });
+        var task = progress?.AddTask(Markup.Escape(description), new ProgressTaskSettings { MaxValue = Math.Max(total, 1), AutoStart = true });
         if (task is not null) task.Tag = unit;
-        return new ProgressBar(_context, task, stage, total);
+        return new ProgressBar(context, task, stage, total);
     }
 }
 
 /// <summary>One bar: set its value, description and total as work goes on; every update also goes to the context's observer.</summary>
-public sealed class ProgressBar
+public sealed class ProgressBar(CliContext context, ProgressTask? task, string stage, double total)
 {
-    private readonly CliContext _context;
-    private readonly ProgressTask? _task;
-    private readonly string _stage;
+    private readonly long _total = (long)total;
     private long _offset;
-    private long _total;
-
-    internal ProgressBar(CliContext context, ProgressTask? task, string stage, double total)
-    {
-        _context = context;
-        _task = task;
-        _stage = stage;
-        _total = (long)total;
-    }
 
     /// <summary>Units that were already done before this run (resumed); the bar and its rate count only the rest.</summary>
     public void SetAlreadyDone(long done)
     {
         _offset = done;
-        if (_task is not null) _task.MaxValue = Math.Max(1, _total - done);
+        if (task is not null) task.MaxValue = Math.Max(1, _total - done);
     }
 
     /// <summary>Reports <paramref name="done"/> units done in total (including those already done).</summary>
     public void Report(long done, double? loss = null, string? description = null)
     {
-        if (_task is not null)
+        if (task is not null)
         {
-            if (description is not null) _task.Description = Markup.Escape(description);
-            _task.Value = Math.Max(0, done - _offset);
+            if (description is not null) task.Description = Markup.Escape(description);
+            task.Value = Math.Max(0, done - _offset);
         }
-        _context.Observer?.Invoke(new CliProgressEvent(_stage, done, _total, loss));
+        context.Observer?.Invoke(new CliProgressEvent(stage, done, _total, loss));
     }
 
     /// <summary>Shows the bar as busy with no known total (for a step that reports no progress of its own).</summary>
     public void Indeterminate(bool on)
     {
-        if (_task is not null) _task.IsIndeterminate = on;
+        if (task is not null) task.IsIndeterminate = on;
     }
 
     /// <summary>Fills the bar and stops its clock.</summary>
     public void Complete()
     {
-        if (_task is null) return;
-        _task.IsIndeterminate = false;
-        _task.Value = _task.MaxValue;
-        _task.StopTask();
+        if (task is null) return;
+        task.IsIndeterminate = false;
+        task.Value = task.MaxValue;
+        task.StopTask();
     }
 }
 

@@ -4,18 +4,12 @@ namespace Dsno.Cli.Infrastructure;
 /// Turns the ML.NET layer's per-step training reports into the progress bar's value and a loss readout (the last loss and a running
 /// average over about 20 steps), and remembers where a resumed run started and the last loss. Called on the training thread.
 /// </summary>
-public sealed class TrainingProgressReporter : IProgress<DsnoTrainingProgress>
+/// <param name="bar">The bar it drives.</param>
+/// <param name="label">The name in front of the readout ("teacher", "dsno").</param>
+public sealed class TrainingProgressReporter(ProgressBar bar, string label) : IProgress<DsnoTrainingProgress>
 {
-    private readonly ProgressBar _bar;
-    private readonly string _label;
+    private readonly ProgressBar _bar = bar ?? throw new ArgumentNullException(nameof(bar));
     private double _smoothed = double.NaN;
-
-    /// <summary>Creates a reporter that drives <paramref name="bar"/>.</summary>
-    public TrainingProgressReporter(ProgressBar bar, string label)
-    {
-        _bar = bar ?? throw new ArgumentNullException(nameof(bar));
-        _label = label;
-    }
 
     /// <summary>The step the run resumed from (0 for a fresh run); null until the first report.</summary>
     public int? ResumedFromStep { get; private set; }
@@ -37,7 +31,7 @@ public sealed class TrainingProgressReporter : IProgress<DsnoTrainingProgress>
         }
         LastLoss = value.Loss;
         _smoothed = double.IsNaN(_smoothed) ? value.Loss : 0.95 * _smoothed + 0.05 * value.Loss;
-        string text = string.Create(CultureInfo.InvariantCulture, $"{_label} {value.Step}/{value.TotalSteps}  loss {value.Loss:0.0000} (avg {_smoothed:0.0000})");
+        string text = string.Create(CultureInfo.InvariantCulture, $"{label} {value.Step}/{value.TotalSteps}  loss {value.Loss:0.0000} (avg {_smoothed:0.0000})");
         _bar.Report(value.Step, value.Loss, text);
     }
 }

@@ -124,13 +124,9 @@ public static class IdxReader
     {
         ArgumentNullException.ThrowIfNull(images);
         var labels = images.Labels ?? throw new ArgumentException($"{images.Name} has no labels", nameof(images));
-        var bytes = new byte[labels.Length];
-        for (int i = 0; i < labels.Length; i++)
-        {
-            if (labels[i] > byte.MaxValue) throw new ArgumentException($"label {labels[i]} at index {i} does not fit in a byte", nameof(images));
-            bytes[i] = (byte)labels[i];
-        }
-        WriteLabels(path, bytes, gzip);
+        int i = Array.FindIndex(labels, l => l > byte.MaxValue);
+        if (i >= 0) throw new ArgumentException($"label {labels[i]} at index {i} does not fit in a byte", nameof(images));
+        WriteLabels(path, Array.ConvertAll(labels, l => (byte)l), gzip);
     }
 
     private static void Write(string path, int magic, int[] dims, byte[] data, bool? gzip)

@@ -59,11 +59,8 @@ public sealed class ImageSet
                 throw new ArgumentException($"{labels.Length} labels for {count} images", nameof(labels));
             if (classCount < 1)
                 throw new ArgumentException($"a labelled set needs classCount >= 1, got {classCount}", nameof(classCount));
-            for (int i = 0; i < labels.Length; i++)
-            {
-                if ((uint)labels[i] >= (uint)classCount)
-                    throw new ArgumentException($"label at index {i} is {labels[i]}, outside [0, {classCount})", nameof(labels));
-            }
+            int i = Array.FindIndex(labels, l => (uint)l >= (uint)classCount);
+            if (i >= 0) throw new ArgumentException($"label at index {i} is {labels[i]}, outside [0, {classCount})", nameof(labels));
             if (classNames is not null && classNames.Length != classCount)
                 throw new ArgumentException($"{classNames.Length} class names for {classCount} classes", nameof(classNames));
         }
@@ -128,16 +125,8 @@ public sealed class ImageSet
     }
 
     /// <summary>The labels as an int64 tensor of shape [N], or null when the set is unlabelled.</summary>
-    public Tensor? LabelsTensor(Device? device = null) => Labels is null ? null : LabelsTensor(0, Count, device);
-
-    /// <summary>Labels <paramref name="start"/> .. start+count-1 as an int64 tensor of shape [count], or null when unlabelled.</summary>
-    public Tensor? LabelsTensor(int start, int count, Device? device = null)
-    {
-        CheckRange(start, count);
-        if (Labels is null) return null;
-        var values = Array.ConvertAll(Labels[start..(start + count)], l => (long)l);
-        return OnDevice(torch.tensor(values, new long[] { count }, ScalarType.Int64), device);
-    }
+    public Tensor? LabelsTensor(Device? device = null) =>
+        Labels is null ? null : OnDevice(torch.tensor(Array.ConvertAll(Labels, l => (long)l), new long[] { Count }, ScalarType.Int64), device);
 
     /// <summary><paramref name="cpu"/> itself on the CPU, else a copy on <paramref name="device"/> (and <paramref name="cpu"/> disposed).</summary>
     private static Tensor OnDevice(Tensor cpu, Device? device)

@@ -59,9 +59,6 @@ public sealed class TrajectoryShardWriter : IDisposable
         _written += batch.Count;
     }
 
-    /// <summary>Records written so far.</summary>
-    public long Written => _written;
-
     /// <summary>Finishes the shard: checksum, flush to disk, atomic rename. Throws if fewer records than announced were written.</summary>
     public void Complete()
     {

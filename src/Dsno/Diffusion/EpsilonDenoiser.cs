@@ -10,25 +10,17 @@ public sealed class EpsilonDenoiser : IDenoiser
     private long _evaluations;
     private readonly int _evaluationsPerCall;
 
-    /// <summary>Wraps <paramref name="network"/>.</summary>
+    /// <summary>Wraps <paramref name="network"/>, one call of which counts as <paramref name="evaluationsPerCall"/> model evaluations.</summary>
     /// <param name="network">
     /// (x [B, ...], t [B] float32 times in [0, 1], on x's device) to eps_hat with x's shape. Labels or other conditioning are the
     /// caller's to close over.
     /// </param>
     /// <param name="schedule">The schedule the network was trained with.</param>
     /// <param name="clipDenoised">Clamp x0_hat to [-1, 1] (and make eps_hat consistent with the clamped value).</param>
-    public EpsilonDenoiser(Func<Tensor, Tensor, Tensor> network, NoiseSchedule schedule, bool clipDenoised = false) : this(network, schedule, clipDenoised, 1)
-    {
-    }
-
-    /// <summary>Wraps <paramref name="network"/>, one call of which counts as <paramref name="evaluationsPerCall"/> model evaluations.</summary>
-    /// <param name="network">As in <see cref="EpsilonDenoiser(Func{Tensor, Tensor, Tensor}, NoiseSchedule, bool)"/>.</param>
-    /// <param name="schedule">The schedule the network was trained with.</param>
-    /// <param name="clipDenoised">Clamp x0_hat to [-1, 1].</param>
     /// <param name="evaluationsPerCall">
     /// Model evaluations in one call: 2 for a classifier-free guided network (<see cref="ClassifierFreeGuidance.Wrap"/>), else 1.
     /// </param>
-    public EpsilonDenoiser(Func<Tensor, Tensor, Tensor> network, NoiseSchedule schedule, bool clipDenoised, int evaluationsPerCall)
+    public EpsilonDenoiser(Func<Tensor, Tensor, Tensor> network, NoiseSchedule schedule, bool clipDenoised = false, int evaluationsPerCall = 1)
     {
         if (evaluationsPerCall < 1) throw new ArgumentOutOfRangeException(nameof(evaluationsPerCall), evaluationsPerCall, "a call makes at least one evaluation");
         _evaluationsPerCall = evaluationsPerCall;

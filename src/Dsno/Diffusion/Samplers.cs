@@ -22,11 +22,7 @@ public static class Samplers
     public static Sampler Get(string name) => Find(name).Sample;
 
     /// <summary>Model evaluations that a run of <paramref name="steps"/> steps of the solver <paramref name="name"/> makes.</summary>
-    public static int Evaluations(string name, int steps)
-    {
-        if (steps < 1) throw new ArgumentOutOfRangeException(nameof(steps), steps, "a run needs at least 1 step");
-        return Find(name).Evaluations(steps);
-    }
+    public static int Evaluations(string name, int steps) => Find(name).Evaluations(steps);
 
     /// <summary>
     /// Model evaluations of a run guided with classifier-free guidance at scale <paramref name="guidance"/>: twice

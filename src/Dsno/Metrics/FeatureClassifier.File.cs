@@ -57,20 +57,7 @@ public sealed partial class FeatureClassifier
         AtomicFile.Write(path, file =>
         {
             using var writer = new BinaryWriter(file, Encoding.UTF8, leaveOpen: true);
-            writer.Write(Encoding.ASCII.GetBytes(FileMagic));
-            writer.Write(FileFormatVersion);
-            writer.Write(TrainingKey);
-            writer.Write(DataName);
-            writer.Write(Channels);
-            writer.Write(Height);
-            writer.Write(Width);
-            writer.Write(ClassCount);
-            writer.Write(BaseChannels);
-            writer.Write(FeatureDim);
-            writer.Write(GroupNormGroups);
-            writer.Write(TrainCount);
-            writer.Write(TestCount);
-            writer.Write(TestAccuracy);
+            ModelFileHeader.Write(writer, FileMagic, header);
             writer.Write(weights.Length);
             writer.Write(SHA256.HashData(weights));
             writer.Write(weights);
@@ -91,20 +78,12 @@ public sealed partial class FeatureClassifier
         {
             using var file = File.OpenRead(path);
             using var reader = new BinaryReader(file, Encoding.UTF8);
-            var magic = reader.ReadBytes(FileMagic.Length);
-            if (Encoding.ASCII.GetString(magic) != FileMagic) throw Invalid(path, "not a feature-classifier file (bad magic)");
-            int version = reader.ReadInt32();
-            if (version != FileFormatVersion) throw Invalid(path, $"format version {version}, expected {FileFormatVersion}");
-            string key = reader.ReadString();
-            string dataName = reader.ReadString();
-            int channels = reader.ReadInt32(), height = reader.ReadInt32(), width = reader.ReadInt32(), classes = reader.ReadInt32();
-            int baseChannels = reader.ReadInt32(), featureDim = reader.ReadInt32(), groups = reader.ReadInt32();
-            int trainCount = reader.ReadInt32(), testCount = reader.ReadInt32();
-            double accuracy = reader.ReadDouble();
+            header = ModelFileHeader.Read<Header>(reader, FileMagic, $"feature-classifier file '{path}'");
+            var (key, _, channels, height, width, classes, baseChannels, featureDim, groups, trainCount, testCount, accuracy) = header;
             int weightLength = reader.ReadInt32();
             byte[] storedHash = reader.ReadBytes(32);
 
-            if (key.Length != 64 || !key.All(char.IsAsciiHexDigitLower)) throw Invalid(path, "malformed training key");
+            if (key is not { Length: 64 } || !key.All(char.IsAsciiHexDigitLower)) throw Invalid(path, "malformed training key");
             if (expectedKey is not null && key != expectedKey) throw Invalid(path, $"trained on other data or options (key {key[..12]}, expected {expectedKey[..Math.Min(12, expectedKey.Length)]})");
             CheckRange(path, "channels", channels, 1, MaxChannels);
             CheckRange(path, "height", height, 4, MaxSide);
@@ -122,7 +101,6 @@ public sealed partial class FeatureClassifier
             weights = reader.ReadBytes(weightLength);
             if (weights.Length != weightLength) throw Invalid(path, "truncated weights");
             if (!SHA256.HashData(weights).AsSpan().SequenceEqual(storedHash)) throw Invalid(path, "weights do not match their SHA-256 (corrupted or tampered)");
-            header = new Header(key, dataName, channels, height, width, classes, baseChannels, featureDim, groups, trainCount, testCount, accuracy);
         }
         catch (EndOfStreamException e)
         {

@@ -230,14 +230,6 @@ public sealed partial class FeatureClassifier : IDisposable
         return result;
     }
 
-    /// <summary>Checks images for this classifier and returns their count.</summary>
-    private int CheckedCount(Tensor images, string paramName)
-    {
-        ArgumentNullException.ThrowIfNull(images, paramName);
-        CheckImages(images, paramName);
-        return (int)images.shape[0];
-    }
-
     /// <summary>
     /// Runs <paramref name="use"/>(network, batch, first row) on the <paramref name="n"/> checked <paramref name="images"/> in batches,
     /// in float32 on this classifier's device, in evaluation mode, without gradients, each batch in its own dispose scope.
@@ -282,8 +274,10 @@ public sealed partial class FeatureClassifier : IDisposable
         }
     }
 
-    private void CheckImages(Tensor images, string name)
+    /// <summary>Checks images for this classifier and returns their count.</summary>
+    private int CheckedCount(Tensor images, string name)
     {
+        ArgumentNullException.ThrowIfNull(images, name);
         if (images.dim() != 4 || images.shape[1] != Channels || images.shape[2] != Height || images.shape[3] != Width)
             throw new ArgumentException($"images must be [N, {Channels}, {Height}, {Width}] for this classifier, got [{string.Join(", ", images.shape)}]", name);
         if (!images.is_floating_point()) throw new ArgumentException($"images must be floating point, got {images.dtype}", name);
@@ -292,6 +286,7 @@ public sealed partial class FeatureClassifier : IDisposable
             using var finite = torch.isfinite(images).all();
             if (!finite.item<bool>()) throw new ArgumentException("images contain NaN or infinite values", name);
         }
+        return (int)images.shape[0];
     }
 
     private static void ValidateSplits(ImageSet train, ImageSet test)

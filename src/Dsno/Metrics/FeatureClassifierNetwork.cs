@@ -23,19 +23,20 @@ internal sealed class FeatureClassifierNetwork : nn.Module<Tensor, Tensor>, IGra
     {
         shape = (channels, classes, baseChannels, featureDim, groups);
         stem = nn.Conv2d(channels, baseChannels, 3, padding: 1);
-        stemNorm = nn.GroupNorm(groups, baseChannels);
+        stemNorm = ResBlock.NewGroupNorm(groups, baseChannels);
         down1 = nn.Conv2d(baseChannels, 2 * baseChannels, 3, stride: 2, padding: 1);
-        down1Norm = nn.GroupNorm(groups, 2 * baseChannels);
+        down1Norm = ResBlock.NewGroupNorm(groups, 2 * baseChannels);
         down2 = nn.Conv2d(2 * baseChannels, 4 * baseChannels, 3, stride: 2, padding: 1);
-        down2Norm = nn.GroupNorm(groups, 4 * baseChannels);
+        down2Norm = ResBlock.NewGroupNorm(groups, 4 * baseChannels);
         project = nn.Linear(4 * baseChannels, featureDim);
         head = nn.Linear(featureDim, classes);
         RegisterComponents();
     }
 
     /// <summary>
-    /// Sets every weight from <paramref name="generator"/> alone (LeCun uniform: variance 1 / fan-in), biases to 0 and GroupNorm to the
-    /// identity (TorchSharp leaves GroupNorm's affine parameters uninitialised), so that the start does not depend on the global torch seed.
+    /// Sets every convolution and linear weight from <paramref name="generator"/> alone (LeCun uniform: variance 1 / fan-in) and their
+    /// biases to 0, so that the start does not depend on the global torch seed (GroupNorm starts as the identity, see
+    /// <see cref="ResBlock.NewGroupNorm"/>).
     /// </summary>
     public void Initialise(Generator generator)
     {
@@ -53,11 +54,6 @@ internal sealed class FeatureClassifierNetwork : nn.Module<Tensor, Tensor>, IGra
                 double bound = Math.Sqrt(3.0 / fanIn);
                 parameter.uniform_(-bound, bound, generator);
             }
-        }
-        foreach (var norm in new[] { stemNorm, down1Norm, down2Norm })
-        {
-            norm.weight!.fill_(Scalars.Of(1.0));
-            norm.bias!.zero_();
         }
     }
 

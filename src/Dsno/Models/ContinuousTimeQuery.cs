@@ -12,24 +12,13 @@ namespace Dsno.Models;
 /// the same lowest modes), choosing the smallest r in 1..<see cref="MaxRefinement"/> that puts every query on a slice; a query between
 /// slices of the finest grid is interpolated linearly in p. Querying the training grid itself gives r = 1, which is exactly the one-pass output.
 /// </remarks>
-public sealed class ContinuousTimeQuery
+/// <param name="SliceTimes">Times of the slices to evaluate, in position order.</param>
+/// <param name="Reads">For each query: the two slices to blend and the weight of the upper one.</param>
+/// <param name="Refinement">The refinement factor r.</param>
+public sealed record ContinuousTimeQuery(double[] SliceTimes, (int Lower, int Upper, double Weight)[] Reads, int Refinement)
 {
     /// <summary>Largest refinement factor tried.</summary>
     public const int MaxRefinement = 8;
-
-    private ContinuousTimeQuery(double[] sliceTimes, (int Lower, int Upper, double Weight)[] reads, int refinement)
-    {
-        SliceTimes = sliceTimes;
-        Reads = reads;
-        Refinement = refinement;
-    }
-
-    /// <summary>Times of the slices to evaluate, in position order.</summary>
-    public double[] SliceTimes { get; }
-    /// <summary>For each query: the two slices to blend and the weight of the upper one.</summary>
-    public (int Lower, int Upper, double Weight)[] Reads { get; }
-    /// <summary>The refinement factor r.</summary>
-    public int Refinement { get; }
 
     /// <summary>Plans the queries against a training grid.</summary>
     public static ContinuousTimeQuery Plan(IReadOnlyList<double> frameTimes, IReadOnlyList<double> queryTimes)

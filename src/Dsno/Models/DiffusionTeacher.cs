@@ -146,7 +146,7 @@ public sealed class DiffusionTeacher : IDisposable
     public Tensor Solve(Tensor noise, Tensor? labels, Tensor? guidance, string solver, IReadOnlyList<double> stepTimes,
         Action<SamplerStep>? callback = null, bool clipDenoised = true)
     {
-        CheckLabels(labels, noise.shape[0]);
+        Architecture.CheckLabels(labels, noise.shape[0], "teacher");
         if (guidance is not null) IsGuided(labels, guidance.shape[0] == noise.shape[0] ? guidance : throw new ArgumentException($"guidance must have shape [{noise.shape[0]}]", nameof(guidance)));
         var sampler = Samplers.Get(solver);
         using var noGrad = torch.no_grad();
@@ -162,20 +162,6 @@ public sealed class DiffusionTeacher : IDisposable
 
     /// <summary>The step list a solver uses by default (<see cref="OdeSolverDescriptor.DefaultStepTimes"/>) on this teacher's schedule.</summary>
     public double[] DefaultStepTimes(string solver, int steps) => Samplers.Find(solver).DefaultStepTimes(Schedule, steps);
-
-    private void CheckLabels(Tensor? labels, long batch)
-    {
-        if (Architecture.NumClasses == 0)
-        {
-            if (labels is not null) throw new ArgumentException("this teacher is unconditional: pass no labels");
-            return;
-        }
-        if (labels is null) throw new ArgumentException($"this teacher is class-conditional ({Architecture.NumClasses} classes): labels are required");
-        if (labels.shape.Length != 1 || labels.shape[0] != batch) throw new ArgumentException($"labels must be [{batch}]");
-        long min = labels.min().item<long>(), max = labels.max().item<long>();
-        if (min < 0 || max >= Architecture.NumClasses)
-            throw new ArgumentOutOfRangeException(nameof(labels), $"labels must be in 0..{Architecture.NumClasses - 1}, found {(min < 0 ? min : max)}");
-    }
 
     /// <summary>Writes the teacher (architecture, schedule, weights) to a stream, which stays open.</summary>
     public void Save(Stream stream) => ModelFileHeader.Save(stream, Magic, new TeacherHeader(Architecture, Schedule.Name), Network);

@@ -125,14 +125,11 @@ public sealed class DsnoModel : IImageGenerator, IDisposable
         }, progress, cancellationToken);
     }
 
-    /// <summary>All M frames for a batch of noise [B, C, H, W] in ONE forward pass: [B, M, C, H, W]; the last frame is the sample.</summary>
-    public Tensor Generate(Tensor noise, Tensor? labels = null) => Generate(noise, labels, null);
-
     /// <summary>
-    /// <see cref="Generate(Tensor, Tensor?)"/> for a w-conditioned model: <paramref name="guidance"/> [B] holds each sample's guidance
-    /// scale w (finite, &gt;= 0); null for any other model.
+    /// All M frames for a batch of noise [B, C, H, W] in ONE forward pass: [B, M, C, H, W]; the last frame is the sample. For a
+    /// w-conditioned model <paramref name="guidance"/> [B] holds each sample's guidance scale w (finite, &gt;= 0); null for any other model.
     /// </summary>
-    public Tensor Generate(Tensor noise, Tensor? labels, Tensor? guidance)
+    public Tensor Generate(Tensor noise, Tensor? labels = null, Tensor? guidance = null)
     {
         CheckInputs(noise, labels, guidance);
         using var noGrad = torch.no_grad();
@@ -141,7 +138,7 @@ public sealed class DsnoModel : IImageGenerator, IDisposable
         return Network.forward(noise.to(ScalarType.Float32, Device), labels?.to(Device), guidance?.to(ScalarType.Float32, Device)).MoveToOuterDisposeScope();
     }
 
-    /// <summary>The last frame of <see cref="Generate(Tensor, Tensor?)"/>: the samples [B, C, H, W].</summary>
+    /// <summary>The last frame of <see cref="Generate"/>: the samples [B, C, H, W].</summary>
     public Tensor GenerateImages(Tensor noise, Tensor? labels = null)
     {
         using var frames = Generate(noise, labels);
@@ -221,13 +218,7 @@ public sealed class DsnoModel : IImageGenerator, IDisposable
         var a = Architecture;
         if (noise.dim() != 4 || noise.shape[1] != a.Channels || noise.shape[2] != a.Height || noise.shape[3] != a.Width)
             throw new ArgumentException($"noise must be [B, {a.Channels}, {a.Height}, {a.Width}], got [{string.Join(", ", noise.shape)}]");
-        if (a.NumClasses == 0 && labels is not null) throw new ArgumentException("this model is unconditional: pass no labels");
-        if (a.NumClasses > 0)
-        {
-            if (labels is null) throw new ArgumentException($"this model is class-conditional ({a.NumClasses} classes): labels are required");
-            long min = labels.min().item<long>(), max = labels.max().item<long>();
-            if (min < 0 || max >= a.NumClasses) throw new ArgumentOutOfRangeException(nameof(labels), $"labels must be in 0..{a.NumClasses - 1}, found {(min < 0 ? min : max)}");
-        }
+        a.CheckLabels(labels, null, "model");
     }
 
     /// <summary>

@@ -23,11 +23,7 @@ public sealed class OneStepDistillation : IImageGenerator, IDisposable
     public static OneStepDistillation FromTeacher(DiffusionTeacher teacher)
     {
         var student = new UNet(teacher.Architecture);
-        using (torch.no_grad())
-        {
-            var source = teacher.Network.state_dict();
-            foreach (var (name, value) in student.state_dict()) value.copy_(source[name]);
-        }
+        student.CopyStateFrom(teacher.Network);
         return new OneStepDistillation(student, teacher.Device.ToString());
     }
 

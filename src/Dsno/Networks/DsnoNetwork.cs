@@ -41,15 +41,10 @@ public sealed partial class DsnoNetwork : nn.Module<Tensor, Tensor?, Tensor>, IG
     /// <summary>
     /// Builds DSNO from a trained teacher: every backbone weight and buffer is copied from <paramref name="teacher"/>, the temporal
     /// layers get the near-identity initialisation, and the network lives on the teacher's device. With zero temporal weights the
-    /// result reproduces the teacher at every frame time.
+    /// result reproduces the teacher at every frame time. With <paramref name="guidanceEmbedding"/> the network also takes the
+    /// guidance scale w as an input (<see cref="UNetOptions.GuidanceEmbedding"/>), its new embedding adding zero at first.
     /// </summary>
-    public static DsnoNetwork FromTeacher(UNet teacher, IReadOnlyList<double> frameTimes, int? modes = null) => FromTeacher(teacher, frameTimes, modes, false);
-
-    /// <summary>
-    /// As <see cref="FromTeacher(UNet, IReadOnlyList{double}, int?)"/>; with <paramref name="guidanceEmbedding"/> the network also takes
-    /// the guidance scale w as an input (<see cref="UNetOptions.GuidanceEmbedding"/>), its new embedding adding zero at first.
-    /// </summary>
-    public static DsnoNetwork FromTeacher(UNet teacher, IReadOnlyList<double> frameTimes, int? modes, bool guidanceEmbedding)
+    public static DsnoNetwork FromTeacher(UNet teacher, IReadOnlyList<double> frameTimes, int? modes = null, bool guidanceEmbedding = false)
     {
         ArgumentNullException.ThrowIfNull(teacher);
         var device = teacher.parameters().First().device;

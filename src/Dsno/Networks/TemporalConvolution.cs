@@ -29,10 +29,10 @@ public sealed partial class TemporalConvolution : nn.Module<Tensor, int, Tensor>
     /// <summary>Spectral weight R stored as real [J, C_in, C_out, 2] (real, imaginary); see <see cref="ComplexWeight"/>.</summary>
     private readonly Parameter weight;
 
-    // Guards the time-domain caches (one module may serve several inference threads). The caches live in a plain object, not in
-    // Tensor fields, because RegisterComponents would take Tensor fields for buffers.
-    private readonly object cacheLock = new();
-    private readonly TimeDomainCache cache = new();
+    // The time-domain caches, guarded by a lock on bases (one module may serve several inference threads). Neither field is a
+    // Tensor, which RegisterComponents would take for a buffer.
+    private readonly Dictionary<(int M, ScalarType DType, DeviceType Device, int Index), TimeBasis> bases = new();
+    private MixingBlocks? cachedMixing;
 
     /// <summary>Creates the layer with the authors' near-identity initialisation (real and imaginary parts uniform in [0, 1/C^2)).</summary>
     /// <param name="channels">Channels C of the activations.</param>
@@ -197,17 +197,17 @@ public sealed partial class TemporalConvolution : nn.Module<Tensor, int, Tensor>
     /// <summary>The cached mixing blocks, rebuilt when the weight's values, dtype or device differ from those they were built from.</summary>
     private MixingBlocks CachedMixing(ScalarType dtype)
     {
-        lock (cacheLock)
+        lock (bases)
         {
             using var noGrad = torch.no_grad();
-            var current = cache.Mixing;
+            var current = cachedMixing;
             if (current is not null && current.DType == dtype && SameValues(current.Source!, weight)) return current;
             using var scope = torch.NewDisposeScope();
             var built = BuildMixing(dtype);
             var fresh = new MixingBlocks(built.Dc.DetachFromDisposeScope(), built.Modes?.DetachFromDisposeScope(), dtype,
                 weight.detach().clone().DetachFromDisposeScope());
             current?.Dispose();
-            cache.Mixing = fresh;
+            cachedMixing = fresh;
             return fresh;
         }
     }
@@ -224,12 +224,12 @@ public sealed partial class TemporalConvolution : nn.Module<Tensor, int, Tensor>
     /// <summary>The weight-free transforms for <paramref name="m"/> points, cached per (M, dtype, device).</summary>
     private TimeBasis TimeBasisFor(int m, ScalarType dtype, Device device)
     {
-        lock (cacheLock)
+        lock (bases)
         {
             var key = (m, dtype, device.type, device.index);
-            if (cache.Bases.TryGetValue(key, out var basis)) return basis;
+            if (bases.TryGetValue(key, out var basis)) return basis;
             basis = TimeBasis.Create(m, Modes, dtype, device);
-            cache.Bases[key] = basis;
+            bases[key] = basis;
             return basis;
         }
     }
@@ -238,7 +238,15 @@ public sealed partial class TemporalConvolution : nn.Module<Tensor, int, Tensor>
     protected override void Dispose(bool disposing)
     {
         if (disposing)
-            lock (cacheLock) cache.Clear();
+        {
+            lock (bases)
+            {
+                cachedMixing?.Dispose();
+                cachedMixing = null;
+                foreach (var basis in bases.Values) basis.Dispose();
+                bases.Clear();
+            }
+        }
         base.Dispose(disposing);
     }
 
@@ -314,21 +322,6 @@ public sealed partial class TemporalConvolution : nn.Module<Tensor, int, Tensor>
         {
             Analysis.Dispose();
             Synthesis.Dispose();
-        }
-    }
-
-    private sealed class TimeDomainCache
-    {
-        public MixingBlocks? Mixing { get; set; }
-
-        public Dictionary<(int M, ScalarType DType, DeviceType Device, int Index), TimeBasis> Bases { get; } = new();
-
-        public void Clear()
-        {
-            Mixing?.Dispose();
-            Mixing = null;
-            foreach (var basis in Bases.Values) basis.Dispose();
-            Bases.Clear();
         }
     }
 }

@@ -19,14 +19,6 @@ public sealed partial class TimestepEmbedding : nn.Module<Tensor, Tensor?, Tenso
     private readonly Linear? guidance1;
     private readonly Linear? guidance2;
 
-    /// <summary>Creates the embedding.</summary>
-    /// <param name="baseChannels">Width of the sinusoidal embedding; the output has 4x as many features.</param>
-    /// <param name="numClasses">Classes for the label embedding; 0 = unconditional.</param>
-    /// <param name="name">Module name.</param>
-    public TimestepEmbedding(int baseChannels, int numClasses = 0, string name = "time_embed") : this(baseChannels, numClasses, false, false, name)
-    {
-    }
-
     /// <summary>Creates the embedding, optionally with a null class and a guidance-scale embedding.</summary>
     /// <param name="baseChannels">Width of the sinusoidal embedding; the output has 4x as many features.</param>
     /// <param name="numClasses">Classes for the label embedding; 0 = unconditional.</param>
@@ -34,7 +26,7 @@ public sealed partial class TimestepEmbedding : nn.Module<Tensor, Tensor?, Tenso
     /// <param name="guidance">Embed a guidance scale w per row: Linear-SiLU-Linear of the sinusoid of <see cref="GuidanceScale"/> w,
     /// its last layer zero so that a new embedding changes nothing.</param>
     /// <param name="name">Module name.</param>
-    public TimestepEmbedding(int baseChannels, int numClasses, bool nullClass, bool guidance, string name = "time_embed") : base(name)
+    public TimestepEmbedding(int baseChannels, int numClasses = 0, bool nullClass = false, bool guidance = false, string name = "time_embed") : base(name)
     {
         if (baseChannels < 1) throw new ArgumentOutOfRangeException(nameof(baseChannels), baseChannels, "the embedding needs at least 1 channel");
         if (numClasses < 0) throw new ArgumentOutOfRangeException(nameof(numClasses), numClasses, "the class count cannot be negative");

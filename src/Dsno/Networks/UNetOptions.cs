@@ -53,6 +53,25 @@ public sealed record UNetOptions
     public int AttentionHeads { get; init; } = 1;
 
     /// <summary>
+    /// Throws unless <paramref name="labels"/> suit this architecture: none when it is unconditional, else class indices below
+    /// <see cref="NumClasses"/> (in a tensor of shape [<paramref name="batch"/>] when a batch size is given); <paramref name="model"/>
+    /// names the model in the message.
+    /// </summary>
+    internal void CheckLabels(Tensor? labels, long? batch, string model)
+    {
+        if (NumClasses == 0)
+        {
+            if (labels is not null) throw new ArgumentException($"this {model} is unconditional: pass no labels");
+            return;
+        }
+        if (labels is null) throw new ArgumentException($"this {model} is class-conditional ({NumClasses} classes): labels are required");
+        if (batch is { } b && (labels.shape.Length != 1 || labels.shape[0] != b)) throw new ArgumentException($"labels must be [{b}]");
+        long min = labels.min().item<long>(), max = labels.max().item<long>();
+        if (min < 0 || max >= NumClasses)
+            throw new ArgumentOutOfRangeException(nameof(labels), $"labels must be in 0..{NumClasses - 1}, found {(min < 0 ? min : max)}");
+    }
+
+    /// <summary>
     /// Checks this architecture and throws <see cref="ArgumentOutOfRangeException"/> (parameter name <c>options</c>) naming the first
     /// problem found; <see cref="UNet"/>'s constructor calls it.
     /// </summary>

@@ -185,9 +185,5 @@ public sealed class DsnoOnnxSession : IDisposable
         }
     }
 
-    private static string FirstLine(string message)
-    {
-        int end = message.IndexOfAny(new[] { '\r', '\n' });
-        return end < 0 ? message : message[..end];
-    }
+    private static string FirstLine(string message) => message.Split('\r', '\n')[0];
 }

@@ -69,23 +69,22 @@ public sealed class OnnxGraphBuilder
     public string Int64s(long[] values, bool scalar = false)
     {
         if (scalar && values.Length != 1) throw new ArgumentException("a scalar constant holds exactly one value", nameof(values));
-        string key = (scalar ? "s:" : "v:") + string.Join(",", values);
-        if (sharedConstants.TryGetValue(key, out var existing)) return existing;
-        var bytes = new byte[values.Length * sizeof(long)];
-        Buffer.BlockCopy(values, 0, bytes, 0, bytes.Length);
-        if (!BitConverter.IsLittleEndian) ReverseEach(bytes, sizeof(long));
-        string name = AddInitializer(Unique("const"), Int64, bytes, scalar ? Array.Empty<long>() : new long[] { values.Length });
-        sharedConstants[key] = name;
-        return name;
+        return Shared((scalar ? "s:" : "v:") + string.Join(",", values), () =>
+        {
+            var bytes = new byte[values.Length * sizeof(long)];
+            Buffer.BlockCopy(values, 0, bytes, 0, bytes.Length);
+            if (!BitConverter.IsLittleEndian) ReverseEach(bytes, sizeof(long));
+            return AddInitializer(Unique("const"), Int64, bytes, scalar ? Array.Empty<long>() : new long[] { values.Length });
+        });
     }
 
     /// <summary>A float32 scalar constant; equal constants are shared.</summary>
-    public string Scalar(float value)
+    public string Scalar(float value) => Shared("f:" + BitConverter.SingleToInt32Bits(value), () => Initializer(Unique("const"), new[] { value }));
+
+    /// <summary>The constant stored under <paramref name="key"/>, added by <paramref name="add"/> the first time it is asked for.</summary>
+    private string Shared(string key, Func<string> add)
     {
-        string key = "f:" + BitConverter.SingleToInt32Bits(value);
-        if (sharedConstants.TryGetValue(key, out var existing)) return existing;
-        string name = Initializer(Unique("const"), new[] { value });
-        sharedConstants[key] = name;
+        if (!sharedConstants.TryGetValue(key, out var name)) sharedConstants[key] = name = add();
         return name;
     }
 
