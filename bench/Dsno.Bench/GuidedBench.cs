@@ -34,13 +34,22 @@ public static class GuidedBench
     /// <param name="Threads">Torch threads.</param>
     /// <param name="Smoke">Tiny budgets to check the pipeline (numbers meaningless).</param>
     /// <param name="Frames">M, the frames of the records and the students: the quadratic grid (<see cref="FrameTimes.Quadratic"/>).</param>
-    public sealed record Sizes(string Dataset, double[] Ws, int TeacherSteps, int Trajectories, int StudentSteps, int Eval, int Threads, bool Smoke, int Frames = 4)
+    /// <param name="WPower">Variant (b)'s records draw w = max u^p for u uniform in [0, 1): p = 1 is uniform, p = 2 puts half the records
+    /// below max / 4.</param>
+    public sealed record Sizes(string Dataset, double[] Ws, int TeacherSteps, int Trajectories, int StudentSteps, int Eval, int Threads, bool Smoke, int Frames = 4,
+        int WPower = 1)
     {
         /// <summary>The records' and students' frame times.</summary>
         public IReadOnlyList<double> FrameGrid => FrameTimes.Quadratic(Frames);
 
-        /// <summary>Suffix of the output folder and report section: empty at the default M = 4, <c>-mM</c> otherwise.</summary>
-        public string FramesSuffix => Frames == 4 ? "" : "-m" + Frames;
+        /// <summary>
+        /// Suffix of the output folder and report section: empty at the defaults, <c>-mM</c> when M is not 4, <c>-wpowP</c> when p is
+        /// not 1.
+        /// </summary>
+        public string Suffix => (Frames == 4 ? "" : "-m" + Frames) + (WPower == 1 ? "" : "-wpow" + WPower);
+
+        /// <summary>The w of variant (b)'s record <paramref name="index"/> in [0, <paramref name="max"/>).</summary>
+        public double DrawW(int index, double max) => max * Math.Pow(GaussianNoise.GuidanceUniform(index, seed: 1), WPower);
     }
 
     /// <summary>Parses the <c>guided</c> command line and runs it; returns the exit code.</summary>
@@ -65,11 +74,13 @@ public static class GuidedBench
         foreach (var count in new[] { trajectories, studentSteps, eval, threads })
             count.Validators.Add(r => { if (r.GetValueOrDefault<int?>() is < 1 and var v) r.AddError($"{count.Name} must be at least 1, got {v}"); });
         frames.Validators.Add(r => { if (r.GetValueOrDefault<int?>() is < 2 and var v) r.AddError($"--frames must be at least 2, got {v}"); });
+        var wPower = new Option<int?>("--w-power") { Description = "Variant (b)'s records draw w = max u^p, u uniform: p = 1 (default) is uniform, 2 puts more records at low w" };
+        wPower.Validators.Add(r => { if (r.GetValueOrDefault<int?>() is < 1 and var v) r.AddError($"--w-power must be at least 1, got {v}"); });
         var smoke = new Option<bool>("--smoke") { Description = "Tiny budgets that check the pipeline in a minute (files in guided-DATASET-smoke; numbers meaningless)" };
         var reportOnly = new Option<bool>("--report-only") { Description = "Rewrite the section from the rows a finished run stored (guided.json in the output folder) without scoring again" };
         var root = new RootCommand("Classifier-free guidance benchmark: the guided teacher against DSNO distilled per w and with w as an input")
         {
-            dataset, ws, trajectories, studentSteps, eval, threads, frames, output, report, smoke, reportOnly,
+            dataset, ws, trajectories, studentSteps, eval, threads, frames, wPower, output, report, smoke, reportOnly,
         };
         root.SetAction(parse =>
         {
@@ -85,8 +96,9 @@ public static class GuidedBench
                 StudentSteps = parse.GetValue(studentSteps) ?? data.Defaults.StudentSteps,
                 Eval = parse.GetValue(eval) ?? data.Defaults.Eval,
                 Frames = parse.GetValue(frames) ?? data.Defaults.Frames,
+                WPower = parse.GetValue(wPower) ?? data.Defaults.WPower,
             };
-            string folder = Path.GetFullPath(parse.GetValue(output) ?? $"bench-out/guided-{name}{sizes.FramesSuffix}{(isSmoke ? "-smoke" : "")}");
+            string folder = Path.GetFullPath(parse.GetValue(output) ?? $"bench-out/guided-{name}{sizes.Suffix}{(isSmoke ? "-smoke" : "")}");
             string command = "dotnet run -c Release --project bench/Dsno.Bench -- guided " + string.Join(' ', args);
             return Run(data, sizes, folder, parse.GetValue(report)!, command, parse.GetValue(reportOnly));
         });
@@ -225,7 +237,7 @@ public static class GuidedBench
         var labels = torch.tensor(GaussianNoise.Labels(0, count, Classes, 1).Select(l => (long)l).ToArray());
         var noise = GaussianNoise.Sample(0, count, shape.Channels, shape.Height, shape.Width, seed: 1);
         var w = wConditioned
-            ? torch.tensor(Enumerable.Range(0, count).Select(i => (float)(range.Min + (range.Max - range.Min) * GaussianNoise.GuidanceUniform(i, seed: 1))).ToArray())
+            ? torch.tensor(Enumerable.Range(0, count).Select(i => (float)(range.Min + sizes.DrawW(i, range.Max - range.Min))).ToArray())
             : torch.full(new long[] { count }, Scalars.Of(range.Min), dtype: ScalarType.Float32);
         var frames = new List<Tensor>();
         for (int start = 0; start < count; start += GenerationBatch)

@@ -16,11 +16,11 @@ public sealed class GuidedReportWriter(GuidedDataset dataset, GuidedBench.Sizes 
     private readonly StringBuilder _text = new();
 
     /// <summary>
-    /// The section's name: <c>guided</c> on the digits, <c>guided-DATASET</c> on another data set; <c>-mM</c> added when M is not 4,
-    /// <c>-smoke</c> for a smoke run.
+    /// The section's name: <c>guided</c> on the digits, <c>guided-DATASET</c> on another data set; then <see cref="GuidedBench.Sizes.Suffix"/>,
+    /// and <c>-smoke</c> for a smoke run.
     /// </summary>
     public static string Section(GuidedBench.Sizes sizes) =>
-        "guided" + (sizes.Dataset == "digits" ? "" : "-" + sizes.Dataset) + sizes.FramesSuffix + (sizes.Smoke ? "-smoke" : "");
+        "guided" + (sizes.Dataset == "digits" ? "" : "-" + sizes.Dataset) + sizes.Suffix + (sizes.Smoke ? "-smoke" : "");
 
     /// <summary>Replaces the section in <paramref name="reportPath"/> and writes the picture next to it.</summary>
     public void Write(string reportPath)
@@ -30,7 +30,8 @@ public sealed class GuidedReportWriter(GuidedDataset dataset, GuidedBench.Sizes 
         Plots.PrecisionRecall(Path.Combine(Path.GetDirectoryName(Path.GetFullPath(reportPath))!, picture), $"Guided {dataset.Title}: precision against recall over w",
             Methods().Select(m => (m, Of(m).Select(r => (r.W, r.Recall, r.Precision)).ToArray())).ToList());
 
-        Line($"## Classifier-free guidance ({dataset.Title}{(sizes.Frames == 4 ? "" : $", M = {sizes.Frames}")}, `guided{(sizes.Dataset == "digits" ? "" : " --dataset " + sizes.Dataset)}{(sizes.Frames == 4 ? "" : " --frames " + sizes.Frames)}`)");
+        Line($"## Classifier-free guidance ({dataset.Title}{(sizes.Frames == 4 ? "" : $", M = {sizes.Frames}")}{(sizes.WPower == 1 ? "" : $", w = max u^{sizes.WPower}")}, " +
+             $"`guided{(sizes.Dataset == "digits" ? "" : " --dataset " + sizes.Dataset)}{(sizes.Frames == 4 ? "" : " --frames " + sizes.Frames)}{(sizes.WPower == 1 ? "" : " --w-power " + sizes.WPower)}`)");
         Line();
         Line($"Command: `{run.Command}`; run {run.Started.ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture)}, {F(run.Minutes, 0)} min in this process " +
              "(the teacher, the classifier and any student already in the output folder are loaded, not trained again)." +
@@ -58,8 +59,8 @@ public sealed class GuidedReportWriter(GuidedDataset dataset, GuidedBench.Sizes 
         Line($"| Variant | Trajectories | Training steps (batch {dataset.StudentBatch}, lr 5e-4) | w in training |");
         Line("|---|---:|---:|---|");
         Line($"| {GuidedResult.PerW} | {N(sizes.Trajectories)} per model, {k} models | {N(sizes.StudentSteps)} per model | one fixed w per model |");
-        Line($"| {GuidedResult.Conditioned} ({N(conditionedParameters)} parameters) | {N(sizes.Trajectories)} | {N(sizes.StudentSteps)} | uniform in [0, {F(sizes.Ws.Max(), 2)}] per record |");
-        Line($"| {GuidedResult.ConditionedMatched} | {N(sizes.Trajectories * k)} | {N(sizes.StudentSteps * k)} | uniform in [0, {F(sizes.Ws.Max(), 2)}] per record |");
+        Line($"| {GuidedResult.Conditioned} ({N(conditionedParameters)} parameters) | {N(sizes.Trajectories)} | {N(sizes.StudentSteps)} | {(sizes.WPower == 1 ? "uniform" : $"max u^{sizes.WPower}, u uniform,")} in [0, {F(sizes.Ws.Max(), 2)}] per record |");
+        Line($"| {GuidedResult.ConditionedMatched} | {N(sizes.Trajectories * k)} | {N(sizes.StudentSteps * k)} | {(sizes.WPower == 1 ? "uniform" : $"max u^{sizes.WPower}, u uniform,")} in [0, {F(sizes.Ws.Max(), 2)}] per record |");
         Line();
         Line($"Scored on {N(sizes.Eval)} held-out noises (seed 2) with balanced labels (row i asks for class i mod 10). Classifier: {classifier}. " +
              $"Floor ({dataset.Data.FloorDescription}): FD {F(floor.FrechetDistance)}, precision {F(floor.Precision)}, recall {F(floor.Recall)}; " +

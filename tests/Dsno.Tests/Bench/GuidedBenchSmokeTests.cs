@@ -56,6 +56,8 @@ public class GuidedBenchSmokeTests
     [InlineData("--w", "0,-1", "--w")]
     [InlineData("--dataset", "cifar10", "cifar10")]
     [InlineData("--threads", "0", "--threads")]
+    [InlineData("--frames", "1", "--frames")]
+    [InlineData("--w-power", "0", "--w-power")]
     public void GuidedRunRefusesBadOptions(string option, string value, string named)
     {
         string bench = BuiltProgram.Locate("bench/Dsno.Bench", "Dsno.Bench");
