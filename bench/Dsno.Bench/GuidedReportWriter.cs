@@ -56,11 +56,12 @@ public sealed class GuidedReportWriter(GuidedDataset dataset, GuidedBench.Sizes 
              $"two evaluations per step at w > 0. Trajectories: guided DDIM-50 from noise seed 1 with uniform random labels, frames at the quadratic M = {sizes.Frames} grid " +
              $"({string.Join(", ", sizes.FrameGrid.Select(t => F(t, 4)))}); record i depends only on i.");
         Line();
+        string draw = (sizes.WPower == 1 ? "uniform" : $"max u^{sizes.WPower}, u uniform,") + $" in [0, {F(sizes.Ws.Max(), 2)}] per record";
         Line($"| Variant | Trajectories | Training steps (batch {dataset.StudentBatch}, lr 5e-4) | w in training |");
         Line("|---|---:|---:|---|");
         Line($"| {GuidedResult.PerW} | {N(sizes.Trajectories)} per model, {k} models | {N(sizes.StudentSteps)} per model | one fixed w per model |");
-        Line($"| {GuidedResult.Conditioned} ({N(conditionedParameters)} parameters) | {N(sizes.Trajectories)} | {N(sizes.StudentSteps)} | {(sizes.WPower == 1 ? "uniform" : $"max u^{sizes.WPower}, u uniform,")} in [0, {F(sizes.Ws.Max(), 2)}] per record |");
-        Line($"| {GuidedResult.ConditionedMatched} | {N(sizes.Trajectories * k)} | {N(sizes.StudentSteps * k)} | {(sizes.WPower == 1 ? "uniform" : $"max u^{sizes.WPower}, u uniform,")} in [0, {F(sizes.Ws.Max(), 2)}] per record |");
+        Line($"| {GuidedResult.Conditioned} ({N(conditionedParameters)} parameters) | {N(sizes.Trajectories)} | {N(sizes.StudentSteps)} | {draw} |");
+        Line($"| {GuidedResult.ConditionedMatched} | {N(sizes.Trajectories * k)} | {N(sizes.StudentSteps * k)} | {draw} |");
         Line();
         Line($"Scored on {N(sizes.Eval)} held-out noises (seed 2) with balanced labels (row i asks for class i mod 10). Classifier: {classifier}. " +
              $"Floor ({dataset.Data.FloorDescription}): FD {F(floor.FrechetDistance)}, precision {F(floor.Precision)}, recall {F(floor.Recall)}; " +
